@@ -1,0 +1,130 @@
+"""``nasbench_lab.load``: from a benchmark name and a file to a queryable Benchmark."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from nasbench_lab.benchmarks.base import Benchmark
+from nasbench_lab.benchmarks.spec import BENCHMARKS, BenchmarkSpec
+from nasbench_lab.benchmarks.tabular import TabularBenchmark
+from nasbench_lab.errors import DataFileError
+from nasbench_lab.paths import cached_table_path
+from nasbench_lab.registry import Registry
+from nasbench_lab.spaces.registry import space as get_space
+from nasbench_lab.tables.checksums import describe_source, verify_source
+from nasbench_lab.tables.hdf5 import FORMAT, read_header, read_table, write_table
+from nasbench_lab.tables.table import BenchmarkTable
+
+#: loaders for paths that are a benchmark on their own (e.g. a fitted surrogate folder):
+#: each returns a Benchmark, or None when the path is not of its kind
+DIRECT_LOADERS: Registry[Callable[[Path, str | None], Benchmark | None]] = Registry("direct loader")
+
+DEFAULT_BENCHMARK = "nbgraph"
+
+
+def _is_table_file(path: Path) -> bool:
+    if not path.is_file() or path.suffix not in (".h5", ".hdf5"):
+        return False
+    with open(path, "rb") as f:
+        return f.read(8) == b"\x89HDF\r\n\x1a\n"
+
+
+def load(name: str | os.PathLike = DEFAULT_BENCHMARK, dataset: str | None = None,
+         path: str | os.PathLike | None = None, *, cache_dir: str | os.PathLike | None = None,
+         rebuild: bool = False, verify: bool = False) -> Benchmark:
+    """Loads benchmark ``name`` for ``dataset`` from ``path``.
+
+    ``path`` may be an official file (converted once and cached as HDF5), a flat CSV, or
+    a converted ``.h5``; ``name`` may itself be a path to a converted table or a fitted
+    surrogate folder. ``rebuild`` converts again; ``verify`` recomputes source checksums.
+    """
+    if path is None and (Path(name).exists() and (Path(name).is_dir() or _is_table_file(Path(name)))):
+        return _load_path(Path(name), dataset, verify)
+    spec = BENCHMARKS.get(str(name))
+    dataset = spec.resolve_dataset(dataset)
+    table_path = table_file(spec, path, cache_dir=cache_dir, rebuild=rebuild, verify=verify)
+    table = read_table(table_path, [dataset])
+    return _tabular(spec.name, spec, table, dataset)
+
+
+def _load_path(path: Path, dataset: str | None, verify: bool) -> Benchmark:
+    for loader_name in DIRECT_LOADERS:
+        bench = DIRECT_LOADERS.get(loader_name)(path, dataset)
+        if bench is not None:
+            return bench
+    if not _is_table_file(path):
+        raise DataFileError(f"{path} is neither a converted table (.h5) nor a fitted surrogate folder")
+    benchmark, sources, datasets = read_header(path)
+    for source in sources:
+        verify_source(source, full=verify)
+    spec = BENCHMARKS.get(benchmark) if benchmark in BENCHMARKS else None
+    if dataset is None:
+        dataset = spec.default_dataset if spec and spec.default_dataset in datasets else datasets[0]
+    elif spec is not None:
+        dataset = spec.dataset_aliases.get(dataset, dataset)
+    table = read_table(path, [dataset])
+    return _tabular(benchmark, spec, table, dataset)
+
+
+def _tabular(name: str, spec: BenchmarkSpec | None, table: BenchmarkTable, dataset: str) -> TabularBenchmark:
+    dt = table.datasets[dataset]
+    notes = dict(spec.notes.get(dataset, {})) if spec else {}
+    return TabularBenchmark(name, dt, get_space(dt.space), notes=notes)
+
+
+def find_loader(spec: BenchmarkSpec, path: Path):
+    """The first of the spec's loaders that accepts ``path``; a clear error when none does."""
+    for loader in spec.loaders:
+        if loader.accepts(path):
+            return loader
+    accepted = "; ".join(f"{lo.name}: {lo.accepts_description}" for lo in spec.loaders)
+    raise DataFileError(f"{path} is not a file that benchmark {spec.name} can read; accepted: {accepted}")
+
+
+def table_file(spec: BenchmarkSpec, path: str | os.PathLike | None, *, cache_dir: str | os.PathLike | None = None,
+               rebuild: bool = False, verify: bool = False) -> Path:
+    """The converted HDF5 table for ``path``: the file itself, the cache, or a fresh conversion."""
+    if path is None:
+        path = spec.embedded_path() if spec.embedded_path else None
+        if path is None:
+            raise DataFileError(f"benchmark {spec.name} needs a data file: pass path=... ({spec.where_to_get})")
+    source = Path(path)
+    if not source.exists():
+        raise DataFileError(f"data file not found: {source} ({spec.where_to_get})")
+    if _is_table_file(source):
+        benchmark, sources, _ = read_header(source)
+        if benchmark != spec.name:
+            raise DataFileError(f"{source} holds benchmark {benchmark!r}, not {spec.name!r}")
+        for recorded in sources:
+            verify_source(recorded, full=verify)
+        return source
+    target = cached_table_path(spec.name, source, Path(cache_dir) if cache_dir else None)
+    if target.exists() and not rebuild:
+        try:
+            _, sources, _ = read_header(target)
+        except DataFileError:
+            sources = None  # a damaged cache is rebuilt below
+        if sources is not None:
+            for recorded in sources:
+                verify_source(recorded, full=verify)
+            return target
+    return convert(spec, source, target)
+
+
+def convert(spec: BenchmarkSpec, source: Path, target: Path) -> Path:
+    """Converts an official file to the HDF5 table at ``target`` (atomically)."""
+    loader = find_loader(spec, source)
+    table = loader.convert(source)
+    table.sources = [describe_source(source)]
+    table.attrs.setdefault("loader", loader.name)
+    return write_table(table, target)
+
+
+def list_benchmarks() -> list[str]:
+    """Names of the registered benchmarks."""
+    return BENCHMARKS.names()
+
+
+__all__ = ["DIRECT_LOADERS", "FORMAT", "convert", "list_benchmarks", "load", "table_file"]

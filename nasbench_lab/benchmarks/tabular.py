@@ -1,0 +1,209 @@
+"""TabularBenchmark: queries are array indexing into dense float32 tables."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+
+from nasbench_lab.benchmarks.base import Benchmark, SeedChoice, check_seed_choice
+from nasbench_lab.errors import ConfigError, UnknownNameError
+from nasbench_lab.metrics import metric_info
+from nasbench_lab.spaces.base import EnumerableSpace
+from nasbench_lab.tables.table import DatasetTable, MetricTable
+
+
+class _SeedPacked:
+    """A metric's values with present seeds moved first, for drawing among present seeds only."""
+
+    def __init__(self, values: np.ndarray):
+        missing = np.isnan(values)
+        order = np.argsort(missing, axis=1, kind="stable")
+        self.values = np.take_along_axis(values, order, axis=1)
+        self.n_present = (~missing).sum(axis=1).astype(np.int64)  # (archs, fidelities)
+
+
+class TabularBenchmark(Benchmark):
+    """A benchmark backed by a DatasetTable over an enumerable space (rows in official index order)."""
+
+    def __init__(self, name: str, table: DatasetTable, space: EnumerableSpace, notes: dict | None = None):
+        if table.n_archs != space.size:
+            raise ConfigError(f"{name}/{table.name}: table has {table.n_archs} rows but space {space.name} "
+                              f"has {space.size} architectures")
+        self.name = name
+        self.dataset = table.name
+        self.space = space
+        self.table = table
+        self.notes = {**table.notes, **(notes or {})}
+        self._fid_pos = {f: i for i, f in enumerate(table.fidelities)}
+        # (metric, fidelity) -> 1-D contiguous mean array: the hot path of query(seed="mean")
+        self._mean: dict[tuple[str, int | None], np.ndarray] = {}
+        self._packed: dict[str, _SeedPacked] = {}
+        for metric, mt in table.metrics.items():
+            with np.errstate(all="ignore"), _quiet_nanmean():
+                means = np.nanmean(mt.values, axis=1) if mt.values.shape[1] > 1 else mt.values[:, 0, :]
+            for pos, fid in enumerate(table.fidelities):
+                column = np.ascontiguousarray(means[:, pos], dtype=np.float32)
+                if np.isnan(column).all():
+                    continue
+                self._mean[(metric, fid)] = column
+                if fid == table.fidelities[-1] or (metric, None) not in self._mean:
+                    self._mean[(metric, None)] = column  # default fidelity: highest with data
+
+    # ------------------------------------------------------------ properties
+    @property
+    def metrics(self) -> list[str]:
+        return list(self.table.metrics)
+
+    @property
+    def fidelities(self) -> tuple[int, ...]:
+        return self.table.fidelities
+
+    def metric_fidelities(self, metric: str) -> tuple[int, ...]:
+        """Fidelities at which ``metric`` has at least one value."""
+        self._metric(metric)
+        return tuple(f for f in self.fidelities if (metric, f) in self._mean)
+
+    # ---------------------------------------------------------------- query
+    def query(self, archs: object, metric: str, fidelity: int | None = None,
+              seed: SeedChoice = "mean") -> np.ndarray | float:
+        """Values of ``metric`` at ``fidelity`` (default: the highest with data).
+
+        ``seed="mean"`` averages over the seeds present; an int picks that seed (NaN where a
+        cell lacks it); a Generator draws one present seed per architecture. Metrics that the
+        source gives only as a mean over seeds return that mean for every seed choice.
+        """
+        column = self._mean.get((metric, fidelity)) if seed == "mean" and isinstance(seed, str) else None
+        if column is not None:
+            idx = self.space.index(archs)
+            value = column[idx]
+            return float(value) if isinstance(idx, int) else value
+        return self._query_slow(archs, metric, fidelity, seed)
+
+    def query_index(self, indices: object, metric: str, fidelity: int | None = None,
+                    seed: SeedChoice = "mean") -> np.ndarray:
+        """Like :meth:`query` but by official indices (skips the architecture -> index step)."""
+        idx = self.space.check_indices(indices)
+        return self._values(idx, metric, fidelity, seed)
+
+    def _query_slow(self, archs: object, metric: str, fidelity: int | None, seed: SeedChoice):
+        idx = self.space.index(archs)
+        single = isinstance(idx, int)
+        values = self._values(np.atleast_1d(np.asarray(idx, dtype=np.int64)), metric, fidelity, seed)
+        return float(values[0]) if single else values
+
+    def _values(self, idx: np.ndarray, metric: str, fidelity: int | None, seed: SeedChoice) -> np.ndarray:
+        check_seed_choice(seed)
+        mt = self._metric(metric)
+        fid = self._resolve_fidelity(metric, fidelity)
+        pos = self._fid_pos[fid]
+        if isinstance(seed, str) or not mt.per_seed[pos] or mt.values.shape[1] == 1:
+            return self._mean[(metric, fid)][idx]
+        if isinstance(seed, np.random.Generator):
+            packed = self._packed.get(metric)
+            if packed is None:
+                packed = self._packed[metric] = _SeedPacked(mt.values)
+            n_present = packed.n_present[idx, pos]
+            draw = (seed.random(len(idx)) * np.maximum(n_present, 1)).astype(np.int64)
+            return packed.values[idx, draw, pos]
+        n_seeds = mt.values.shape[1]
+        if seed >= n_seeds:
+            raise ConfigError(f"{self.name}/{self.dataset}: seed index {seed} out of range for {metric}; "
+                              f"accepted: 'mean', a Generator, or 0..{n_seeds - 1}")
+        return mt.values[idx, int(seed), pos]
+
+    def _metric(self, metric: str) -> MetricTable:
+        try:
+            return self.table.metrics[metric]
+        except (KeyError, TypeError):
+            raise UnknownNameError(f"metric of {self.name}/{self.dataset}", metric, self.metrics) from None
+
+    def _resolve_fidelity(self, metric: str, fidelity: int | None) -> int:
+        if fidelity is None:
+            present = [f for f in self.fidelities if (metric, f) in self._mean]
+            if not present:
+                raise ConfigError(f"{self.name}/{self.dataset}: metric {metric} has no values at any fidelity")
+            return present[-1]
+        if fidelity not in self._fid_pos:
+            raise UnknownNameError(f"fidelity (epochs) of {self.name}/{self.dataset}", fidelity, self.fidelities)
+        if (metric, fidelity) not in self._mean:
+            raise ConfigError(
+                f"{self.name}/{self.dataset}: metric {metric} has no values at fidelity {fidelity}; "
+                f"fidelities with values: {', '.join(map(str, self.metric_fidelities(metric))) or 'none'}"
+            )
+        return int(fidelity)
+
+    # ----------------------------------------------------------------- cost
+    @cached_property
+    def _time_fidelities(self) -> tuple[int, ...]:
+        return self.metric_fidelities("train_time") if "train_time" in self.table.metrics else ()
+
+    def cost(self, archs: object, fidelity: int | None = None, seed: SeedChoice = "mean") -> np.ndarray | float:
+        """Training seconds at ``fidelity``; where the source times only a longer schedule,
+        its time is scaled by the ratio of epochs (see ``describe()['notes']``)."""
+        if not self._time_fidelities:
+            raise ConfigError(f"{self.name}/{self.dataset} has no train_time metric, so no cost; "
+                              "use a budget counted in queries")
+        fid = self.max_fidelity if fidelity is None else fidelity
+        if fid not in self._fid_pos:
+            raise UnknownNameError(f"fidelity (epochs) of {self.name}/{self.dataset}", fid, self.fidelities)
+        if fid in self._time_fidelities:
+            return self.query(archs, "train_time", fid, seed)
+        longer = [f for f in self._time_fidelities if f > fid] or list(self._time_fidelities)
+        ref = longer[0]
+        return self.query(archs, "train_time", ref, seed) * (fid / ref)
+
+    # ------------------------------------------------------------- coverage
+    def has_data(self, archs: object, metric: str | None = None, fidelity: int | None = None) -> np.ndarray | bool:
+        """True where the table has a value (partial tables leave cells NaN)."""
+        metric = metric or self.search_metric
+        values = self.query(archs, metric, fidelity)
+        return bool(np.isfinite(values)) if isinstance(values, float) else np.isfinite(values)
+
+    def indices_with_data(self, metric: str | None = None, fidelity: int | None = None) -> np.ndarray:
+        """Official indices of the cells that have a value for ``metric``."""
+        metric = metric or self.search_metric
+        fid = self._resolve_fidelity(metric, fidelity)
+        return np.flatnonzero(np.isfinite(self._mean[(metric, fid)]))
+
+    # ------------------------------------------------------------- describe
+    def describe(self) -> dict:
+        metrics = {}
+        for name, mt in self.table.metrics.items():
+            info = metric_info(name)
+            fids = self.metric_fidelities(name)
+            coverage = float(np.isfinite(self._mean[(name, fids[-1])]).mean()) if fids else 0.0
+            metrics[name] = {
+                "kind": info.kind.value,
+                "unit": mt.unit or info.unit,
+                "seeds": {str(f): (mt.values.shape[1] if mt.per_seed[self._fid_pos[f]] else "mean only") for f in fids},
+                "fidelities": list(fids),
+                "coverage": round(coverage, 6),
+                "source": mt.source,
+                "description": info.description,
+            }
+        return {
+            "benchmark": self.name,
+            "dataset": self.dataset,
+            "space": self.space.name,
+            "architectures": self.space.size,
+            "fidelities": list(self.fidelities),
+            "search_metric": self.search_metric,
+            "report_metric": self.report_metric,
+            "metrics": metrics,
+            "notes": self.notes,
+        }
+
+
+class _quiet_nanmean:
+    """Silences numpy's 'mean of empty slice' warning for all-NaN rows (they stay NaN)."""
+
+    def __enter__(self):
+        import warnings
+
+        self._ctx = warnings.catch_warnings()
+        self._ctx.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+    def __exit__(self, *exc):
+        self._ctx.__exit__(*exc)

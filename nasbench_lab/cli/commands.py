@@ -1,0 +1,5 @@
+"""Modules under ``nasbench_lab.cli`` that add subcommands (each defines ``add_parser(subparsers)``)."""
+
+COMMAND_MODULES: list[str] = [
+    "cmd_data",  # list, info, query, convert, export
+]

@@ -1,0 +1,29 @@
+"""Arguments shared by subcommands that need a benchmark."""
+
+from __future__ import annotations
+
+import argparse
+
+from nasbench_lab.api import DEFAULT_BENCHMARK, load
+from nasbench_lab.benchmarks.base import Benchmark
+
+
+def add_benchmark_args(parser: argparse.ArgumentParser) -> None:
+    """--benchmark/--dataset/--path, defaulting to the embedded benchmark."""
+    parser.add_argument("--benchmark", "-b", default=None,
+                        help=f"benchmark name or a converted .h5/surrogate folder (default: embedded {DEFAULT_BENCHMARK})")
+    parser.add_argument("--dataset", "-d", default=None, help="dataset (default: the benchmark's default)")
+    parser.add_argument("--path", "-p", default=None,
+                        help="data file: an official file, a flat CSV or a converted .h5")
+
+
+def benchmark_from_args(args: argparse.Namespace) -> Benchmark:
+    """Loads the benchmark the arguments name; says so when it falls back to the embedded default."""
+    from nasbench_lab.cli.main import note
+
+    name = args.benchmark
+    if name is None:
+        name = DEFAULT_BENCHMARK
+        note(args, f"no --benchmark given: using the embedded default {DEFAULT_BENCHMARK!r} "
+                   "(NAS-Bench-Graph, shipped with the nas-bench-graph package)")
+    return load(name, dataset=args.dataset, path=args.path)

@@ -1,0 +1,25 @@
+"""Loader: converts one kind of official file into a BenchmarkTable."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+from nasbench_lab.tables.table import BenchmarkTable
+
+
+class Loader(ABC):
+    """Recognises and converts one file layout (official tfrecord, pickle, CSV, ...)."""
+
+    #: short name shown in errors and ``nasbench-lab list``
+    name: str = ""
+    #: what a user should pass, in one phrase
+    accepts_description: str = ""
+
+    @abstractmethod
+    def accepts(self, path: Path) -> bool:
+        """Cheap sniff (name, suffix, first bytes): can this loader read ``path``?"""
+
+    @abstractmethod
+    def convert(self, path: Path) -> BenchmarkTable:
+        """Reads ``path`` completely into a BenchmarkTable; raises DataFileError on bad content."""

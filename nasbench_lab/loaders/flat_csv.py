@@ -1,0 +1,220 @@
+"""The flat CSV layout: one row per architecture, one column per (dataset, metric, fidelity).
+
+Column names are ``{dataset}_{metric}_{fidelity}ep`` with an optional unit token (``_s``)
+and an optional ``_per_seed`` (values joined by ``;``) or ``_mean`` suffix; columns without
+``{fidelity}ep`` (e.g. ``cifar10_params_mb``) hold for every fidelity. Rows are keyed by a
+key column the space understands (``index``, ``arch_str``, ``nb101_hash``, ...).
+This is also what ``nasbench-lab export --csv`` writes.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from nasbench_lab.errors import DataFileError, InvalidArchitectureError
+from nasbench_lab.spaces.base import EnumerableSpace
+from nasbench_lab.tables.table import DatasetTable, MetricTable
+
+_FID = re.compile(r"^(\d+)ep$")
+_AGGREGATES = ("per_seed", "mean")
+_UNIT_TOKENS = {"s": "s", "mb": "M"}
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """A parsed metric column name."""
+
+    column: str
+    dataset: str
+    metric: str
+    fidelity: int | None
+    aggregate: str  # "per_seed", "mean" or "" (a single value)
+    unit: str
+
+
+def parse_column(name: str) -> ColumnSpec | None:
+    """Parses a metric column name; None for columns that are not metric columns."""
+    tokens = name.split("_")
+    if len(tokens) < 2:
+        return None
+    aggregate = ""
+    if len(tokens) >= 3 and "_".join(tokens[-2:]) == "per_seed":
+        aggregate, tokens = "per_seed", tokens[:-2]
+    elif tokens[-1] == "mean":
+        aggregate, tokens = "mean", tokens[:-1]
+    unit = ""
+    fid_pos = next((i for i, t in enumerate(tokens) if i > 0 and _FID.match(t)), None)
+    if fid_pos is None:
+        if tokens[-1] in _UNIT_TOKENS and len(tokens) > 2:
+            unit = _UNIT_TOKENS[tokens[-1]]
+        metric_tokens, fidelity = tokens[1:], None
+    else:
+        rest = tokens[fid_pos + 1:]
+        if len(rest) > 1 or (rest and rest[0] not in _UNIT_TOKENS):
+            return None
+        unit = _UNIT_TOKENS[rest[0]] if rest else ""
+        metric_tokens, fidelity = tokens[1:fid_pos], int(_FID.match(tokens[fid_pos]).group(1))
+    if not metric_tokens:
+        return None
+    return ColumnSpec(name, tokens[0], "_".join(metric_tokens), fidelity, aggregate, unit)
+
+
+#: maps a parsed column to (dataset, metric) in the benchmark's names, or None to skip it
+ColumnMapper = Callable[[ColumnSpec], "tuple[str, str] | None"]
+
+
+def identity_mapper(col: ColumnSpec) -> tuple[str, str]:
+    return col.dataset, col.metric
+
+
+def read_flat_csv(path: Path, space: EnumerableSpace, mapper: ColumnMapper = identity_mapper,
+                  datasets_space: Callable[[str], EnumerableSpace] | None = None) -> dict[str, DatasetTable]:
+    """Reads a flat CSV into one DatasetTable per dataset, rows placed at official indices."""
+    header, rows = _read_rows(path)
+    keys = [c for c in header if c in space.key_columns()]
+    if not keys:
+        raise DataFileError(f"{path}: no architecture key column; accepted: {', '.join(space.key_columns())}")
+    index = _row_indices(path, header, rows, keys, space)
+    parsed = [(i, parse_column(c)) for i, c in enumerate(header) if c not in space.key_columns()]
+    groups: dict[tuple[str, str], list[tuple[int, ColumnSpec]]] = {}
+    for i, col in parsed:
+        if col is None:
+            continue
+        target = mapper(col)
+        if target is not None:
+            groups.setdefault(target, []).append((i, col))
+    if not groups:
+        raise DataFileError(f"{path}: no metric columns named like {{dataset}}_{{metric}}_{{N}}ep[_per_seed|_mean]")
+    by_dataset: dict[str, dict[str, list[tuple[int, ColumnSpec]]]] = {}
+    for (ds, metric), cols in groups.items():
+        by_dataset.setdefault(ds, {})[metric] = cols
+    out = {}
+    for ds, metrics in by_dataset.items():
+        fids = sorted({c.fidelity for cols in metrics.values() for _, c in cols if c.fidelity is not None})
+        fids = fids or [0]
+        out[ds] = DatasetTable(name=ds, space=space.name, fidelities=tuple(fids),
+                               metrics={m: _metric(path, rows, index, cols, fids, space.size)
+                                        for m, cols in metrics.items()})
+    return out
+
+
+def _read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
+    try:
+        with open(path, newline="") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            if not header:
+                raise DataFileError(f"{path}: empty CSV file (no header row)")
+            rows = list(reader)
+    except FileNotFoundError:
+        raise DataFileError(f"file not found: {path}") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise DataFileError(f"{path}: not a readable CSV file: {exc}") from None
+    for n, row in enumerate(rows, start=2):
+        if len(row) != len(header):
+            raise DataFileError(f"{path}: line {n} has {len(row)} fields but the header has {len(header)} "
+                                "(truncated or corrupted file?)")
+    if not rows:
+        raise DataFileError(f"{path}: CSV has a header but no rows")
+    return header, rows
+
+
+def _row_indices(path: Path, header: list[str], rows: list[list[str]], keys: list[str],
+                 space: EnumerableSpace) -> np.ndarray:
+    index = None
+    for key in keys:
+        col = header.index(key)
+        try:
+            found = space.key_columns()[key]([r[col] for r in rows])
+        except (InvalidArchitectureError, ValueError) as exc:
+            raise DataFileError(f"{path}: bad value in key column {key!r}: {exc}") from None
+        if index is not None and not np.array_equal(index, found):
+            bad = int(np.flatnonzero(index != found)[0])
+            raise DataFileError(f"{path}: line {bad + 2}: key columns {keys} disagree about the architecture")
+        index = found
+    if len(np.unique(index)) != len(index):
+        raise DataFileError(f"{path}: the same architecture appears in more than one row")
+    return index
+
+
+def _parse_floats(path: Path, texts: Iterable[str], column: str) -> list[float]:
+    out = []
+    for n, text in enumerate(texts, start=2):
+        text = text.strip()
+        try:
+            out.append(float(text) if text else np.nan)
+        except ValueError:
+            raise DataFileError(f"{path}: line {n}, column {column!r}: {text!r} is not a number") from None
+    return out
+
+
+def _metric(path: Path, rows, index, cols, fids, n_archs) -> MetricTable:
+    per_seed_fids = {c.fidelity for _, c in cols if c.aggregate == "per_seed"}
+    used = [(i, c) for i, c in cols if c.aggregate == "per_seed" or c.fidelity not in per_seed_fids]
+    seed_lists: dict[int | None, list[list[float]]] = {}
+    for i, col in used:
+        if col.aggregate == "per_seed":
+            lists = []
+            for n, r in enumerate(rows, start=2):
+                parts = r[i].split(";") if r[i].strip() else []
+                lists.append(_parse_floats(path, parts, f"{col.column} (line {n})") if parts else [])
+        else:
+            lists = [[v] for v in _parse_floats(path, (r[i] for r in rows), col.column)]
+        seed_lists[col.fidelity] = lists
+    n_seeds = max((len(v) for lists in seed_lists.values() for v in lists), default=1) or 1
+    values = np.full((n_archs, n_seeds, len(fids)), np.nan, dtype=np.float32)
+    per_seed = [False] * len(fids)
+    for fid, lists in seed_lists.items():
+        block = np.full((len(lists), n_seeds), np.nan, dtype=np.float32)
+        for r, v in enumerate(lists):
+            block[r, : len(v)] = v
+        positions = range(len(fids)) if fid is None else [fids.index(fid)]
+        for pos in positions:
+            values[index, :, pos] = block
+            per_seed[pos] = fid in per_seed_fids
+    unit = next((c.unit for _, c in cols if c.unit), "")
+    return MetricTable(values=values, per_seed=tuple(per_seed), unit=unit,
+                       source=",".join(c.column for _, c in used))
+
+
+def write_flat_csv(path: Path, space: EnumerableSpace, tables: dict[str, DatasetTable],
+                   key: str = "arch_str") -> None:
+    """Writes tables in the flat layout that :func:`read_flat_csv` reads (cells with no data skipped)."""
+    indices = np.arange(space.size)
+    columns: list[tuple[str, np.ndarray, bool]] = []
+    for ds, table in tables.items():
+        for metric, mt in table.metrics.items():
+            for pos, fid in enumerate(table.fidelities):
+                block = mt.values[:, :, pos]
+                if np.isnan(block).all():
+                    continue
+                per_seed = mt.per_seed[pos] and block.shape[1] > 1
+                suffix = "per_seed" if per_seed else "mean"
+                columns.append((f"{ds}_{metric}_{fid}ep_{suffix}", block, per_seed))
+    has_any = np.zeros(space.size, dtype=bool)
+    for _, block, _ in columns:
+        has_any |= ~np.isnan(block).all(axis=1)
+    archs = space.all()
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["index", key] + [c[0] for c in columns])
+        for i in indices[has_any]:
+            row = [str(i), space.key_of(archs[i], key)]
+            for _, block, per_seed in columns:
+                vals = block[i]
+                if per_seed:
+                    row.append(";".join(_text(v) for v in vals[~np.isnan(vals)]))
+                else:
+                    row.append("" if np.isnan(vals[0]) else _text(vals[0]))
+            writer.writerow(row)
+
+
+def _text(value: np.float32) -> str:
+    """Shortest text that reads back to the same float32."""
+    return np.format_float_positional(np.float32(value), unique=True, trim="-")

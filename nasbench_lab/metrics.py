@@ -1,0 +1,59 @@
+"""Metric names and their meaning; validation and test metrics are never the same key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class MetricKind(str, Enum):
+    """What a metric measures; search may only optimise VALIDATION (or other non-test) kinds."""
+
+    VALIDATION = "validation"
+    TEST = "test"
+    TRAIN = "train"
+    COST = "cost"
+    SIZE = "size"
+    PROXY = "proxy"
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """Meaning of a metric name: its kind, unit and optimisation direction."""
+
+    name: str
+    kind: MetricKind
+    unit: str
+    higher_is_better: bool
+    description: str
+
+    @property
+    def contains_test_data(self) -> bool:
+        return self.kind is MetricKind.TEST
+
+
+_KNOWN = [
+    MetricInfo("valid_acc", MetricKind.VALIDATION, "%", True, "accuracy on a held-out validation split"),
+    MetricInfo("test_acc", MetricKind.TEST, "%", True, "accuracy on the test set (report only, never search on it)"),
+    MetricInfo("valtest_acc", MetricKind.TEST, "%", True,
+               "NB201 'valid+test': accuracy on both halves of the test set; contains test data"),
+    MetricInfo("train_acc", MetricKind.TRAIN, "%", True, "accuracy on the training data"),
+    MetricInfo("valid_loss", MetricKind.VALIDATION, "loss", False, "loss on the validation split"),
+    MetricInfo("test_loss", MetricKind.TEST, "loss", False, "loss on the test set"),
+    MetricInfo("train_loss", MetricKind.TRAIN, "loss", False, "loss on the training data"),
+    MetricInfo("train_time", MetricKind.COST, "s", False, "training time of the schedule up to the fidelity"),
+    MetricInfo("latency", MetricKind.COST, "s", False, "inference latency"),
+    MetricInfo("params", MetricKind.SIZE, "M", False, "trainable parameters, millions"),
+    MetricInfo("flops", MetricKind.SIZE, "MFLOPs", False, "floating point operations, millions"),
+]
+METRICS: dict[str, MetricInfo] = {m.name: m for m in _KNOWN}
+
+
+def metric_info(name: str) -> MetricInfo:
+    """Known metric description, or a generic one (proxy scores and user columns)."""
+    if name in METRICS:
+        return METRICS[name]
+    if name.startswith("zc_"):
+        return MetricInfo(name, MetricKind.PROXY, "score", True, f"zero-cost proxy {name[3:]}")
+    kind = MetricKind.TEST if "test" in name else MetricKind.VALIDATION if "valid" in name else MetricKind.TRAIN
+    return MetricInfo(name, kind, "", True, "user metric")

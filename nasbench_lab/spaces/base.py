@@ -1,0 +1,174 @@
+"""SearchSpace: everything about architectures, nothing about data.
+
+Architectures are small integer numpy arrays of shape ``space.arch_shape``; a batch
+has one more leading axis. Every method is vectorized over the batch.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from nasbench_lab.errors import InvalidArchitectureError, UnknownNameError
+
+
+class SearchSpace(ABC):
+    """A discrete architecture space with vectorized sampling, mutation and encodings."""
+
+    #: registry name, e.g. ``"nb201"``
+    name: str = ""
+    #: shape of one architecture array
+    arch_shape: tuple[int, ...] = ()
+    #: dtype of architecture arrays
+    arch_dtype: np.dtype = np.dtype(np.int16)
+    #: number of architectures when the space is enumerable, else ``None``
+    size: int | None = None
+
+    # ---------------------------------------------------------------- batching
+    def as_batch(self, archs: object) -> tuple[np.ndarray, bool]:
+        """Validates ``archs`` and returns ``(batch, was_single)`` with batch shaped (n, *arch_shape)."""
+        arr = np.asarray(archs)
+        if arr.dtype.kind not in "iu":
+            if arr.dtype.kind == "f" and arr.size and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+                arr = arr.astype(np.int64)
+            else:
+                raise InvalidArchitectureError(
+                    f"{self.name}: architectures must be integer arrays of shape {self.arch_shape} "
+                    f"(or a batch of them), got dtype {arr.dtype}"
+                )
+        nd = len(self.arch_shape)
+        if arr.shape == self.arch_shape:
+            batch, single = arr.reshape((1, *self.arch_shape)), True
+        elif arr.ndim == nd + 1 and arr.shape[1:] == self.arch_shape:
+            batch, single = arr, False
+        else:
+            raise InvalidArchitectureError(
+                f"{self.name}: expected an architecture of shape {self.arch_shape} or a batch of shape "
+                f"(n, {', '.join(map(str, self.arch_shape))}), got shape {arr.shape}"
+            )
+        self._check_values(batch)
+        return batch, single
+
+    def validate(self, archs: object) -> np.ndarray:
+        """Returns ``archs`` as a validated batch; raises InvalidArchitectureError naming the problem."""
+        return self.as_batch(archs)[0]
+
+    @abstractmethod
+    def _check_values(self, batch: np.ndarray) -> None:
+        """Raises InvalidArchitectureError if any architecture of the batch is not in the space."""
+
+    # --------------------------------------------------------------- sampling
+    @abstractmethod
+    def sample(self, rng: np.random.Generator, n: int | None = None) -> np.ndarray:
+        """Draws architectures uniformly (one if ``n`` is None, else a batch of ``n``)."""
+
+    @abstractmethod
+    def mutate(self, archs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Returns one random neighbour of each architecture (a single small change)."""
+
+    @abstractmethod
+    def neighbours(self, arch: np.ndarray) -> np.ndarray:
+        """All architectures one change away from ``arch``, as a batch."""
+
+    # -------------------------------------------------------------- encodings
+    def encodings(self) -> list[str]:
+        """Names accepted by :meth:`encode`."""
+        return sorted(self._encoders())
+
+    def encode(self, archs: np.ndarray, kind: str = "onehot") -> np.ndarray:
+        """Feature matrix (n, d) float32 for predictors; ``kind`` is one of :meth:`encodings`."""
+        encoders = self._encoders()
+        if kind not in encoders:
+            raise UnknownNameError(f"encoding of space {self.name}", kind, sorted(encoders))
+        batch, _ = self.as_batch(archs)
+        return encoders[kind](batch)
+
+    @abstractmethod
+    def _encoders(self) -> dict:
+        """Maps encoding names to functions batch -> float32 matrix."""
+
+    # ---------------------------------------------------------------- strings
+    @abstractmethod
+    def to_string(self, arch: np.ndarray) -> str:
+        """The official string notation of one architecture."""
+
+    @abstractmethod
+    def from_string(self, text: str) -> np.ndarray:
+        """Parses the official string notation; raises InvalidArchitectureError on bad input."""
+
+    # ----------------------------------------------------------- identities
+    @abstractmethod
+    def keys(self, archs: np.ndarray) -> np.ndarray:
+        """One int64 key per architecture, equal iff the arrays are equal (for dedup and lookups)."""
+
+    def canonical(self, archs: np.ndarray) -> np.ndarray:
+        """Representative of each architecture's isomorphism class (identity where none is defined)."""
+        return self.validate(archs).copy()
+
+    def describe(self) -> dict:
+        """A JSON-able summary of the space."""
+        return {"name": self.name, "arch_shape": list(self.arch_shape), "size": self.size,
+                "encodings": self.encodings()}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, size={self.size})"
+
+
+class EnumerableSpace(SearchSpace):
+    """A space small enough to list: architectures have an index in an official order."""
+
+    size: int = 0
+
+    @abstractmethod
+    def index(self, archs: object) -> np.ndarray | int:
+        """Official index of each architecture (an int for a single one)."""
+
+    @abstractmethod
+    def from_index(self, indices: int | Sequence[int] | np.ndarray) -> np.ndarray:
+        """Architectures at the given official indices (one array for an int)."""
+
+    def all(self) -> np.ndarray:
+        """Every architecture, in official index order."""
+        return self.from_index(np.arange(self.size))
+
+    def check_indices(self, indices: object) -> np.ndarray:
+        """Validates indices against the space size and returns them as int64."""
+        idx = np.asarray(indices)
+        if idx.dtype.kind not in "iu":
+            raise InvalidArchitectureError(f"{self.name}: indices must be integers, got dtype {idx.dtype}")
+        idx = idx.astype(np.int64, copy=False)
+        if idx.size and (idx.min() < 0 or idx.max() >= self.size):
+            bad = idx[(idx < 0) | (idx >= self.size)].ravel()[0]
+            raise InvalidArchitectureError(
+                f"{self.name}: index {bad} out of range; accepted: 0 to {self.size - 1}"
+            )
+        return idx
+
+    def keys(self, archs: np.ndarray) -> np.ndarray:
+        return np.atleast_1d(np.asarray(self.index(archs), dtype=np.int64))
+
+    def key_columns(self) -> dict[str, Callable[[list[str]], np.ndarray]]:
+        """Table key columns this space understands, each mapping cell texts to official indices."""
+        return {"index": self._indices_from_texts, "arch_str": self._indices_from_strings}
+
+    def key_of(self, arch: np.ndarray, key: str) -> str:
+        """The text of ``arch`` in key column ``key`` (inverse of :meth:`key_columns`)."""
+        if key == "index":
+            return str(self.index(arch))
+        if key == "arch_str":
+            return self.to_string(arch)
+        raise UnknownNameError(f"key column of space {self.name}", key, list(self.key_columns()))
+
+    def _indices_from_texts(self, texts: list[str]) -> np.ndarray:
+        try:
+            values = np.array([int(t) for t in texts], dtype=np.int64)
+        except ValueError as exc:
+            raise InvalidArchitectureError(f"{self.name}: index column holds a non-integer: {exc}") from None
+        return self.check_indices(values)
+
+    def _indices_from_strings(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros(0, dtype=np.int64)
+        return np.atleast_1d(np.asarray(self.index(np.stack([self.from_string(t) for t in texts])), dtype=np.int64))

@@ -1,0 +1,244 @@
+"""NAS-Bench-201 / NATS-Bench topology space: 6 edges, 5 ops, 15,625 cells.
+
+An architecture is 6 op codes in the official edge order
+(1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2) with codes in the official op order
+``none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3``.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from functools import cached_property
+
+import numpy as np
+
+from nasbench_lab.errors import InvalidArchitectureError
+from nasbench_lab.spaces.base import EnumerableSpace
+from nasbench_lab.spaces.registry import SPACES
+
+OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
+EDGES = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2))  # (to, from) in official order
+NUM_OPS = len(OPS)
+NUM_EDGES = len(EDGES)
+_PLACE = NUM_OPS ** np.arange(NUM_EDGES - 1, -1, -1, dtype=np.int64)  # edge 0 most significant
+_PLACE_F32 = _PLACE.astype(np.float32)  # BLAS path: codes < 2**24 are exact in float32
+_NODE_RE = re.compile(r"^\|(.+)\|$")
+#: NAS-Bench-201 shuffled its generated cells with Python's ``random.seed(88)``; we replay it.
+_OFFICIAL_SHUFFLE_SEED = 88
+_NONE, _SKIP = 0, 1
+
+
+def _official_order() -> np.ndarray:
+    """Lexicographic code of each official index (the official generator's order, then its shuffle)."""
+    order = list(range(NUM_OPS**NUM_EDGES))
+    random.Random(_OFFICIAL_SHUFFLE_SEED).shuffle(order)
+    return np.asarray(order, dtype=np.int64)
+
+
+def _cell_function(ops: tuple[int, ...]) -> tuple:
+    """The function a cell computes, as nested sorted tuples: equal iff the cells are isomorphic.
+
+    A node is a sum of terms; ``skip_connect`` passes its input's terms through, ``none``
+    contributes nothing, and any op applied to an empty (zero) node gives zero.
+    """
+    nodes: list[tuple] = [(("input",),)]
+    for node in (1, 2, 3):
+        terms: list = []
+        for e, (to, src) in enumerate(EDGES):
+            if to != node or ops[e] == _NONE or not nodes[src]:
+                continue
+            if ops[e] == _SKIP:
+                terms.extend(nodes[src])
+            else:
+                terms.append((OPS[ops[e]], nodes[src]))
+        nodes.append(tuple(sorted(terms, key=repr)))
+    return nodes[3]
+
+
+class NB201Space(EnumerableSpace):
+    """The NAS-Bench-201 cell space in official index order."""
+
+    name = "nb201"
+    arch_shape = (NUM_EDGES,)
+    arch_dtype = np.dtype(np.int8)
+    size = NUM_OPS**NUM_EDGES
+    ops = OPS
+    edges = EDGES
+
+    def __init__(self) -> None:
+        self._code_of_index = _official_order()
+        self._index_of_code = np.empty_like(self._code_of_index)
+        self._index_of_code[self._code_of_index] = np.arange(self.size)
+        digits = (self._code_of_index[:, None] // _PLACE[None, :]) % NUM_OPS
+        self._ops_of_index = np.ascontiguousarray(digits.astype(np.int8))
+        self._ops_of_index.flags.writeable = False
+        # single-architecture fast path: the 6 bytes of an int8 array -> official index
+        self._index_of_bytes = {row.tobytes(): i for i, row in enumerate(self._ops_of_index)}
+
+    # ---------------------------------------------------------------- checks
+    def _check_values(self, batch: np.ndarray) -> None:
+        if batch.size and (batch.min() < 0 or batch.max() >= NUM_OPS):
+            bad = batch[((batch < 0) | (batch >= NUM_OPS)).any(axis=1)][0]
+            raise InvalidArchitectureError(
+                f"nb201: op codes must be 0..{NUM_OPS - 1} ({', '.join(OPS)}), got {bad.tolist()}"
+            )
+
+    # --------------------------------------------------------------- indices
+    def index(self, archs: object) -> np.ndarray | int:
+        if type(archs) is np.ndarray and archs.dtype == np.int8 and archs.shape == (NUM_EDGES,):
+            hit = self._index_of_bytes.get(archs.tobytes())
+            if hit is not None:
+                return hit
+        batch, single = self.as_batch(archs)
+        idx = self._index_of_code[_codes(batch)]
+        return int(idx[0]) if single else idx
+
+    def from_index(self, indices: object) -> np.ndarray:
+        idx = self.check_indices(indices)
+        return self._ops_of_index[idx].copy()
+
+    def all(self) -> np.ndarray:
+        return self._ops_of_index.copy()
+
+    # -------------------------------------------------------------- sampling
+    def sample(self, rng: np.random.Generator, n: int | None = None) -> np.ndarray:
+        shape = (NUM_EDGES,) if n is None else (n, NUM_EDGES)
+        return rng.integers(0, NUM_OPS, size=shape, dtype=np.int8)
+
+    def mutate(self, archs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        batch, single = self.as_batch(archs)
+        out = batch.astype(np.int8, copy=True)
+        rows = np.arange(len(out))
+        edge = rng.integers(0, NUM_EDGES, size=len(out))
+        shift = rng.integers(1, NUM_OPS, size=len(out))
+        out[rows, edge] = (out[rows, edge] + shift) % NUM_OPS
+        return out[0] if single else out
+
+    def neighbours(self, arch: np.ndarray) -> np.ndarray:
+        batch, _ = self.as_batch(arch)
+        base = batch[0].astype(np.int8)
+        out = np.repeat(base[None, :], NUM_EDGES * (NUM_OPS - 1), axis=0)
+        k = 0
+        for e in range(NUM_EDGES):
+            for shift in range(1, NUM_OPS):
+                out[k, e] = (base[e] + shift) % NUM_OPS
+                k += 1
+        return out
+
+    # -------------------------------------------------------------- encodings
+    def _encoders(self) -> dict:
+        return {"onehot": self._onehot, "path": self._path, "index": self._index_feature}
+
+    @staticmethod
+    def _onehot(batch: np.ndarray) -> np.ndarray:
+        out = np.zeros((len(batch), NUM_EDGES * NUM_OPS), dtype=np.float32)
+        cols = np.arange(NUM_EDGES) * NUM_OPS + batch.astype(np.int64)
+        np.put_along_axis(out, cols, 1.0, axis=1)
+        return out
+
+    @cached_property
+    def _path_table(self) -> np.ndarray:
+        """Path encoding of every lexicographic code (15625 x 84), built once."""
+        codes = np.arange(self.size)
+        ops = (codes[:, None] // _PLACE[None, :]) % NUM_OPS
+        return _path_counts(ops)
+
+    def _path(self, batch: np.ndarray) -> np.ndarray:
+        return self._path_table[_codes(batch)]
+
+    def _index_feature(self, batch: np.ndarray) -> np.ndarray:
+        return np.asarray(self.index(batch), dtype=np.float32).reshape(-1, 1)
+
+    # ---------------------------------------------------------------- strings
+    def to_string(self, arch: np.ndarray) -> str:
+        batch, single = self.as_batch(arch)
+        if not single:
+            raise InvalidArchitectureError("nb201: to_string takes one architecture; use a loop or strings()")
+        names = [OPS[c] for c in batch[0]]
+        return "|{}~0|+|{}~0|{}~1|+|{}~0|{}~1|{}~2|".format(*names)
+
+    def strings(self, archs: np.ndarray) -> list[str]:
+        """Official strings of a batch."""
+        return [self.to_string(a) for a in self.validate(archs)]
+
+    def from_string(self, text: str) -> np.ndarray:
+        if not isinstance(text, str):
+            raise InvalidArchitectureError(f"nb201: expected an architecture string, got {type(text).__name__}")
+        nodes = text.strip().split("+")
+        expected = "|op~0|+|op~0|op~1|+|op~0|op~1|op~2|"
+        if len(nodes) != 3:
+            raise InvalidArchitectureError(f"nb201: {text!r} has {len(nodes)} nodes; expected 3, as in {expected}")
+        codes: list[int] = []
+        for node_number, node in enumerate(nodes, start=1):
+            match = _NODE_RE.match(node)
+            parts = match.group(1).split("|") if match else []
+            if len(parts) != node_number:
+                raise InvalidArchitectureError(
+                    f"nb201: node {node_number} of {text!r} should have {node_number} inputs; expected {expected}"
+                )
+            for src, part in enumerate(parts):
+                op, _, inp = part.partition("~")
+                if op not in OPS:
+                    raise InvalidArchitectureError(f"nb201: unknown op {op!r} in {text!r}; accepted: {', '.join(OPS)}")
+                if inp != str(src):
+                    raise InvalidArchitectureError(
+                        f"nb201: edge {part!r} of node {node_number} should read from node {src}; expected {expected}"
+                    )
+                codes.append(OPS.index(op))
+        return np.asarray(codes, dtype=np.int8)
+
+    # ------------------------------------------------------------ isomorphism
+    @cached_property
+    def _canonical_code(self) -> np.ndarray:
+        """For each lexicographic code, the smallest code computing the same function."""
+        first: dict[tuple, int] = {}
+        out = np.empty(self.size, dtype=np.int64)
+        for code in range(self.size):
+            ops = tuple(int(d) for d in (code // _PLACE) % NUM_OPS)
+            out[code] = first.setdefault(_cell_function(ops), code)
+        return out
+
+    def canonical(self, archs: np.ndarray) -> np.ndarray:
+        """Smallest-code representative of each architecture's isomorphism class.
+
+        Two cells are isomorphic when they compute the same function: same op terms
+        over the same inputs, with ``none`` edges and zero nodes dropped and
+        ``skip_connect`` folded into its input.
+        """
+        batch, single = self.as_batch(archs)
+        code = self._canonical_code[_codes(batch)]
+        out = ((code[:, None] // _PLACE[None, :]) % NUM_OPS).astype(np.int8)
+        return out[0] if single else out
+
+    def describe(self) -> dict:
+        return {**super().describe(), "ops": list(OPS), "edges": [f"{a}<-{b}" for a, b in EDGES]}
+
+
+def _codes(batch: np.ndarray) -> np.ndarray:
+    """Lexicographic code (base-5 number, edge 0 most significant) of each validated row."""
+    return (batch @ _PLACE_F32).astype(np.int64)
+
+
+def _path_counts(ops: np.ndarray) -> np.ndarray:
+    """Counts input-to-output paths per op sequence (ops other than ``none``), as BANANAS does."""
+    live = [o for o in range(NUM_OPS) if o != _NONE]
+    n_live = len(live)
+    pos = {o: i for i, o in enumerate(live)}
+    width = n_live + n_live**2 + n_live**3
+    out = np.zeros((len(ops), width), dtype=np.float32)
+    # paths: 0->3 (edge 3); 0->1->3 (edges 0,4); 0->2->3 (edges 1,5); 0->1->2->3 (edges 0,2,5)
+    routes = ((3,), (0, 4), (1, 5), (0, 2, 5))
+    offsets = {1: 0, 2: n_live, 3: n_live + n_live**2}
+    for route in routes:
+        seq = ops[:, route]
+        alive = np.all(seq != _NONE, axis=1)
+        col = np.zeros(len(ops), dtype=np.int64)
+        for j in range(len(route)):
+            col = col * n_live + np.vectorize(pos.get, otypes=[np.int64])(np.where(seq[:, j] == _NONE, live[0], seq[:, j]))
+        col += offsets[len(route)]
+        np.add.at(out, (np.nonzero(alive)[0], col[alive]), 1.0)
+    return out
+
+
+SPACES.add("nb201", NB201Space)

@@ -1,0 +1,71 @@
+"""File checksums recorded in converted tables."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from nasbench_lab.errors import ChecksumMismatchError, DataFileError
+from nasbench_lab.tables.table import SourceFile
+
+
+def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            while block := handle.read(chunk):
+                digest.update(block)
+    except FileNotFoundError:
+        raise DataFileError(f"file not found: {path}") from None
+    return digest.hexdigest()
+
+
+def sha256_tree(path: str | os.PathLike) -> str:
+    """SHA-256 over a file, or over every file of a directory (names and contents, sorted)."""
+    p = Path(path)
+    if p.is_file():
+        return sha256_file(p)
+    if not p.is_dir():
+        raise DataFileError(f"file not found: {path}")
+    digest = hashlib.sha256()
+    for child in sorted(q for q in p.rglob("*") if q.is_file()):
+        digest.update(str(child.relative_to(p)).encode())
+        digest.update(sha256_file(child).encode())
+    return digest.hexdigest()
+
+
+def describe_source(path: str | os.PathLike) -> SourceFile:
+    """A SourceFile record (absolute path, checksum, size, mtime) for ``path``."""
+    p = Path(path).resolve()
+    stat = p.stat()
+    return SourceFile(str(p), sha256_tree(p), stat.st_size if p.is_file() else 0, stat.st_mtime_ns)
+
+
+def verify_source(recorded: SourceFile, *, full: bool = False) -> None:
+    """Raises ChecksumMismatchError if the source file changed since it was converted.
+
+    Size and mtime unchanged are taken as unchanged unless ``full``; otherwise the
+    checksum is recomputed. A source that no longer exists is not an error (tables travel).
+    """
+    p = Path(recorded.path)
+    if not p.exists():
+        return
+    stat = p.stat()
+    same_stat = (not p.is_file() or stat.st_size == recorded.size) and stat.st_mtime_ns == recorded.mtime_ns
+    if same_stat and not full:
+        return
+    actual = sha256_tree(p)
+    if actual != recorded.sha256:
+        raise ChecksumMismatchError(
+            f"source file {p} changed since it was converted (sha256 {actual[:12]}... but the table records "
+            f"{recorded.sha256[:12]}...); convert again with rebuild=True or `nasbench-lab convert --force`"
+        )
+
+
+def verify_expected(path: str | os.PathLike, expected_sha256: str) -> None:
+    """Raises ChecksumMismatchError if ``path`` does not have the expected SHA-256."""
+    actual = sha256_file(path)
+    if actual != expected_sha256.lower():
+        raise ChecksumMismatchError(f"checksum mismatch for {path}: expected {expected_sha256}, got {actual}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Union
 
 import numpy as np
 
@@ -11,7 +10,7 @@ from nasbench_lab.errors import ConfigError
 from nasbench_lab.spaces.base import SearchSpace
 
 #: ``"mean"``, a seed index, or a Generator drawing one seed per queried architecture
-SeedChoice = Union[str, int, np.random.Generator]
+SeedChoice = str | int | np.random.Generator
 
 
 class Benchmark(ABC):

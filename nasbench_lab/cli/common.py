@@ -11,7 +11,8 @@ from nasbench_lab.benchmarks.base import Benchmark
 def add_benchmark_args(parser: argparse.ArgumentParser) -> None:
     """--benchmark/--dataset/--path, defaulting to the embedded benchmark."""
     parser.add_argument("--benchmark", "-b", default=None,
-                        help=f"benchmark name or a converted .h5/surrogate folder (default: embedded {DEFAULT_BENCHMARK})")
+                        help="benchmark name or a converted .h5/surrogate folder "
+                             f"(default: embedded {DEFAULT_BENCHMARK})")
     parser.add_argument("--dataset", "-d", default=None, help="dataset (default: the benchmark's default)")
     parser.add_argument("--path", "-p", default=None,
                         help="data file: an official file, a flat CSV or a converted .h5")

@@ -235,7 +235,8 @@ def _path_counts(ops: np.ndarray) -> np.ndarray:
         alive = np.all(seq != _NONE, axis=1)
         col = np.zeros(len(ops), dtype=np.int64)
         for j in range(len(route)):
-            col = col * n_live + np.vectorize(pos.get, otypes=[np.int64])(np.where(seq[:, j] == _NONE, live[0], seq[:, j]))
+            ops_j = np.where(seq[:, j] == _NONE, live[0], seq[:, j])
+            col = col * n_live + np.vectorize(pos.get, otypes=[np.int64])(ops_j)
         col += offsets[len(route)]
         np.add.at(out, (np.nonzero(alive)[0], col[alive]), 1.0)
     return out

@@ -123,3 +123,13 @@ def read_table(path: str | os.PathLike, datasets: list[str] | None = None) -> Be
         if isinstance(exc, (DataFileError, UnknownNameError)):
             raise
         raise DataFileError(f"{path}: truncated or corrupted table file: {exc}") from None
+
+
+def read_summary(path: str | os.PathLike) -> dict[str, dict]:
+    """Per dataset: space, fidelities and metric names, without reading any array."""
+    with _open(path) as f:
+        return {
+            name: {"space": str(g.attrs["space"]), "fidelities": [int(x) for x in g.attrs["fidelities"]],
+                   "metrics": sorted(g.keys())}
+            for name, g in f["datasets"].items()
+        }

@@ -25,7 +25,8 @@ class MetricTable:
 
     def __post_init__(self) -> None:
         if self.values.ndim != 3:
-            raise DataFileError(f"metric arrays must be 3-D (architectures, seeds, fidelities), got {self.values.shape}")
+            raise DataFileError(
+                f"metric arrays must be 3-D (architectures, seeds, fidelities), got {self.values.shape}")
         self.values = np.asarray(self.values, dtype=np.float32)
         flags = np.broadcast_to(np.asarray(self.per_seed, dtype=bool), (self.values.shape[2],))
         self.per_seed = tuple(bool(x) for x in flags)

@@ -1,0 +1,198 @@
+"""Data subcommands: list, info, query, convert, export."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from nasbench_lab.api import DEFAULT_BENCHMARK, convert, table_file
+from nasbench_lab.benchmarks.spec import BENCHMARKS
+from nasbench_lab.cli.common import add_benchmark_args, benchmark_from_args
+from nasbench_lab.cli.main import note, print_json
+from nasbench_lab.errors import ConfigError, DataFileError
+from nasbench_lab.loaders.flat_csv import write_flat_csv
+from nasbench_lab.paths import cache_dir
+from nasbench_lab.spaces.base import EnumerableSpace
+from nasbench_lab.spaces.registry import space as get_space
+from nasbench_lab.tables.hdf5 import read_header, read_summary, read_table
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("list", help="benchmarks, datasets, metrics, fidelities and where their data is",
+                       description="List registered benchmarks with their datasets, accepted files, the embedded "
+                                   "data and every converted table in the cache (metrics and fidelities).")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run_list)
+
+    p = sub.add_parser("info", help="describe one benchmark: metrics, units, seeds, fidelities, split semantics")
+    add_benchmark_args(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run_info)
+
+    p = sub.add_parser("query", help="query metrics of architectures given by official string or index",
+                       description="Query a benchmark. Architectures by --arch (official string, repeatable) or "
+                                   "--index (official index, repeatable).")
+    add_benchmark_args(p)
+    p.add_argument("--arch", "-a", action="append", default=[], help="official architecture string")
+    p.add_argument("--index", "-i", action="append", type=int, default=[], help="official architecture index")
+    p.add_argument("--metric", "-m", action="append", default=None,
+                   help="metric name (repeatable; default: the search and report metrics)")
+    p.add_argument("--fidelity", "-f", type=int, default=None, help="epochs (default: the highest with data)")
+    p.add_argument("--seed", default="mean", help="'mean' (default) or a seed index")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run_query)
+
+    p = sub.add_parser("convert", help="convert an official file to the HDF5 table format (cached)",
+                       description="Convert once; later loads read the HDF5 in milliseconds.")
+    add_benchmark_args(p)
+    p.add_argument("--out", "-o", default=None, help="output .h5 (default: the cache folder)")
+    p.add_argument("--force", action="store_true", help="convert again even if a cached table exists")
+    p.set_defaults(func=run_convert)
+
+    p = sub.add_parser("export", help="export a benchmark's table as a flat CSV (the layout `load` reads back)")
+    add_benchmark_args(p)
+    p.add_argument("--csv", required=True, help="output CSV path")
+    p.add_argument("--key", default="arch_str", help="architecture key column besides index (default arch_str)")
+    p.set_defaults(func=run_export)
+
+
+def _spec_from_args(args: argparse.Namespace):
+    name = args.benchmark
+    if name is None:
+        name = DEFAULT_BENCHMARK
+        note(args, f"no --benchmark given: using the embedded default {DEFAULT_BENCHMARK!r}")
+    return BENCHMARKS.get(name)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    cached: dict[str, list[dict]] = {}
+    folder = cache_dir()
+    for path in sorted(folder.glob("*.h5")) if folder.is_dir() else []:
+        try:
+            benchmark, sources, _ = read_header(path)
+            summary = read_summary(path)
+        except DataFileError as exc:
+            cached.setdefault("(unreadable)", []).append({"path": str(path), "error": str(exc)})
+            continue
+        cached.setdefault(benchmark, []).append({
+            "path": str(path), "sources": [s.path for s in sources],
+            "sources_present": all(Path(s.path).exists() for s in sources), "datasets": summary})
+    out = []
+    for name in BENCHMARKS:
+        spec = BENCHMARKS.get(name)
+        embedded = spec.embedded_path() if spec.embedded_path else None
+        out.append({
+            "name": name, "description": spec.description, "datasets": list(spec.datasets),
+            "default_dataset": spec.default_dataset,
+            "accepted_files": [f"{lo.name}: {lo.accepts_description}" for lo in spec.loaders],
+            "embedded_data": str(embedded) if embedded else None,
+            "embedded_present": bool(embedded and Path(embedded).exists()),
+            "converted_tables": cached.get(name, []),
+        })
+    if args.json:
+        print_json({"cache_dir": str(folder), "benchmarks": out})
+        return 0
+    print(f"cache folder: {folder}")
+    for b in out:
+        default = "  [embedded default]" if b["name"] == DEFAULT_BENCHMARK else ""
+        print(f"\n{b['name']}{default}: {b['description']}")
+        print(f"  datasets: {', '.join(b['datasets'])} (default {b['default_dataset']})")
+        for accepted in b["accepted_files"]:
+            print(f"  reads   {accepted}")
+        if b["embedded_data"]:
+            print(f"  embedded data: {b['embedded_data']} ({'present' if b['embedded_present'] else 'MISSING'})")
+        if not b["converted_tables"] and not b["embedded_data"]:
+            print("  no converted table in the cache yet: pass --path to an official file")
+        for t in b["converted_tables"]:
+            state = "present" if t["sources_present"] else "source moved/deleted (table still usable)"
+            print(f"  table {t['path']} (from {', '.join(t['sources'])}; {state})")
+            for ds, s in t["datasets"].items():
+                print(f"    {ds}: fidelities {s['fidelities']}, metrics {', '.join(s['metrics'])}")
+    return 0
+
+
+def run_info(args: argparse.Namespace) -> int:
+    bench = benchmark_from_args(args)
+    info = bench.describe()
+    if args.json:
+        print_json(info)
+        return 0
+    print(f"{info.get('benchmark')} / {info.get('dataset')}  (space {info.get('space')}, "
+          f"{info.get('architectures')} architectures, fidelities {info.get('fidelities')})")
+    print(f"search on: {info.get('search_metric')}   report: {info.get('report_metric')}")
+    for name, m in info.get("metrics", {}).items():
+        print(f"  {name:<14} {m.get('kind', ''):<10} unit={m.get('unit', '')!s:<7} seeds={m.get('seeds')} "
+              f"fidelities={m.get('fidelities')} coverage={m.get('coverage')}")
+    for key, text in info.get("notes", {}).items():
+        print(f"  note ({key}): {text}")
+    return 0
+
+
+def _parse_seed(text: str):
+    if text == "mean":
+        return "mean"
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(f"--seed must be 'mean' or a seed index, got {text!r}") from None
+
+
+def run_query(args: argparse.Namespace) -> int:
+    bench = benchmark_from_args(args)
+    space = bench.space
+    archs = [space.from_string(a) for a in args.arch]
+    if args.index:
+        if not isinstance(space, EnumerableSpace):
+            raise ConfigError(f"space {space.name} has no official indices; use --arch")
+        archs += list(space.from_index(np.asarray(args.index)))
+    if not archs:
+        raise ConfigError("give at least one architecture with --arch STRING or --index N")
+    metrics = args.metric or [bench.search_metric, bench.report_metric]
+    seed = _parse_seed(args.seed)
+    batch = np.stack(archs)
+    rows = []
+    values = {m: bench.query(batch, m, args.fidelity, seed) for m in metrics}
+    for i, arch in enumerate(batch):
+        row = {"arch": space.to_string(arch)}
+        if isinstance(space, EnumerableSpace):
+            row["index"] = int(space.index(arch))
+        row.update({m: float(values[m][i]) for m in metrics})
+        rows.append(row)
+    if args.json:
+        print_json({"benchmark": bench.name, "dataset": bench.dataset, "fidelity": args.fidelity,
+                    "seed": seed, "results": rows})
+        return 0
+    for row in rows:
+        print("  ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()))
+    return 0
+
+
+def run_convert(args: argparse.Namespace) -> int:
+    spec = _spec_from_args(args)
+    if args.out:
+        if not args.path:
+            raise ConfigError("--out needs --path (the official file to convert)")
+        target = convert(spec, Path(args.path), Path(args.out))
+    else:
+        target = table_file(spec, args.path, rebuild=args.force)
+    print(target)
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    spec = _spec_from_args(args)
+    table = read_table(table_file(spec, args.path))
+    spaces = {ds.space for ds in table.datasets.values()}
+    if len(spaces) != 1:
+        raise ConfigError(f"benchmark {spec.name} mixes spaces {sorted(spaces)}; export one dataset at a time "
+                          "is not supported yet")
+    space = get_space(spaces.pop())
+    if not isinstance(space, EnumerableSpace):
+        raise ConfigError(f"space {space.name} is not enumerable; only tables export to CSV")
+    write_flat_csv(Path(args.csv), space, table.datasets, key=args.key)
+    note(args, f"wrote {args.csv}")
+    print(args.csv, file=sys.stdout)
+    return 0

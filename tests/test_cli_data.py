@@ -1,0 +1,65 @@
+"""CLI data commands: list, info, query, convert, export (NB201 real table read in place)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import nasbench_lab
+from nasbench_lab.cli.main import main
+
+
+def run_cli(capsys, *argv) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_query_json_by_index_and_string(capsys, nb201_csv):
+    code, out, _ = run_cli(capsys, "query", "-b", "nb201", "-p", str(nb201_csv), "--index", "6111",
+                           "--arch", "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|"
+                           "skip_connect~2|", "-m", "test_acc", "--json")
+    assert code == 0
+    rows = json.loads(out)["results"]
+    assert [r["index"] for r in rows] == [0, 6111]  # strings are parsed first, then indices
+    assert rows[1]["test_acc"] == pytest.approx(94.37, abs=0.005)
+
+
+def test_info_and_list(capsys, nb201_csv):
+    code, out, _ = run_cli(capsys, "info", "-b", "nb201", "-p", str(nb201_csv), "--json")
+    assert code == 0 and json.loads(out)["metrics"]["valid_acc"]["kind"] == "validation"
+    code, out, _ = run_cli(capsys, "list", "--json")
+    listed = {b["name"]: b for b in json.loads(out)["benchmarks"]}
+    assert "nb201" in listed
+    tables = listed["nb201"]["converted_tables"]
+    assert any("cifar10" in t["datasets"] and "valid_acc" in t["datasets"]["cifar10"]["metrics"] for t in tables)
+
+
+def test_bad_input_is_one_clear_line(capsys, nb201_csv):
+    code, _, err = run_cli(capsys, "query", "-b", "nb201", "-p", str(nb201_csv), "--index", "99999")
+    assert code == 2 and "0 to 15624" in err
+    code, _, err = run_cli(capsys, "query", "-b", "nb201", "-p", str(nb201_csv), "--index", "1", "-m", "acc")
+    assert code == 2 and "unknown metric" in err and "valid_acc" in err
+    code, _, err = run_cli(capsys, "info", "-b", "nb201", "-p", "/nonexistent/file.csv")
+    assert code == 2 and "not found" in err
+
+
+def test_convert_and_export_round_trip(capsys, nb201_csv, tmp_path):
+    out_h5 = tmp_path / "nb201.h5"
+    code, out, _ = run_cli(capsys, "convert", "-b", "nb201", "-p", str(nb201_csv), "--out", str(out_h5))
+    assert code == 0 and out_h5.exists()
+    exported = tmp_path / "export.csv"
+    code, _, _ = run_cli(capsys, "--quiet", "export", "-b", "nb201", "-p", str(out_h5), "--csv", str(exported))
+    assert code == 0
+    original = nasbench_lab.load("nb201", dataset="cifar10", path=out_h5)
+    again = nasbench_lab.load("nb201", dataset="cifar10", path=exported)
+    archs = original.space.all()
+    for metric in original.metrics:
+        for fid in original.metric_fidelities(metric):
+            np.testing.assert_array_equal(again.query(archs, metric, fid), original.query(archs, metric, fid))
+            if original.table.metrics[metric].per_seed[original.fidelities.index(fid)]:
+                for seed in range(3):
+                    np.testing.assert_array_equal(again.query(archs, metric, fid, seed=seed),
+                                                  original.query(archs, metric, fid, seed=seed))

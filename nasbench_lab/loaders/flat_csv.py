@@ -74,9 +74,16 @@ def identity_mapper(col: ColumnSpec) -> tuple[str, str]:
 
 
 def read_flat_csv(path: Path, space: EnumerableSpace, mapper: ColumnMapper = identity_mapper,
-                  datasets_space: Callable[[str], EnumerableSpace] | None = None) -> dict[str, DatasetTable]:
-    """Reads a flat CSV into one DatasetTable per dataset, rows placed at official indices."""
+                  datasets_space: Callable[[str], EnumerableSpace] | None = None,
+                  rename: Callable[[str], str] | None = None) -> dict[str, DatasetTable]:
+    """Reads a flat CSV into one DatasetTable per dataset, rows placed at official indices.
+
+    ``rename`` maps a published header name to the generic ``{dataset}_{metric}_{N}ep`` form first
+    (for files whose column names follow another convention).
+    """
     header, rows = _read_rows(path)
+    if rename is not None:
+        header = [rename(c) for c in header]
     keys = [c for c in header if c in space.key_columns()]
     if not keys:
         raise DataFileError(f"{path}: no architecture key column; accepted: {', '.join(space.key_columns())}")

@@ -1,0 +1,231 @@
+"""Predictor: scikit-learn style ``fit(archs, y)`` / ``predict(archs)`` over a search space's encodings.
+
+The public methods validate their input and output and delegate to ``_fit`` / ``_predict`` /
+``_predict_std`` on a feature matrix (template method), so a user's predictor only implements
+those and inherits the checks: a model that fails, returns NaN or the wrong shape raises a
+:class:`PredictorError` naming the predictor instead of producing a silent NaN correlation.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from functools import cache
+
+import numpy as np
+
+from nasbench_lab.errors import ConfigError, NasbenchLabError
+from nasbench_lab.predictors.features import FeatureFn, featurize
+from nasbench_lab.predictors.targets import TargetTransform, make_target
+from nasbench_lab.spaces.base import SearchSpace
+
+
+@cache
+def _blas_controller():
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def one_blas_thread():
+    """Context limiting BLAS to one thread: small matrices run faster and reproducibly on a busy machine."""
+    return _blas_controller().limit(limits=1, user_api="blas")
+
+
+class PredictorError(NasbenchLabError, RuntimeError):
+    """A predictor failed to fit, or returned NaN / infinite values or the wrong shape."""
+
+
+class Predictor(ABC):
+    """Base class of performance predictors: architectures in, one score per architecture out.
+
+    ``space`` fixes how architectures are checked and encoded; ``encoding`` names one or more
+    encodings joined by ``+`` (see :func:`nasbench_lab.predictors.features.featurize`);
+    ``features`` optionally appends extra columns computed from the architectures (for example
+    a lower-fidelity accuracy or zero-cost proxies from a benchmark); ``target`` is how ``y`` is
+    transformed before fitting (``"standard"`` or ``"rank"``; predictions are always in ``y`` units).
+    """
+
+    #: registry name (set by ``@PREDICTORS.register``)
+    name: str = ""
+    #: True when ``predict_std`` gives an uncertainty
+    has_std: bool = False
+    #: True when the constructor needs a ``benchmark=`` argument (lower fidelities, proxies)
+    needs_benchmark: bool = False
+    #: encoding used when none is given; "+"-joined names are concatenated
+    default_encoding: str = "onehot"
+    #: fewest training architectures the model accepts
+    min_train: int = 2
+    #: min-max scale feature columns to [0, 1] on the training set (one-hot columns stay 0/1)
+    scale_features: bool = False
+
+    def __init__(self, space: SearchSpace, *, encoding: str | Callable | None = None,
+                 features: FeatureFn | None = None, target: str = "standard",
+                 random_state: int | np.random.Generator | None = 0):
+        if not isinstance(space, SearchSpace):
+            raise ConfigError(f"predictor {self._label()}: space must be a SearchSpace "
+                              f"(e.g. nasbench_lab.space('nb201')), got {type(space).__name__}")
+        self.space = space
+        self.encoding = encoding if encoding is not None else self.default_encoding
+        self.features = features
+        self.target = target
+        self.random_state = random_state
+        self._target: TargetTransform | None = None
+        self.n_features_: int | None = None
+
+    # ---------------------------------------------------------------- public
+    def fit(self, archs: object, y: object) -> Predictor:
+        """Fits on architectures ``archs`` (a batch) and their scores ``y`` (higher is better or not:
+        any real values); returns ``self``."""
+        batch = self.space.validate(archs)
+        values = np.asarray(y, dtype=np.float64).reshape(-1) if np.ndim(y) else np.asarray([y], dtype=np.float64)
+        if len(values) != len(batch):
+            raise ConfigError(f"predictor {self._label()}: {len(batch)} architectures but {len(values)} targets")
+        if len(batch) < self.min_train:
+            raise ConfigError(f"predictor {self._label()} needs at least {self.min_train} training "
+                              f"architectures, got {len(batch)}")
+        bad = ~np.isfinite(values)
+        if bad.any():
+            raise ConfigError(f"predictor {self._label()}: {int(bad.sum())} of {len(values)} targets are NaN or "
+                              f"infinite (first at position {int(np.flatnonzero(bad)[0])}); drop them before fitting")
+        X = self.transform(batch)
+        if self.scale_features:
+            lo, hi = X.min(axis=0), X.max(axis=0)
+            self._x_shift, self._x_scale = lo, np.where(hi > lo, hi - lo, 1.0).astype(np.float32)
+            X = (X - self._x_shift) / self._x_scale
+        self._target = make_target(self.target)
+        t = self._target.fit_transform(values)
+        try:
+            with one_blas_thread():
+                self._fit(X, t)
+        except NasbenchLabError:
+            raise
+        except Exception as exc:  # a model's own failure becomes a named, clear error
+            raise PredictorError(f"predictor {self._label()} failed to fit on {len(batch)} architectures "
+                                 f"({X.shape[1]} features): {type(exc).__name__}: {exc}") from exc
+        self.n_features_ = X.shape[1]
+        return self
+
+    def predict(self, archs: object) -> np.ndarray:
+        """Predicted scores, shape (n,), in the units of the fitted ``y``."""
+        X = self._checked_features(archs)
+        raw = self._call("predict", self._predict, X)
+        return self._target.inverse(raw)
+
+    def predict_std(self, archs: object) -> np.ndarray:
+        """Predictive standard deviation, shape (n,), in ``y`` units (only where ``has_std``)."""
+        if not self.has_std:
+            raise PredictorError(f"predictor {self._label()} gives no uncertainty (has_std is False); "
+                                 "use one with has_std, e.g. mlp_ens, gp, blr or rf")
+        X = self._checked_features(archs)
+        mean = self._call("predict", self._predict, X)
+        std = self._call("predict_std", self._predict_std, X)
+        if (std < 0).any():
+            raise PredictorError(f"predictor {self._label()}: predict_std returned negative values")
+        return self._target.inverse_std(mean, std)
+
+    def predict_mean_std(self, archs: object) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and standard deviation in one pass of featurisation (for acquisition functions)."""
+        if not self.has_std:
+            raise PredictorError(f"predictor {self._label()} gives no uncertainty (has_std is False)")
+        X = self._checked_features(archs)
+        mean = self._call("predict", self._predict, X)
+        std = self._call("predict_std", self._predict_std, X)
+        return self._target.inverse(mean), self._target.inverse_std(mean, std)
+
+    def transform(self, archs: object) -> np.ndarray:
+        """The feature matrix (n, d) float32 this predictor sees: encoding plus extra features."""
+        batch = self.space.validate(archs)
+        X = featurize(self.space, batch, self.encoding)
+        if self.features is not None:
+            extra = np.asarray(self.features(batch), dtype=np.float32)
+            if extra.ndim == 1:
+                extra = extra[:, None]
+            if extra.shape[0] != len(batch):
+                raise PredictorError(f"predictor {self._label()}: feature function returned {extra.shape[0]} rows "
+                                     f"for {len(batch)} architectures")
+            if not np.isfinite(extra).all():
+                raise PredictorError(f"predictor {self._label()}: feature function returned NaN/inf for "
+                                     f"{int((~np.isfinite(extra)).any(axis=1).sum())} architectures "
+                                     "(are they outside the benchmark's data?)")
+            X = np.hstack([X, extra]) if X.shape[1] else extra
+        return X
+
+    @property
+    def is_fitted(self) -> bool:
+        return self._target is not None and self.n_features_ is not None
+
+    def get_params(self) -> dict:
+        """Constructor parameters (for records and ``repr``)."""
+        encoding = self.encoding if isinstance(self.encoding, str) else getattr(self.encoding, "__name__", "fn")
+        rs = "Generator" if isinstance(self.random_state, np.random.Generator) else self.random_state
+        return {"encoding": encoding, "target": self.target, "random_state": rs, **self._params()}
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({self.space.name}, {inner})"
+
+    # ------------------------------------------------------------- subclass
+    @abstractmethod
+    def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
+        """Fits the model on features ``X`` (n, d) float32 and transformed targets ``y`` (n,) float64."""
+
+    @abstractmethod
+    def _predict(self, X: np.ndarray) -> np.ndarray:
+        """Predictions in transformed-target units, shape (n,)."""
+
+    def _predict_std(self, X: np.ndarray) -> np.ndarray:
+        """Standard deviation in transformed-target units, shape (n,); only for ``has_std``."""
+        raise NotImplementedError
+
+    def _params(self) -> dict:
+        """Model hyperparameters, for ``get_params``."""
+        return {}
+
+    # -------------------------------------------------------------- helpers
+    def _rng(self) -> np.random.Generator:
+        """A fresh Generator for one fit: the same ``random_state`` gives the same model bit for bit."""
+        rs = self.random_state
+        if isinstance(rs, np.random.Generator):
+            return rs
+        return np.random.default_rng(0 if rs is None else rs)
+
+    def _seed(self) -> int:
+        """An int seed for libraries that take one (xgboost, scikit-learn)."""
+        return int(self._rng().integers(0, 2**31 - 1)) if isinstance(self.random_state, np.random.Generator) \
+            else int(self.random_state or 0) % (2**31 - 1)
+
+    def _label(self) -> str:
+        return self.name or type(self).__name__
+
+    def _checked_features(self, archs: object) -> np.ndarray:
+        if not self.is_fitted:
+            raise PredictorError(f"predictor {self._label()} is not fitted; call fit(archs, y) first")
+        X = self.transform(archs)
+        if X.shape[1] != self.n_features_:
+            raise PredictorError(f"predictor {self._label()}: {X.shape[1]} features now but {self.n_features_} "
+                                 "at fit time")
+        if self.scale_features:
+            X = (X - self._x_shift) / self._x_scale
+        return X
+
+    def _call(self, what: str, fn: Callable[[np.ndarray], np.ndarray], X: np.ndarray) -> np.ndarray:
+        try:
+            with one_blas_thread():
+                out = fn(X)
+        except NasbenchLabError:
+            raise
+        except Exception as exc:
+            raise PredictorError(f"predictor {self._label()} failed in {what} on {len(X)} architectures: "
+                                 f"{type(exc).__name__}: {exc}") from exc
+        out = np.asarray(out, dtype=np.float64)
+        if out.ndim == 2 and out.shape[1] == 1:
+            out = out[:, 0]
+        if out.shape != (len(X),):
+            raise PredictorError(f"predictor {self._label()}: {what} returned shape {out.shape}; "
+                                 f"expected ({len(X)},)")
+        bad = ~np.isfinite(out)
+        if bad.any():
+            raise PredictorError(f"predictor {self._label()}: {what} returned {int(bad.sum())} NaN/infinite "
+                                 f"values of {len(out)}")
+        return out

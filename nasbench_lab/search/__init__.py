@@ -1,0 +1,38 @@
+"""Search algorithms (ask/tell), the runner with a simulated clock, trajectories and studies.
+
+``run(benchmark, "re", seed=0, budget=150)`` runs one optimizer; ``OPTIMIZERS`` lists them:
+``rs, re, ls, de, bananas, gbdt, npred, zc, hb`` (and ``sh``).
+"""
+
+from nasbench_lab.search import bananas as _bananas  # noqa: F401  (registers)
+from nasbench_lab.search import differential_evolution as _de  # noqa: F401
+from nasbench_lab.search import gbdt_search as _gbdt  # noqa: F401
+from nasbench_lab.search import hyperband as _hb  # noqa: F401
+from nasbench_lab.search import local_search as _ls  # noqa: F401
+from nasbench_lab.search import neural_predictor as _npred  # noqa: F401
+from nasbench_lab.search import random_search as _rs  # noqa: F401
+from nasbench_lab.search import regularized_evolution as _re  # noqa: F401
+from nasbench_lab.search import zero_cost as _zc  # noqa: F401
+from nasbench_lab.search.base import (
+    OPTIMIZERS,
+    Optimizer,
+    SearchProblem,
+    make_optimizer,
+    optimizer_params,
+    register_optimizer,
+)
+from nasbench_lab.search.runner import Budget, run, search_problem
+from nasbench_lab.search.trajectory import Trajectory
+
+__all__ = [
+    "OPTIMIZERS",
+    "Budget",
+    "Optimizer",
+    "SearchProblem",
+    "Trajectory",
+    "make_optimizer",
+    "optimizer_params",
+    "register_optimizer",
+    "run",
+    "search_problem",
+]

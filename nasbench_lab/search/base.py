@@ -1,0 +1,146 @@
+"""Optimizer ask/tell interface, the registry ``OPTIMIZERS`` and what an optimizer may know.
+
+An optimizer proposes architectures (``ask``) and learns the search metric of evaluated ones
+(``tell``). It never sees a benchmark: only a :class:`SearchProblem` (the space, the fidelities
+with search-metric values, and proxies that hold no validation or test data). Values it is
+told are always "higher is better" (the runner flips lower-is-better metrics) and ``-inf``
+where the table has no value.
+"""
+
+from __future__ import annotations
+
+import inspect
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from nasbench_lab.errors import ConfigError, UnknownNameError
+from nasbench_lab.metrics import MetricKind, metric_info
+from nasbench_lab.registry import Registry
+from nasbench_lab.spaces.base import SearchSpace
+
+#: metric kinds an optimizer may read before evaluating (never validation, test or training results)
+PROXY_KINDS = (MetricKind.PROXY, MetricKind.SIZE, MetricKind.COST)
+
+
+@dataclass(frozen=True)
+class SearchProblem:
+    """Everything an optimizer may know: the space, fidelities, and cheap proxies (no results)."""
+
+    space: SearchSpace
+    #: fidelities at which the search metric has values, ascending (empty: one implicit fidelity)
+    fidelities: tuple[int, ...] = ()
+    #: names accepted by :meth:`proxy`
+    proxy_metrics: tuple[str, ...] = ()
+    #: ``(archs, name) -> scores``; built by the runner from the benchmark's proxy/size metrics
+    proxy_fn: Callable[[np.ndarray, str], np.ndarray] | None = None
+
+    def proxy(self, archs: np.ndarray, name: str) -> np.ndarray:
+        """Scores of proxy ``name`` (a zero-cost proxy, size or cost metric; never validation/test)."""
+        check_proxy_name(name)
+        if name not in self.proxy_metrics or self.proxy_fn is None:
+            raise UnknownNameError("proxy metric of this benchmark", name, self.proxy_metrics)
+        return np.asarray(self.proxy_fn(archs, name), dtype=np.float64)
+
+
+def check_proxy_name(name: str) -> None:
+    """Raises ConfigError unless ``name`` is a proxy, size or cost metric (search must not peek)."""
+    kind = metric_info(name).kind
+    if kind not in PROXY_KINDS:
+        raise ConfigError(f"{name!r} is a {kind.value} metric; a proxy must be a zero-cost proxy (zc_*), size or "
+                          "cost metric, never validation, training or test results")
+
+
+class Optimizer(ABC):
+    """Ask/tell search strategy over one space, driven by a Runner; every random choice uses ``rng``."""
+
+    #: registry name (set by :func:`register_optimizer`)
+    name: str = ""
+    #: True when proposals carry their own fidelity (successive halving, Hyperband)
+    multi_fidelity: bool = False
+
+    def __init__(self, problem: SearchProblem, rng: np.random.Generator):
+        if not isinstance(rng, np.random.Generator):
+            raise ConfigError(f"optimizer {self.name}: rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        self.problem = problem
+        self.space = problem.space
+        self.rng = rng
+
+    @abstractmethod
+    def ask(self, n: int) -> np.ndarray:
+        """Up to ``n`` architectures to evaluate next (fewer, even none, while waiting for results)."""
+
+    @abstractmethod
+    def tell(self, archs: np.ndarray, values: np.ndarray, fidelities: np.ndarray | None = None) -> None:
+        """Search-metric values (higher is better, ``-inf`` when missing) of evaluated architectures."""
+
+    def propose(self, n: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """``ask`` plus the fidelity of each proposal (None: the runner's default fidelity)."""
+        return self.ask(n), None
+
+    def empty(self) -> np.ndarray:
+        """A batch of zero architectures of this space."""
+        return np.zeros((0, *self.space.arch_shape), dtype=self.space.arch_dtype)
+
+
+#: optimizer classes by short name (``rs``, ``re``, ...); see :func:`make_optimizer`
+OPTIMIZERS: Registry[type[Optimizer]] = Registry("algorithm")
+
+
+def register_optimizer(name: str, *aliases: str) -> Callable[[type[Optimizer]], type[Optimizer]]:
+    """Class decorator: registers an Optimizer subclass under ``name`` and sets its ``name``."""
+
+    def decorate(cls: type[Optimizer]) -> type[Optimizer]:
+        cls.name = name
+        return OPTIMIZERS.register(name, *aliases)(cls)
+
+    return decorate
+
+
+def optimizer_params(name: str) -> dict[str, object]:
+    """Keyword parameters of optimizer ``name`` with their defaults."""
+    sig = inspect.signature(OPTIMIZERS.get(name).__init__)
+    return {p.name: p.default for p in sig.parameters.values()
+            if p.name not in ("self", "problem", "rng") and p.kind is not p.VAR_KEYWORD}
+
+
+def make_optimizer(name: str, problem: SearchProblem, rng: np.random.Generator, **params) -> Optimizer:
+    """A fresh optimizer ``name``; unknown parameter names raise an error listing the accepted ones."""
+    accepted = optimizer_params(name)
+    for key in params:
+        if key not in accepted:
+            raise UnknownNameError(f"parameter of algorithm {name}", key, sorted(accepted))
+    return OPTIMIZERS.get(name)(problem, rng, **params)
+
+
+def choose_distinct(rng: np.random.Generator, n: int, k: int) -> list[int]:
+    """``k`` distinct integers from ``range(n)`` (partial Fisher-Yates; cheaper than ``rng.choice`` for small k)."""
+    pool = list(range(n))
+    for j, u in enumerate(rng.random(k).tolist()):
+        pick = j + int(u * (n - j))
+        pool[j], pool[pick] = pool[pick], pool[j]
+    return pool[:k]
+
+
+# ------------------------------------------------------------------ checks for constructors
+def positive_int(owner: str, name: str, value: object, minimum: int = 1) -> int:
+    """``value`` as an int >= ``minimum``, else ConfigError naming the parameter."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ConfigError(f"{owner}: {name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def in_range(owner: str, name: str, value: object, lo: float, hi: float) -> float:
+    """``value`` as a float in [lo, hi], else ConfigError naming the parameter."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) or not lo <= value <= hi:
+        raise ConfigError(f"{owner}: {name} must be a number in [{lo}, {hi}], got {value!r}")
+    return float(value)
+
+
+def one_of(owner: str, name: str, value: object, accepted: tuple[str, ...]) -> str:
+    """``value`` if it is one of ``accepted``, else UnknownNameError."""
+    if value not in accepted:
+        raise UnknownNameError(f"{name} of {owner}", value, accepted)
+    return str(value)

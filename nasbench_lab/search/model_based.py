@@ -1,0 +1,147 @@
+"""Shared bookkeeping for predictor-guided search: data, visited set, candidate pools, a proposal queue.
+
+Subclasses implement ``_next_batch`` (fit a predictor on the results so far, pick what to
+evaluate next). Predictors come from :mod:`nasbench_lab.predictors` by name, so any registered
+predictor (or a user's own) can drive BANANAS, GBDT or neural-predictor search.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Mapping
+
+import numpy as np
+
+from nasbench_lab.errors import ConfigError
+from nasbench_lab.search.base import Optimizer, SearchProblem, positive_int
+from nasbench_lab.spaces.base import EnumerableSpace
+
+#: enumerable spaces up to this size are scored whole instead of through a random pool
+WHOLE_SPACE_LIMIT = 50_000
+
+
+def supported_encoding(space, preferred: str) -> str:
+    """``preferred`` (``"a+b"`` joins encodings) when the space supports every part, else its default one."""
+    from nasbench_lab.predictors import available_encodings
+    from nasbench_lab.predictors.features import default_encoding
+
+    have = set(available_encodings(space))
+    return preferred if all(part in have for part in preferred.split("+")) else default_encoding(space, "mlp")
+
+
+class ModelBasedSearch(Optimizer):
+    """Random architectures until ``num_init`` results are in, then batches chosen by ``_next_batch``."""
+
+    def __init__(self, problem: SearchProblem, rng: np.random.Generator, num_init: int, predictor: str,
+                 predictor_params: Mapping | None, encoding: str | None):
+        super().__init__(problem, rng)
+        from nasbench_lab.predictors import PREDICTORS  # deferred: predictors pull in xgboost
+
+        owner = type(self).name
+        self.num_init = positive_int(owner, "num_init", num_init, 2)
+        PREDICTORS.get(predictor)  # unknown names fail now, with the accepted ones listed
+        if predictor_params is not None and not isinstance(predictor_params, Mapping):
+            raise ConfigError(f"{owner}: predictor_params must be a table of predictor parameters, "
+                              f"got {predictor_params!r}")
+        self.predictor = predictor
+        self.predictor_params = dict(predictor_params or {})
+        if encoding is not None:
+            self.predictor_params["encoding"] = supported_encoding(self.space, encoding)
+        self._visited: set[int] = set()
+        self._archs: list[np.ndarray] = []
+        self._values: list[float] = []
+        self._queue: list[np.ndarray] = []
+        self._every: np.ndarray | None = None  # the whole space, when it is small and enumerable
+        self._every_keys: np.ndarray | None = None
+
+    # ------------------------------------------------------------------ ask/tell
+    def ask(self, n: int) -> np.ndarray:
+        out: list[np.ndarray] = []
+        while len(out) < n:
+            if not self._queue:
+                if len(self._values) < self.num_init:
+                    self._queue = self.unvisited(self.space.sample(self.rng, n - len(out)))
+                else:
+                    self._queue = list(self._next_batch())
+                if not self._queue:
+                    break
+            out.append(self._queue.pop(0))
+        return np.stack(out) if out else self.empty()
+
+    def tell(self, archs: np.ndarray, values: np.ndarray, fidelities: np.ndarray | None = None) -> None:
+        self._archs.extend(archs)
+        self._values.extend(float(v) for v in values)
+
+    @abstractmethod
+    def _next_batch(self) -> list[np.ndarray]:
+        """The next architectures to evaluate (already marked visited)."""
+
+    # ------------------------------------------------------------------ helpers
+    def data(self) -> tuple[np.ndarray, np.ndarray]:
+        """Evaluated architectures and their values, those without a value left out."""
+        y = np.asarray(self._values)
+        keep = np.isfinite(y)
+        return np.stack(self._archs)[keep], y[keep]
+
+    def fit(self, params: Mapping | None = None):
+        """A predictor fitted on the results so far (a fresh seed drawn from this run's rng)."""
+        from nasbench_lab.predictors import make_predictor
+
+        X, y = self.data()
+        seed = int(self.rng.integers(2**31 - 1))
+        model = make_predictor(self.predictor, self.space, random_state=seed, **{**self.predictor_params,
+                                                                                   **dict(params or {})})
+        return model.fit(X, y)
+
+    def unvisited(self, cands: np.ndarray, mark: bool = True) -> list[np.ndarray]:
+        """Candidates not proposed before (first occurrence of each); marks them visited if ``mark``."""
+        out, seen = [], set()
+        for arch, key in zip(cands, self.space.keys(cands).tolist()):
+            if key not in self._visited and key not in seen:
+                seen.add(key)
+                out.append(arch)
+        if mark:
+            self.mark(out)
+        return out
+
+    def take(self, ranked: np.ndarray, k: int) -> list[np.ndarray]:
+        """The first ``k`` distinct unvisited architectures of ``ranked``, marked visited."""
+        picked: list[np.ndarray] = []
+        start, chunk = 0, 4 * k
+        while len(picked) < k and start < len(ranked):  # keys only for the head of a long ranking
+            picked = self.unvisited(ranked[: start + chunk], mark=False)[:k]
+            start, chunk = start + chunk, chunk * 4
+        self.mark(picked)
+        return picked
+
+    def mark(self, archs: list[np.ndarray]) -> None:
+        if archs:
+            self._visited.update(self.space.keys(np.stack(archs)).tolist())
+
+    def candidate_pool(self, size: int | None) -> np.ndarray:
+        """Unvisited architectures to score: a random sample of ``size``, or (``None``) the whole space
+        when it is enumerable and small (else a random sample of WHOLE_SPACE_LIMIT)."""
+        if size is None and isinstance(self.space, EnumerableSpace) and self.space.size <= WHOLE_SPACE_LIMIT:
+            if self._every is None:
+                self._every = self.space.all()
+                self._every_keys = self.space.keys(self._every)
+            visited = np.fromiter(self._visited, dtype=np.int64, count=len(self._visited))
+            return self._every[~np.isin(self._every_keys, visited)]
+        return self._stack(self.unvisited(self.space.sample(self.rng, size or WHOLE_SPACE_LIMIT), mark=False))
+
+    def mutation_pool(self, parents: np.ndarray, size: int, max_mutations: int = 1) -> np.ndarray:
+        """``size`` mutants of ``parents`` (cycled), each mutated 1..max_mutations times; unvisited ones only."""
+        out = parents[np.arange(size) % len(parents)]
+        steps = self.rng.integers(1, max_mutations + 1, size=size)
+        for step in range(1, max_mutations + 1):
+            mutated = self.space.mutate(out, self.rng)
+            out = np.where((steps >= step).reshape(-1, *[1] * (out.ndim - 1)), mutated, out)
+        return self._stack(self.unvisited(out, mark=False))
+
+    def _stack(self, archs: list[np.ndarray]) -> np.ndarray:
+        return np.stack(archs) if archs else self.empty()
+
+    def top(self, k: int) -> np.ndarray:
+        """The ``k`` best evaluated architectures, best first."""
+        X, y = self.data()
+        return X[np.argsort(-y, kind="stable")[:k]]

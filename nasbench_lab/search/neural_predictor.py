@@ -1,0 +1,38 @@
+"""Neural predictor search (Wen et al. 2020): N random architectures, fit once, evaluate the top by prediction.
+
+After ``num_train`` random results it fits a predictor (an MLP ensemble by default; the paper
+used a graph network), ranks the unvisited pool (``pool_size`` random architectures, or with
+``pool_size=None`` the whole space when it is small and enumerable) and evaluates candidates
+best first. With
+``refit_every`` it refits after that many further results (the paper fits once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from nasbench_lab.search.bananas import FAST_MLP
+from nasbench_lab.search.base import SearchProblem, positive_int, register_optimizer
+from nasbench_lab.search.model_based import ModelBasedSearch
+
+
+@register_optimizer("npred", "neural_predictor")
+class NeuralPredictorSearch(ModelBasedSearch):
+    """Fit on ``num_train`` random results, then evaluate the pool in order of predicted value."""
+
+    def __init__(self, problem: SearchProblem, rng: np.random.Generator, num_train: int = 50,
+                 pool_size: int | None = None, refit_every: int = 0, predictor: str = "mlp_ens",
+                 predictor_params: Mapping | None = None, encoding: str | None = None):
+        params = {**FAST_MLP, **dict(predictor_params or {})} if predictor == "mlp_ens" else predictor_params
+        super().__init__(problem, rng, num_train, predictor, params, encoding)
+        self.pool_size = None if pool_size is None else positive_int("npred", "pool_size", pool_size)
+        self.refit_every = positive_int("npred", "refit_every", refit_every, 0)
+
+    def _next_batch(self) -> list[np.ndarray]:
+        pool = self.candidate_pool(self.pool_size)
+        if not len(pool):
+            return []
+        ranked = pool[np.argsort(-self.fit().predict(pool), kind="stable")]
+        return self.take(ranked, self.refit_every or len(ranked))

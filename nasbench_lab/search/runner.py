@@ -1,0 +1,264 @@
+"""Runner: one optimizer on one benchmark under a budget, on a simulated clock with 1..k workers.
+
+The optimizer sees only the search metric (validation). Each query's cost is the benchmark's
+training time at the queried fidelity; with k workers, results arrive in order of simulated
+finish time (an event queue), so asynchronous optimizers behave as they would on a cluster.
+Report (test) values are looked up after the run and never reach the optimizer.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from nasbench_lab.benchmarks.base import Benchmark
+from nasbench_lab.benchmarks.tabular import TabularBenchmark
+from nasbench_lab.errors import ConfigError
+from nasbench_lab.metrics import metric_info
+from nasbench_lab.search.base import PROXY_KINDS, Optimizer, SearchProblem, make_optimizer, optimizer_params
+from nasbench_lab.search.trajectory import Trajectory
+from nasbench_lab.spaces.base import EnumerableSpace
+
+VALID_SEEDS = ("random", "mean")
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Stop after ``queries`` results or ``seconds`` of simulated time, whichever comes first."""
+
+    queries: int | None = None
+    seconds: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.queries is None and self.seconds is None:
+            raise ConfigError("a budget needs queries (a count) or seconds (simulated time), or both")
+        q = self.queries
+        if q is not None and (isinstance(q, bool) or not isinstance(q, (int, np.integer)) or q <= 0):
+            raise ConfigError(f"budget in queries must be an integer > 0, got {self.queries!r}")
+        if self.seconds is not None and (isinstance(self.seconds, bool) or not isinstance(self.seconds, (int, float))
+                                         or not np.isfinite(self.seconds) or self.seconds <= 0):
+            raise ConfigError(f"budget in simulated seconds must be a number > 0, got {self.seconds!r}")
+
+
+def search_fidelities(benchmark: Benchmark) -> tuple[int, ...]:
+    """Fidelities at which the benchmark's search metric has values."""
+    per_metric = getattr(benchmark, "metric_fidelities", None)
+    fids = per_metric(benchmark.search_metric) if per_metric else benchmark.fidelities
+    return tuple(int(f) for f in fids)
+
+
+def search_problem(benchmark: Benchmark) -> SearchProblem:
+    """What an optimizer may know about ``benchmark``: its space, fidelities and proxy metrics."""
+    proxies = tuple(m for m in benchmark.metrics if metric_info(m).kind in PROXY_KINDS and m != "train_time")
+
+    def proxy_fn(archs: np.ndarray, name: str) -> np.ndarray:
+        return np.asarray(benchmark.query(archs, name), dtype=np.float64)
+
+    return SearchProblem(benchmark.space, search_fidelities(benchmark), proxies, proxy_fn)
+
+
+class _Evaluator:
+    """Search values (online), costs and report values of a benchmark for one run."""
+
+    def __init__(self, bench: Benchmark, fidelity: int | None, valid_seed: str | int, noise: np.random.Generator):
+        fids = search_fidelities(bench)
+        if fidelity is not None and fidelity not in fids:
+            raise ConfigError(f"{bench.name}/{bench.dataset} has no {bench.search_metric} values at fidelity "
+                              f"{fidelity!r}; fidelities with values: {', '.join(map(str, fids)) or 'none'}")
+        self.bench = bench
+        self.fidelity = int(fidelity) if fidelity is not None else (fids[-1] if fids else None)
+        self.metric = bench.search_metric
+        self.sign = 1.0 if metric_info(self.metric).higher_is_better else -1.0
+        if valid_seed == "random":
+            self.seed: object = noise
+        elif valid_seed == "mean" or (isinstance(valid_seed, int) and not isinstance(valid_seed, bool)
+                                      and valid_seed >= 0):
+            self.seed = valid_seed
+        else:
+            raise ConfigError(f"valid_seed must be 'random' (one training seed drawn per query), 'mean' or a seed "
+                              f"index >= 0, got {valid_seed!r}")
+        try:
+            bench.cost(bench.space.sample(np.random.default_rng(0), 1), self.fidelity)
+            self.has_cost = True
+        except ConfigError:
+            self.has_cost = False
+        self._column = self._packed = None
+        tabular = isinstance(bench, TabularBenchmark) and isinstance(bench.space, EnumerableSpace)
+        if tabular and valid_seed in VALID_SEEDS:
+            self._prepare_fast_path(bench, valid_seed)
+
+    def _prepare_fast_path(self, bench: TabularBenchmark, valid_seed: str) -> None:
+        """Per-architecture lookup arrays giving exactly ``bench.query``'s values, without its per-call checks."""
+        every = bench.space.all()
+        mt = bench.table.metrics[self.metric]
+        pos = bench.fidelities.index(self.fidelity)
+        if valid_seed == "mean" or not mt.per_seed[pos] or mt.values.shape[1] == 1:
+            self._column = np.asarray(bench.query(every, self.metric, self.fidelity), dtype=np.float64)
+            return
+        values = mt.values[:, :, pos]
+        missing = np.isnan(values)
+        order = np.argsort(missing, axis=1, kind="stable")  # present seeds first, as the benchmark draws them
+        self._packed = np.take_along_axis(values, order, axis=1).astype(np.float64)
+        self._n_present = np.maximum((~missing).sum(axis=1), 1).astype(np.float64)
+
+    def search_one(self, arch: np.ndarray) -> float:
+        """The search value of one architecture at the default fidelity (a fast path for tabular spaces)."""
+        if self._column is not None:
+            return float(self._column[self.bench.space.index(arch)])
+        if self._packed is not None:
+            i = self.bench.space.index(arch)
+            return float(self._packed[i, int(self.seed.random() * self._n_present[i])])
+        return float(self.search(arch[None], None)[0])
+
+    def search(self, archs: np.ndarray, fids: np.ndarray | None) -> np.ndarray:
+        if fids is None:
+            return np.asarray(self.bench.query(archs, self.metric, self.fidelity, self.seed), dtype=np.float64)
+        out = np.empty(len(archs))
+        for f in np.unique(fids):  # sorted order: the noise draws do not depend on proposal order per fidelity
+            mask = fids == f
+            out[mask] = self.bench.query(archs[mask], self.metric, int(f), self.seed)
+        return out
+
+    def cost(self, archs: np.ndarray, fids: np.ndarray) -> np.ndarray:
+        if not self.has_cost:
+            return np.ones(len(archs))
+        out = np.empty(len(archs))
+        for f in np.unique(fids):
+            mask = fids == f
+            out[mask] = self.bench.cost(archs[mask], int(f))
+        return out
+
+    def score_one(self, value: float) -> float:
+        return self.sign * value if value == value and abs(value) != np.inf else -np.inf
+
+    def score(self, values: np.ndarray) -> np.ndarray:
+        """What the optimizer is told: higher is better, -inf where the table has no value."""
+        return np.where(np.isfinite(values), self.sign * values, -np.inf)
+
+    def report(self, archs: np.ndarray) -> np.ndarray:
+        if not len(archs):
+            return np.zeros(0)
+        return np.asarray(self.bench.query(archs, self.bench.report_metric), dtype=np.float64)
+
+
+def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budget: int | None = None,
+        budget_seconds: float | None = None, workers: int = 1, params: Mapping | None = None,
+        fidelity: int | None = None, valid_seed: str | int = "random") -> Trajectory:
+    """Runs ``algorithm`` (a registered name such as ``"re"``) on ``benchmark`` and returns its Trajectory.
+
+    ``budget`` counts queries, ``budget_seconds`` simulated training seconds (both: whichever ends
+    first). ``valid_seed="random"`` draws one training seed per query where the table has several
+    (the noise a real search sees); ``"mean"`` averages them. Same seed, same trajectory, bit for bit.
+    """
+    wall0 = time.perf_counter()
+    bud = Budget(budget, budget_seconds)
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
+        raise ConfigError(f"workers must be an integer >= 1, got {workers!r}")
+    seed_seq = np.random.SeedSequence(int(seed))
+    opt_seq, noise_seq = seed_seq.spawn(2)
+    ev = _Evaluator(benchmark, fidelity, valid_seed, np.random.default_rng(noise_seq))
+    if bud.seconds is not None and not ev.has_cost:
+        raise ConfigError(f"{benchmark.name}/{benchmark.dataset} has no training times, so a budget in simulated "
+                          "seconds cannot be kept; use a budget in queries")
+    if isinstance(algorithm, Optimizer):
+        opt, name, used = algorithm, algorithm.name, dict(params or {})
+    else:
+        opt = make_optimizer(algorithm, search_problem(benchmark), np.random.default_rng(opt_seq), **dict(params or {}))
+        name, used = opt.name, {**optimizer_params(algorithm), **dict(params or {})}
+    if opt.multi_fidelity and len(search_fidelities(benchmark)) < 2:
+        raise ConfigError(f"algorithm {name} needs several fidelities, but {benchmark.name}/{benchmark.dataset} has "
+                          f"{benchmark.search_metric} at {list(search_fidelities(benchmark)) or 'one'} only")
+    sequential = workers == 1 and bud.seconds is None
+    loop = _run_sequential if sequential else _run_events
+    archs, values, fids, costs, starts, finishes, stopped = loop(opt, ev, bud, int(workers))
+    if sequential:
+        costs = ev.cost(archs, fids)
+        finishes = np.cumsum(costs)
+        starts = finishes - costs
+    traj = Trajectory(archs=archs, valid=values, test=ev.report(archs), fidelity=fids, cost=costs, start=starts,
+                      finish=finishes, meta={})
+    traj.meta = {
+        "algorithm": name, "params": used, "benchmark": benchmark.name, "dataset": benchmark.dataset,
+        "space": benchmark.space.name, "seed": int(seed), "budget_queries": bud.queries,
+        "budget_seconds": bud.seconds, "workers": int(workers), "search_metric": ev.metric,
+        "report_metric": benchmark.report_metric, "search_fidelity": ev.fidelity,
+        "search_higher_is_better": ev.sign > 0, "valid_seed": valid_seed,
+        "time_unit": "s" if ev.has_cost else "query", "stopped": stopped,
+        "wall_s": time.perf_counter() - wall0,
+    }
+    return traj
+
+
+def _run_sequential(opt: Optimizer, ev: _Evaluator, bud: Budget, workers: int):
+    """One worker, a budget in queries: ask one, evaluate, tell (costs are added afterwards)."""
+    n_max = int(bud.queries)
+    rows: list[np.ndarray] = []
+    values = np.empty(n_max)
+    fids = np.empty(n_max, dtype=np.int64)
+    default_fid = ev.fidelity if ev.fidelity is not None else 0
+    stopped = "budget"
+    i = 0
+    while i < n_max:
+        archs, fid = opt.propose(1)
+        if not len(archs):
+            stopped = "exhausted"
+            break
+        archs = archs[:1]
+        if fid is None:
+            raw = ev.search_one(archs[0])
+            fids[i] = default_fid
+        else:
+            fid = np.asarray(fid)[:1]
+            raw = float(ev.search(archs, fid)[0])
+            fids[i] = fid[0]
+        opt.tell(archs, np.array([ev.score_one(raw)]), fid)
+        rows.append(archs[0])
+        values[i] = raw
+        i += 1
+    archs = np.stack(rows) if rows else opt.empty()
+    return archs, values[:i], fids[:i], None, None, None, stopped
+
+
+def _run_events(opt: Optimizer, ev: _Evaluator, bud: Budget, workers: int):
+    """k simulated workers: an event queue ordered by finish time; a query budget counts launches."""
+    default_fid = ev.fidelity if ev.fidelity is not None else 0
+    heap: list[tuple[float, int, np.ndarray, float, int, float, float]] = []
+    out: list[tuple] = []
+    now, launched, free, stopped = 0.0, 0, workers, "budget"
+    while True:
+        can_launch = (bud.queries is None or launched < bud.queries) and (bud.seconds is None or now < bud.seconds)
+        if free and can_launch:
+            n = free if bud.queries is None else min(free, bud.queries - launched)
+            archs, fid = opt.propose(n)
+            archs = archs[:n]
+            if len(archs):
+                fid_arr = np.full(len(archs), default_fid, dtype=np.int64) if fid is None else np.asarray(fid)[:n]
+                raw = ev.search(archs, None if fid is None else fid_arr)
+                costs = ev.cost(archs, fid_arr)
+                for j in range(len(archs)):
+                    heapq.heappush(heap, (now + costs[j], launched, archs[j], raw[j], int(fid_arr[j]), costs[j], now))
+                    launched += 1
+                free -= len(archs)
+                if free and len(archs) == n:
+                    continue
+        if not heap:
+            stopped = "exhausted" if can_launch else "budget"
+            break
+        finish, _, arch, raw, f, cost, start = heapq.heappop(heap)
+        if bud.seconds is not None and finish > bud.seconds:
+            break  # this and every later result would arrive after the budget
+        now = finish
+        free += 1
+        opt.tell(arch[None], ev.score(np.array([raw])), None if not opt.multi_fidelity else np.array([f]))
+        out.append((arch, raw, f, cost, start, finish))
+    if not out:
+        return opt.empty(), np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), np.zeros(0), stopped
+    archs = np.stack([o[0] for o in out])
+    cols = list(zip(*[o[1:] for o in out]))
+    return (archs, np.array(cols[0], dtype=np.float64), np.array(cols[1], dtype=np.int64),
+            np.array(cols[2], dtype=np.float64), np.array(cols[3], dtype=np.float64),
+            np.array(cols[4], dtype=np.float64), stopped)

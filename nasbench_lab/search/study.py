@@ -1,0 +1,347 @@
+"""Studies: a grid of benchmarks x algorithms x seeds, run on a process pool or a Dask cluster, resumable.
+
+Each finished run is written atomically to ``OUT/runs/<benchmark>/<algorithm>/seed_NNNNN.npz``;
+a rerun skips the runs already on disk, so an interrupted study loses nothing and, since a
+run depends only on its settings and seed, completes with exactly the results of an
+uninterrupted one. ``OUT/study.json`` records the settings; a folder holding another study's
+results is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from nasbench_lab.errors import ConfigError, DataFileError
+from nasbench_lab.search.base import OPTIMIZERS, optimizer_params
+from nasbench_lab.search.runner import VALID_SEEDS, Budget, run
+from nasbench_lab.search.trajectory import Trajectory, atomic_write
+
+STUDY_FILE = "study.json"
+RUNS_DIR = "runs"
+FORMAT = "nasbench_lab.study/1"
+
+
+@dataclass(frozen=True)
+class BenchmarkEntry:
+    """A benchmark of the grid: registry name (None: the embedded default), dataset and data file."""
+
+    name: str | None = None
+    dataset: str | None = None
+    path: str | None = None
+
+    def load(self):
+        return _load_benchmark(self.name, self.dataset, self.path)
+
+    def key(self) -> str:
+        """Folder name of this benchmark's runs, e.g. ``nb201-cifar10``."""
+        bench = self.load()
+        return f"{bench.name}-{bench.dataset}"
+
+
+@dataclass(frozen=True)
+class AlgorithmEntry:
+    """An algorithm of the grid: registry name, a unique label, and its parameters."""
+
+    name: str
+    label: str = ""
+    params: Mapping = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        OPTIMIZERS.get(self.name)  # unknown names fail with the accepted ones listed
+        accepted = optimizer_params(self.name)
+        for key in self.params:
+            if key not in accepted:
+                from nasbench_lab.errors import UnknownNameError
+
+                raise UnknownNameError(f"parameter of algorithm {self.name}", key, sorted(accepted))
+        if not self.label:
+            object.__setattr__(self, "label", self.name)
+        object.__setattr__(self, "params", dict(self.params))
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """The grid and the settings shared by every run."""
+
+    benchmarks: tuple[BenchmarkEntry, ...]
+    algorithms: tuple[AlgorithmEntry, ...]
+    seeds: tuple[int, ...] = tuple(range(10))
+    budget: int | None = 150
+    budget_seconds: float | None = None
+    workers: int = 1
+    valid_seed: str = "random"
+    name: str = "study"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "benchmarks", tuple(self.benchmarks))
+        object.__setattr__(self, "algorithms", tuple(self.algorithms))
+        object.__setattr__(self, "seeds", tuple(int(s) for s in self.seeds))
+        if not self.benchmarks or not self.algorithms or not self.seeds:
+            raise ConfigError("a study needs at least one benchmark, one algorithm and one seed")
+        if any(s < 0 for s in self.seeds) or len(set(self.seeds)) != len(self.seeds):
+            raise ConfigError(f"seeds must be distinct integers >= 0, got {list(self.seeds)}")
+        labels = [a.label for a in self.algorithms]
+        if len(set(labels)) != len(labels):
+            raise ConfigError(f"algorithm labels must be unique (give repeated algorithms a label), got {labels}")
+        Budget(self.budget, self.budget_seconds)
+        if isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 1:
+            raise ConfigError(f"workers must be an integer >= 1, got {self.workers!r}")
+        if self.valid_seed not in VALID_SEEDS:
+            raise ConfigError(f"valid_seed must be one of {', '.join(VALID_SEEDS)}, got {self.valid_seed!r}")
+
+    def settings(self) -> dict:
+        """What determines each run's result (everything but the seed list, the name and data paths)."""
+        return {"benchmarks": [[b.name, b.dataset] for b in self.benchmarks],
+                "algorithms": [[a.name, a.label, a.params] for a in self.algorithms],
+                "budget": self.budget, "budget_seconds": self.budget_seconds, "workers": self.workers,
+                "valid_seed": self.valid_seed}
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(json.dumps(self.settings(), sort_keys=True).encode()).hexdigest()[:16]
+
+    def to_dict(self) -> dict:
+        return {"format": FORMAT, "name": self.name, "fingerprint": self.fingerprint(),
+                "benchmarks": [asdict(b) for b in self.benchmarks],
+                "algorithms": [{"name": a.name, "label": a.label, "params": a.params} for a in self.algorithms],
+                "seeds": list(self.seeds), "budget": self.budget, "budget_seconds": self.budget_seconds,
+                "workers": self.workers, "valid_seed": self.valid_seed}
+
+    @classmethod
+    def from_dict(cls, data: Mapping, base_dir: Path | None = None) -> StudySpec:
+        """Builds a spec from a mapping (a parsed TOML file or study.json); unknown keys are errors."""
+        accepted = {"format", "fingerprint", "name", "benchmarks", "benchmark", "algorithms", "algorithm", "seeds",
+                    "budget", "budget_seconds", "workers", "valid_seed", "benchmark_keys"}
+        _check_keys("study", data, accepted)
+        seeds = data.get("seeds", 10)
+        seeds = range(seeds) if isinstance(seeds, int) and not isinstance(seeds, bool) else seeds
+        if not isinstance(seeds, (range, list, tuple)):
+            raise ConfigError(f"seeds must be a count or a list of integers, got {seeds!r}")
+        return cls(
+            benchmarks=tuple(_benchmark_entry(b, base_dir) for b in _as_list(data, "benchmarks", "benchmark")
+                             or [{}]),
+            algorithms=tuple(_algorithm_entry(a) for a in _as_list(data, "algorithms", "algorithm")),
+            seeds=tuple(seeds), budget=data.get("budget", 150), budget_seconds=data.get("budget_seconds"),
+            workers=data.get("workers", 1), valid_seed=data.get("valid_seed", "random"),
+            name=str(data.get("name", "study")))
+
+    @classmethod
+    def from_toml(cls, path: str | os.PathLike) -> StudySpec:
+        """Reads a study file such as ``experiments/nb201_cifar10.toml`` (paths relative to the file)."""
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"study file not found: {path}")
+        try:
+            import tomllib
+        except ModuleNotFoundError:  # Python 3.10
+            try:
+                import tomli as tomllib  # type: ignore[no-redef]
+            except ModuleNotFoundError:
+                raise ConfigError("reading TOML study files needs Python 3.11+ or the tomli package") from None
+        try:
+            data = tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        return cls.from_dict(data, base_dir=path.resolve().parent)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One cell of the grid: what to run and where its result goes."""
+
+    benchmark: BenchmarkEntry
+    algorithm: AlgorithmEntry
+    seed: int
+    budget: int | None
+    budget_seconds: float | None
+    workers: int
+    valid_seed: str
+    relpath: str
+
+
+def run_one(spec: RunSpec) -> bytes:
+    """Executes one run (in any process) and returns its trajectory file's bytes."""
+    traj = run(spec.benchmark.load(), spec.algorithm.name, spec.seed, budget=spec.budget,
+               budget_seconds=spec.budget_seconds, workers=spec.workers, params=spec.algorithm.params,
+               valid_seed=spec.valid_seed)
+    traj.meta["label"] = spec.algorithm.label
+    return traj.to_bytes()
+
+
+class Study:
+    """A StudySpec bound to a results folder: which runs exist, which remain, and how to run them."""
+
+    def __init__(self, spec: StudySpec, out: str | os.PathLike, keys: Sequence[str] | None = None):
+        self.spec = spec
+        self.out = Path(out)
+        keys = keys if keys is not None else [b.key() for b in spec.benchmarks]  # loads each benchmark
+        self._keys = dict(zip(spec.benchmarks, keys))
+
+    def runs(self) -> list[RunSpec]:
+        s = self.spec
+        return [RunSpec(b, a, seed, s.budget, s.budget_seconds, s.workers, s.valid_seed,
+                        f"{RUNS_DIR}/{self._keys[b]}/{a.label}/seed_{seed:05d}.npz")
+                for b in s.benchmarks for a in s.algorithms for seed in s.seeds]
+
+    def pending(self) -> list[RunSpec]:
+        return [r for r in self.runs() if not (self.out / r.relpath).is_file()]
+
+    def prepare(self) -> None:
+        """Creates the folder and study.json, or checks that an existing folder holds this same study."""
+        file = self.out / STUDY_FILE
+        if file.is_file():
+            try:
+                old = json.loads(file.read_text())
+            except (OSError, json.JSONDecodeError) as exc:
+                raise DataFileError(f"{file} is damaged ({exc}); remove it or choose another results folder") from None
+            if old.get("fingerprint") != self.spec.fingerprint():
+                raise ConfigError(
+                    f"{self.out} holds results of another study ({old.get('name', '?')}, settings "
+                    f"{old.get('fingerprint')}) and this one has settings {self.spec.fingerprint()}; choose another "
+                    "results folder or delete that one (a rerun with the same settings resumes)")
+        elif self.out.exists() and any(self.out.iterdir()):
+            raise ConfigError(f"{self.out} is not empty and holds no {STUDY_FILE}: choose an empty or new "
+                              "results folder")
+        record = {**self.spec.to_dict(), "benchmark_keys": [self._keys[b] for b in self.spec.benchmarks]}
+        atomic_write(file, json.dumps(record, indent=2).encode())
+        bench_file = self.out / "benchmarks.json"
+        if not bench_file.is_file():
+            from nasbench_lab.analysis.reference import benchmark_reference
+
+            refs = {self._keys[b]: benchmark_reference(b.load()) for b in self.spec.benchmarks}
+            atomic_write(bench_file, json.dumps(refs, indent=2).encode())
+
+    def execute(self, *, jobs: int | None = None, scheduler: str | None = None, progress: bool = True,
+                on_result: Callable[[RunSpec], None] | None = None) -> int:
+        """Runs every pending run and writes each as it finishes; returns how many ran."""
+        self.prepare()
+        todo = self.pending()
+        if not todo:
+            return 0
+        bar = _progress(len(self.runs()), len(self.runs()) - len(todo), progress, self.spec.name)
+        try:
+            if scheduler:
+                results = _dask_results(todo, scheduler)
+            elif (jobs or os.cpu_count() or 1) <= 1 or len(todo) == 1:
+                results = ((r, run_one(r)) for r in todo)
+            else:
+                results = _pool_results(todo, jobs or os.cpu_count() or 1)
+            for spec, data in results:
+                atomic_write(self.out / spec.relpath, data)
+                bar.update(1)
+                if on_result is not None:
+                    on_result(spec)
+        finally:
+            bar.close()
+        return len(todo)
+
+    def trajectories(self) -> dict[str, dict[str, list[Trajectory]]]:
+        """Loaded runs: benchmark key -> algorithm label -> trajectories in seed order (missing runs skipped)."""
+        out: dict[str, dict[str, list[Trajectory]]] = {}
+        for r in self.runs():
+            path = self.out / r.relpath
+            if path.is_file():
+                out.setdefault(self._keys[r.benchmark], {}).setdefault(r.algorithm.label, []).append(
+                    Trajectory.load(path))
+        return out
+
+
+def load_study(out: str | os.PathLike) -> Study:
+    """The study whose results are in folder ``out`` (for ``nasbench-lab plot``)."""
+    file = Path(out) / STUDY_FILE
+    if not file.is_file():
+        raise DataFileError(f"{out} is not a study results folder (no {STUDY_FILE}); run `nasbench-lab compare` first")
+    data = json.loads(file.read_text())
+    return Study(StudySpec.from_dict(data), out, keys=data.get("benchmark_keys"))
+
+
+# ------------------------------------------------------------------ execution back ends
+def _limit_threads() -> None:
+    """One BLAS/OpenMP thread per worker process: the pool already uses every core."""
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except ImportError:  # threadpoolctl comes with scikit-learn; without it, leave the defaults
+        pass
+
+
+def _pool_results(todo: Sequence[RunSpec], jobs: int) -> Iterable[tuple[RunSpec, bytes]]:
+    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_limit_threads) as pool:
+        futures = {pool.submit(run_one, r): r for r in todo}
+        try:
+            while futures:
+                done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    yield futures.pop(fut), fut.result()
+        finally:
+            for fut in futures:
+                fut.cancel()
+
+
+def _dask_results(todo: Sequence[RunSpec], scheduler: str) -> Iterable[tuple[RunSpec, bytes]]:
+    try:
+        from dask.distributed import Client, as_completed
+    except ImportError:
+        raise ConfigError("--scheduler needs Dask: pip install 'nasbench_lab[dask]'") from None
+    with Client(scheduler) as client:
+        futures = {client.submit(run_one, r, pure=False): r for r in todo}
+        for fut in as_completed(list(futures)):
+            yield futures[fut], fut.result()
+
+
+def _progress(total: int, initial: int, enabled: bool, name: str):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=initial, disable=not enabled, desc=name, unit="run", leave=False)
+
+
+# ------------------------------------------------------------------ parsing helpers
+@lru_cache(maxsize=8)
+def _load_benchmark(name: str | None, dataset: str | None, path: str | None):
+    """Loads a benchmark once per process (each worker keeps its own)."""
+    import nasbench_lab
+
+    return nasbench_lab.load(name or nasbench_lab.api.DEFAULT_BENCHMARK, dataset=dataset, path=path)
+
+
+def _as_list(data: Mapping, plural: str, singular: str) -> list:
+    value = data.get(plural, data.get(singular, []))
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _check_keys(what: str, data: Mapping, accepted: set[str]) -> None:
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{what} must be a table, got {data!r}")
+    from nasbench_lab.errors import UnknownNameError
+
+    for key in data:
+        if key not in accepted:
+            raise UnknownNameError(f"key of a {what} entry", key, sorted(accepted))
+
+
+def _benchmark_entry(item: object, base_dir: Path | None) -> BenchmarkEntry:
+    if isinstance(item, str):
+        return BenchmarkEntry(name=item)
+    _check_keys("benchmark", item, {"name", "dataset", "path"})
+    path = item.get("path")
+    if path is not None:
+        path = os.path.expandvars(os.path.expanduser(str(path)))
+        if base_dir is not None and not os.path.isabs(path):
+            path = str((base_dir / path).resolve())
+    return BenchmarkEntry(item.get("name"), item.get("dataset"), path)
+
+
+def _algorithm_entry(item: object) -> AlgorithmEntry:
+    if isinstance(item, str):
+        return AlgorithmEntry(item)
+    _check_keys("algorithm", item, {"name", "label", "params"})
+    if "name" not in item:
+        raise ConfigError(f"an algorithm entry needs a name (one of {', '.join(OPTIMIZERS.names())}), got {item!r}")
+    return AlgorithmEntry(item["name"], item.get("label", ""), item.get("params", {}))

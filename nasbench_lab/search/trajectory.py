@@ -1,0 +1,130 @@
+"""Trajectory: every query of one run in the order its result arrived, plus what the run was."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from nasbench_lab.errors import DataFileError
+
+_ARRAYS = ("archs", "valid", "test", "fidelity", "cost", "start", "finish")
+FORMAT = "nasbench_lab.trajectory/1"
+
+
+@dataclass
+class Trajectory:
+    """One run: architectures, the search value the optimizer saw, the reported test value, cost, clock.
+
+    ``valid`` is the search metric as the optimizer saw it (a drawn seed when the table has
+    several); ``test`` is the report metric, recorded for analysis only. Rows are in the order
+    results arrived on the simulated clock (``finish`` is non-decreasing).
+    """
+
+    archs: np.ndarray
+    valid: np.ndarray
+    test: np.ndarray
+    fidelity: np.ndarray
+    cost: np.ndarray
+    start: np.ndarray
+    finish: np.ndarray
+    meta: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.valid)
+
+    @property
+    def higher_is_better(self) -> bool:
+        return bool(self.meta.get("search_higher_is_better", True))
+
+    def incumbent(self) -> np.ndarray:
+        """Row index of the incumbent after each result: the best ``valid`` at the highest fidelity seen."""
+        score = np.where(np.isfinite(self.valid), self.valid if self.higher_is_better else -self.valid, -np.inf)
+        n = len(score)
+        if n == 0:
+            return np.zeros(0, dtype=np.int64)
+        if np.all(self.fidelity == self.fidelity[0]):
+            prev_best = np.maximum.accumulate(np.concatenate([[-np.inf], score[:-1]]))
+            new = score > prev_best
+            new[0] = True
+            return np.maximum.accumulate(np.where(new, np.arange(n), 0))
+        out = np.empty(n, dtype=np.int64)
+        best, top_fid = 0, self.fidelity[0]
+        for i in range(n):
+            f = self.fidelity[i]
+            if f > top_fid or (f == top_fid and score[i] > score[best]):
+                best, top_fid = i, f
+            out[i] = best
+        return out
+
+    def incumbent_valid(self) -> np.ndarray:
+        """Search value of the incumbent after each result."""
+        return self.valid[self.incumbent()]
+
+    def incumbent_test(self) -> np.ndarray:
+        """Test value of the incumbent (chosen by validation) after each result."""
+        return self.test[self.incumbent()]
+
+    @property
+    def final_test(self) -> float:
+        """Test value of the architecture with the best validation value seen."""
+        return float(self.incumbent_test()[-1]) if len(self) else float("nan")
+
+    @property
+    def final_valid(self) -> float:
+        return float(self.incumbent_valid()[-1]) if len(self) else float("nan")
+
+    # ------------------------------------------------------------------ files
+    def to_bytes(self) -> bytes:
+        """The trajectory as an ``.npz`` file's bytes (arrays plus JSON metadata)."""
+        buf = io.BytesIO()
+        np.savez_compressed(buf, meta=np.array(json.dumps({"format": FORMAT, **self.meta}, default=_jsonable)),
+                            **{name: getattr(self, name) for name in _ARRAYS})
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes, source: str = "<bytes>") -> Trajectory:
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+                meta = json.loads(str(npz["meta"]))
+                arrays = {name: npz[name] for name in _ARRAYS}
+        except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
+            raise DataFileError(f"{source} is not a nasbench_lab trajectory file: {exc}") from None
+        if meta.pop("format", None) != FORMAT:
+            raise DataFileError(f"{source} is not a {FORMAT} file")
+        return cls(meta=meta, **arrays)
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Writes the ``.npz`` atomically (a temporary file renamed into place)."""
+        return atomic_write(Path(path), self.to_bytes())
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Trajectory:
+        path = Path(path)
+        if not path.is_file():
+            raise DataFileError(f"trajectory file not found: {path}")
+        return cls.from_bytes(path.read_bytes(), str(path))
+
+
+def atomic_write(path: Path, data: bytes) -> Path:
+    """Writes ``data`` to ``path`` so that readers see the old file or the whole new one, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+def _jsonable(obj: object):
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")

@@ -15,7 +15,7 @@ from functools import cache
 import numpy as np
 
 from nasbench_lab.errors import ConfigError, NasbenchLabError
-from nasbench_lab.predictors.features import FeatureFn, featurize
+from nasbench_lab.predictors.features import FeatureFn, default_encoding, featurize
 from nasbench_lab.predictors.targets import TargetTransform, make_target
 from nasbench_lab.spaces.base import SearchSpace
 
@@ -52,8 +52,11 @@ class Predictor(ABC):
     has_std: bool = False
     #: True when the constructor needs a ``benchmark=`` argument (lower fidelities, proxies)
     needs_benchmark: bool = False
-    #: encoding used when none is given; "+"-joined names are concatenated
-    default_encoding: str = "onehot"
+    #: encoding used when none is given ("+" joins names); None: the space's preferred one for
+    #: ``encoding_family`` (see ``features.PREFERRED_ENCODINGS``), else one-hot
+    default_encoding: str | None = None
+    #: model family for the preferred-encoding lookup: "tree", "mlp" or "kernel"
+    encoding_family: str = "tree"
     #: fewest training architectures the model accepts
     min_train: int = 2
     #: min-max scale feature columns to [0, 1] on the training set (one-hot columns stay 0/1)
@@ -66,7 +69,9 @@ class Predictor(ABC):
             raise ConfigError(f"predictor {self._label()}: space must be a SearchSpace "
                               f"(e.g. nasbench_lab.space('nb201')), got {type(space).__name__}")
         self.space = space
-        self.encoding = encoding if encoding is not None else self.default_encoding
+        if encoding is None:
+            encoding = self.default_encoding or default_encoding(space, self.encoding_family)
+        self.encoding = encoding
         self.features = features
         self.target = target
         self.random_state = random_state

@@ -26,6 +26,21 @@ FeatureFn = Callable[[np.ndarray], np.ndarray]
 ENCODINGS: Registry[Callable[[SearchSpace, np.ndarray], np.ndarray]] = Registry("predictor encoding")
 
 
+#: per space, the encoding each model family does best with (measured in docs/predictors.md)
+PREFERRED_ENCODINGS: dict[str, dict[str, str]] = {
+    "nb201": {"tree": "onehot+live+counts", "mlp": "path+live+counts", "kernel": "live+counts"},
+}
+
+
+def default_encoding(space: SearchSpace, family: str = "tree") -> str:
+    """The preferred encoding of ``space`` for a model ``family`` (tree, mlp, kernel); else one-hot."""
+    preferred = PREFERRED_ENCODINGS.get(space.name, {}).get(family)
+    if preferred:
+        return preferred
+    own = space.encodings()
+    return "onehot" if "onehot" in own else own[0]
+
+
 def available_encodings(space: SearchSpace) -> list[str]:
     """Every encoding name ``featurize`` accepts for ``space``."""
     extra = [k.split(":", 1)[1] for k in ENCODINGS.names() if k.startswith(f"{space.name}:")]

@@ -19,7 +19,7 @@ _DTYPE = np.dtype(np.float32)
 class MLPEnsemblePredictor(Predictor):
     """Ensemble of ``n_members`` ReLU MLPs (``n_layers`` hidden layers of ``width``), mean and std."""
 
-    default_encoding = "path+live+counts"
+    encoding_family = "mlp"
     has_std = True
     scale_features = True
 

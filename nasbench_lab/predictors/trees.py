@@ -12,7 +12,6 @@ from nasbench_lab.predictors.registry import register_predictor
 class XGBPredictor(Predictor):
     """Gradient-boosted trees (xgboost, one thread, deterministic for a fixed ``random_state``)."""
 
-    default_encoding = "onehot+live+counts"
 
     def __init__(self, space, *, n_estimators: int = 300, max_depth: int = 4, learning_rate: float = 0.05,
                  subsample: float = 0.8, colsample_bytree: float = 0.8, min_child_weight: float = 1.0,
@@ -47,7 +46,6 @@ class XGBPredictor(Predictor):
 class GBRPredictor(Predictor):
     """scikit-learn's GradientBoostingRegressor."""
 
-    default_encoding = "onehot+live+counts"
 
     def __init__(self, space, *, n_estimators: int = 200, max_depth: int = 3, learning_rate: float = 0.05,
                  subsample: float = 0.8, target: str = "rank", **kwargs):
@@ -74,7 +72,6 @@ class GBRPredictor(Predictor):
 class RFPredictor(Predictor):
     """scikit-learn's RandomForestRegressor; the spread over trees is its uncertainty."""
 
-    default_encoding = "onehot+live+counts"
     has_std = True
 
     def __init__(self, space, *, n_estimators: int = 100, max_features: float = 0.5, min_samples_leaf: int = 1,

@@ -1,0 +1,35 @@
+"""Reference values of a benchmark for analysis: the best report value (for regret) and a random architecture's."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nasbench_lab.benchmarks.base import Benchmark
+from nasbench_lab.metrics import metric_info
+from nasbench_lab.spaces.base import EnumerableSpace
+
+#: random architectures drawn when the space cannot be listed
+N_RANDOM = 10_000
+
+
+def benchmark_reference(bench: Benchmark, seed: int = 0) -> dict:
+    """Optimum and mean of the report metric (over the whole space when enumerable, else a random sample).
+
+    The optimum is ``None`` for spaces that cannot be listed (regret is then measured against
+    the best value any run of the study found, and says so).
+    """
+    space = bench.space
+    enumerable = isinstance(space, EnumerableSpace)
+    archs = space.all() if enumerable else space.sample(np.random.default_rng(seed), N_RANDOM)
+    values = np.asarray(bench.query(archs, bench.report_metric), dtype=np.float64)
+    values = values[np.isfinite(values)]
+    higher = metric_info(bench.report_metric).higher_is_better
+    best = (values.max() if higher else values.min()) if len(values) else float("nan")
+    return {
+        "benchmark": bench.name, "dataset": bench.dataset, "space": space.name,
+        "search_metric": bench.search_metric, "report_metric": bench.report_metric,
+        "report_higher_is_better": higher, "enumerable": enumerable,
+        "optimum": float(best) if enumerable else None,
+        "random_mean": float(values.mean()) if len(values) else None,
+        "random_from": "all architectures" if enumerable else f"{N_RANDOM} random architectures (seed {seed})",
+    }

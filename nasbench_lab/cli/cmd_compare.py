@@ -1,0 +1,150 @@
+"""Search subcommands: ``compare`` (run a study and write its report) and ``plot`` (redo a report)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+
+from nasbench_lab.api import DEFAULT_BENCHMARK
+from nasbench_lab.cli.common import add_benchmark_args, benchmark_from_args
+from nasbench_lab.cli.main import note, print_json
+from nasbench_lab.errors import ConfigError, NasbenchLabError
+
+#: what ``compare`` runs when no --algorithms is given (those a benchmark cannot run are skipped)
+DEFAULT_ALGORITHMS = ("rs", "re", "ls", "de", "bananas", "gbdt", "npred", "zc", "hb")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "compare", help="compare search algorithms over many seeds: results folder with plots, table, statistics",
+        description="Run a grid of algorithms x seeds on one benchmark (or a TOML study file with --config) on a "
+                    "process pool, resumably, and write OUT/summary.json, table.md/.csv/.json, stats.json, "
+                    "plots/ and runs/ (one trajectory file per run). Rerunning the same command resumes.")
+    add_benchmark_args(p)
+    p.add_argument("--config", "-c", default=None, help="a study TOML file (experiments/*.toml) instead of the flags")
+    p.add_argument("--algorithms", "-A", default=None,
+                   help=f"comma-separated algorithm names (default: {','.join(DEFAULT_ALGORITHMS)}, those the "
+                        "benchmark supports)")
+    p.add_argument("--param", action="append", default=[], metavar="ALGO.KEY=VALUE",
+                   help="algorithm parameter, e.g. re.population_size=20 (repeatable; values read as JSON)")
+    p.add_argument("--seeds", type=int, default=10, help="number of seeds, 0..N-1 (default 10)")
+    p.add_argument("--budget", type=int, default=None, help="queries per run (default 150 without --budget-seconds)")
+    p.add_argument("--budget-seconds", type=float, default=None, help="simulated training seconds per run")
+    p.add_argument("--workers", type=int, default=1, help="simulated parallel workers per run (default 1)")
+    p.add_argument("--valid-seed", default="random", choices=("random", "mean"),
+                   help="search on one drawn training seed per query (default) or the mean over seeds")
+    p.add_argument("--jobs", "-j", type=int, default=None, help="processes (default: every CPU core)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run on a Dask cluster at ADDRESS instead of a process pool (needs nasbench_lab[dask])")
+    p.add_argument("--out", "-o", default=None, help="results folder (default: results/<benchmark>-<dataset>)")
+    p.add_argument("--format", default="png", help="plot formats, comma-separated: png,pdf,svg (default png)")
+    p.add_argument("--json", action="store_true", help="print summary.json to stdout")
+    p.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bar or notes")
+    p.set_defaults(func=run_compare)
+
+    p = sub.add_parser("plot", help="redo a results folder's plots, tables and statistics",
+                       description="Rebuild summary.json, tables, stats.json and plots from the runs in RESULTS.")
+    p.add_argument("results", help="a folder written by `nasbench-lab compare`")
+    p.add_argument("--format", default="png", help="plot formats, comma-separated: png,pdf,svg (default png)")
+    p.add_argument("--json", action="store_true", help="print summary.json to stdout")
+    p.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help="no notes")
+    p.set_defaults(func=run_plot)
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from nasbench_lab.analysis.report import write_report
+    from nasbench_lab.search.study import Study, StudySpec
+
+    if args.config:
+        spec = StudySpec.from_toml(args.config)
+        out = args.out or os.path.join("results", spec.name)
+    else:
+        spec, out = _spec_from_flags(args)
+    study = Study(spec, out)
+    quiet = getattr(args, "quiet", False)
+    ran = study.execute(jobs=args.jobs, scheduler=args.scheduler, progress=not quiet)
+    total = len(study.runs())
+    note(args, f"{ran} run(s) executed, {total - ran} already on disk; writing the report to {out}")
+    summary = write_report(study, formats=_formats(args.format))
+    if args.json:
+        print_json(summary)
+    else:
+        table = study.out / "table.md"
+        print(table.read_text() if table.is_file() else json.dumps(summary, indent=2))
+        print(f"results: {study.out}", file=sys.stdout)
+    return 0
+
+
+def run_plot(args: argparse.Namespace) -> int:
+    from nasbench_lab.analysis.report import write_report
+    from nasbench_lab.search.study import load_study
+
+    study = load_study(args.results)
+    summary = write_report(study, formats=_formats(args.format))
+    if args.json:
+        print_json(summary)
+    else:
+        note(args, f"report written to {study.out}")
+    return 0
+
+
+def _spec_from_flags(args: argparse.Namespace):
+    from nasbench_lab.search.base import OPTIMIZERS, make_optimizer
+    from nasbench_lab.search.runner import search_problem
+    from nasbench_lab.search.study import AlgorithmEntry, BenchmarkEntry, StudySpec
+
+    bench = benchmark_from_args(args)  # says so when it falls back to the embedded default
+    params = _params(args.param)
+    if args.algorithms:
+        names = [n.strip() for n in args.algorithms.split(",") if n.strip()]
+        for name in names:
+            OPTIMIZERS.get(name)
+    else:
+        names, problem = [], search_problem(bench)
+        for name in DEFAULT_ALGORITHMS:
+            try:
+                make_optimizer(name, problem, np.random.default_rng(0), **params.get(name, {}))
+                names.append(name)
+            except NasbenchLabError as exc:
+                note(args, f"skipping {name} on {bench.name}/{bench.dataset}: {exc}")
+    unknown = sorted(set(params) - set(names))
+    if unknown:
+        raise ConfigError(f"--param names algorithm(s) {', '.join(unknown)} that are not compared "
+                          f"(compared: {', '.join(names)})")
+    budget = args.budget if args.budget is not None or args.budget_seconds is not None else 150
+    path = os.path.abspath(args.path) if args.path else None
+    spec = StudySpec(benchmarks=(BenchmarkEntry(args.benchmark or DEFAULT_BENCHMARK, args.dataset, path),),
+                     algorithms=tuple(AlgorithmEntry(n, n, params.get(n, {})) for n in names),
+                     seeds=tuple(range(_positive(args.seeds, "--seeds"))), budget=budget,
+                     budget_seconds=args.budget_seconds, workers=args.workers, valid_seed=args.valid_seed,
+                     name=f"compare-{bench.name}-{bench.dataset}")
+    return spec, args.out or os.path.join("results", f"{bench.name}-{bench.dataset}")
+
+
+def _params(items: list[str]) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        algo, dot, name = key.partition(".")
+        if not sep or not dot or not algo or not name:
+            raise ConfigError(f"--param takes ALGO.KEY=VALUE (e.g. re.population_size=20), got {item!r}")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        out.setdefault(algo, {})[name] = value
+    return out
+
+
+def _positive(value: int, flag: str) -> int:
+    if value < 1:
+        raise ConfigError(f"{flag} must be >= 1, got {value}")
+    return value
+
+
+def _formats(text: str) -> list[str]:
+    return [f.strip().lstrip(".") for f in text.split(",") if f.strip()]

@@ -1,0 +1,74 @@
+"""``nasbench-lab compare`` and ``nasbench-lab plot``: the results folder outside checks rely on."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nasbench_lab.cli.main import main
+
+
+def test_compare_on_nb201_writes_the_summary_contract(tmp_path, nb201_csv, capsys):
+    out = tmp_path / "res"
+    rc = main(["compare", "--benchmark", "nb201", "--dataset", "cifar10", "--path", str(nb201_csv),
+               "--algorithms", "rs,re,ls,de,bananas,gbdt,npred", "--seeds", "2", "--budget", "30",
+               "--out", str(out), "--jobs", "1", "--quiet",
+               "--param", "bananas.num_init=5", "--param", "gbdt.num_init=10", "--param", "npred.num_train=10"])
+    assert rc == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert list(summary) == ["rs", "re", "ls", "de", "bananas", "gbdt", "npred"]
+    for entry in summary.values():
+        assert set(entry) == {"final_test_acc", "final_valid_acc", "wall_s"}
+        assert len(entry["final_test_acc"]) == len(entry["final_valid_acc"]) == 2
+        assert all(80 < v < 94.4 for v in entry["final_test_acc"]) and isinstance(entry["wall_s"], float)
+    for name in ("test_vs_queries", "regret_vs_queries", "test_vs_time", "regret_vs_time", "final_test"):
+        assert (out / "plots" / f"{name}.png").stat().st_size > 1000
+    table = (out / "table.md").read_text()
+    assert table.startswith("| algorithm | runs | mean | std | median | mean_rank | relative_improvement")
+    assert "| bananas | 2 |" in capsys.readouterr().out
+    stats = json.loads((out / "stats.json").read_text())
+    assert set(stats["vs_random_search_mann_whitney"]) == {"re", "ls", "de", "bananas", "gbdt", "npred"}
+    assert len(stats["pairwise_wilcoxon_holm"]) == 21
+
+
+def test_compare_defaults_to_the_embedded_benchmark_and_says_so(tmp_path, capsys):
+    out = tmp_path / "res"
+    rc = main(["compare", "--seeds", "2", "--budget", "15", "--out", str(out), "--jobs", "1", "--json",
+               "--algorithms", "rs,re,zc"])
+    captured = capsys.readouterr()
+    assert rc == 0
+    assert "using the embedded default 'nbgraph'" in captured.err
+    summary = json.loads(captured.out)
+    assert list(summary) == ["rs", "re", "zc"]
+    # plot redoes the report in other formats without the data
+    assert main(["plot", str(out), "--format", "svg,pdf", "--quiet"]) == 0
+    assert (out / "plots" / "regret_vs_time.svg").is_file() and (out / "plots" / "test_vs_queries.pdf").is_file()
+
+
+def test_default_algorithm_set_skips_what_the_benchmark_cannot_run(tmp_path, capsys):
+    rc = main(["compare", "--seeds", "1", "--budget", "12", "--out", str(tmp_path / "r"), "--jobs", "1",
+               "--param", "bananas.num_init=4", "--param", "gbdt.num_init=4", "--param", "npred.num_train=4"])
+    err = capsys.readouterr().err
+    assert rc == 0 and "skipping hb on nbgraph/cora: hb needs at least two fidelities" in err
+    assert "hb" not in json.loads((tmp_path / "r" / "summary.json").read_text())
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--algorithms", "rs,nope"], "unknown algorithm 'nope'"),
+    (["--algorithms", "rs", "--budget", "0"], "budget in queries must be an integer > 0"),
+    (["--algorithms", "rs", "--seeds", "0"], "--seeds must be >= 1"),
+    (["--algorithms", "rs", "--param", "re.population_size=3"], "--param names algorithm(s) re"),
+    (["--algorithms", "re", "--param", "re.pop=3"], "parameter of algorithm re 'pop'"),
+    (["--algorithms", "rs", "--budget-seconds", "100"], "no training times"),
+    (["--algorithms", "hb"], "hb needs at least two fidelities"),
+])
+def test_bad_input_exits_2_with_a_message(tmp_path, capsys, argv, message):
+    rc = main(["compare", "--out", str(tmp_path / "r"), "--jobs", "1", "--quiet", *argv])
+    assert rc == 2
+    assert message in capsys.readouterr().err
+
+
+def test_plot_of_a_folder_that_is_not_a_study(tmp_path, capsys):
+    assert main(["plot", str(tmp_path)]) == 2
+    assert "not a study results folder" in capsys.readouterr().err

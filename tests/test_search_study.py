@@ -1,0 +1,184 @@
+"""Studies: TOML grids, resumable execution (injected failure, killed process), pool and Dask back ends."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from nasbench_lab.errors import ConfigError, DataFileError, UnknownNameError
+from nasbench_lab.search import Trajectory
+from nasbench_lab.search.study import AlgorithmEntry, BenchmarkEntry, Study, StudySpec, load_study
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _spec(**overrides) -> StudySpec:
+    settings = {"benchmarks": (BenchmarkEntry("nbgraph"),),
+                "algorithms": (AlgorithmEntry("rs"), AlgorithmEntry("re", "re-p5", {"population_size": 5})),
+                "seeds": range(3), "budget": 25, "name": "t"}
+    settings.update(overrides)
+    return StudySpec(**settings)
+
+
+def _arrays(folder: Path) -> dict[str, tuple]:
+    out = {}
+    for path in sorted((folder / "runs").rglob("*.npz")):
+        t = Trajectory.load(path)
+        out[str(path.relative_to(folder))] = (t.archs.tobytes(), t.valid.tobytes(), t.test.tobytes(),
+                                              t.finish.tobytes())
+    return out
+
+
+def test_study_runs_every_cell_once_and_resumes(tmp_path):
+    study = Study(_spec(), tmp_path / "out")
+    assert study.execute(jobs=1, progress=False) == 6
+    files = sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out" / "runs").rglob("*.npz"))
+    assert files == [f"runs/nbgraph-cora/{a}/seed_0000{s}.npz" for a in ("re-p5", "rs") for s in range(3)]
+    t = Trajectory.load(tmp_path / "out" / files[0])
+    assert t.meta["label"] == "re-p5" and t.meta["params"]["population_size"] == 5 and len(t) == 25
+    assert Study(_spec(), tmp_path / "out").execute(jobs=1, progress=False) == 0
+    # more seeds later: only the new ones run
+    assert Study(_spec(seeds=range(5)), tmp_path / "out").execute(jobs=1, progress=False) == 4
+
+
+def test_interrupted_study_completes_with_identical_results(tmp_path):
+    clean = tmp_path / "clean"
+    Study(_spec(), clean).execute(jobs=1, progress=False)
+
+    class Boom(RuntimeError):
+        pass
+
+    done = []
+
+    def fail_after_two(spec):
+        done.append(spec)
+        if len(done) == 2:
+            raise Boom("injected failure")
+
+    broken = tmp_path / "broken"
+    with pytest.raises(Boom):
+        Study(_spec(), broken).execute(jobs=1, progress=False, on_result=fail_after_two)
+    assert len(list((broken / "runs").rglob("*.npz"))) == 2
+    assert Study(_spec(), broken).execute(jobs=1, progress=False) == 4
+    assert _arrays(broken) == _arrays(clean)
+
+
+def test_process_pool_gives_the_same_results_as_one_process(tmp_path):
+    Study(_spec(), tmp_path / "one").execute(jobs=1, progress=False)
+    Study(_spec(), tmp_path / "pool").execute(jobs=2, progress=False)
+    assert _arrays(tmp_path / "pool") == _arrays(tmp_path / "one")
+
+
+@pytest.mark.slow
+def test_killed_study_process_resumes_to_identical_results(tmp_path):
+    """A compare process killed (SIGKILL) after some runs were written; the rerun completes them."""
+    toml = tmp_path / "s.toml"
+    toml.write_text('name = "kill"\nseeds = 4\nbudget = 15000\nalgorithms = ["rs", "ls"]\n'
+                    '[[benchmark]]\nname = "nbgraph"\n')
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "nasbench_lab.cli.main", "--quiet", "compare", "--config", str(toml),
+           "--out", str(out), "--jobs", "1"]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 120
+        while len(list(out.glob("runs/*/*/*.npz"))) < 2 and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait()
+    written = len(list(out.glob("runs/*/*/*.npz")))
+    assert 2 <= written < 8, "the process should be killed mid-way"
+    for path in out.glob("runs/*/*/*.npz"):
+        Trajectory.load(path)  # every file on disk is complete
+    spec = StudySpec.from_toml(toml)
+    assert Study(spec, out).execute(jobs=1, progress=False) == 8 - written
+    clean = tmp_path / "clean"
+    Study(spec, clean).execute(jobs=1, progress=False)
+    assert _arrays(out) == _arrays(clean)
+
+
+def test_results_folder_of_another_study_is_refused(tmp_path):
+    Study(_spec(), tmp_path / "out").execute(jobs=1, progress=False)
+    with pytest.raises(ConfigError, match="holds results of another study"):
+        Study(_spec(budget=30), tmp_path / "out").execute(jobs=1, progress=False)
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("mine")
+    with pytest.raises(ConfigError, match="not empty and holds no study.json"):
+        Study(_spec(), tmp_path / "other").execute(jobs=1, progress=False)
+    with pytest.raises(DataFileError, match="not a study results folder"):
+        load_study(tmp_path / "other")
+
+
+def test_toml_study_file(tmp_path, nb201_csv):
+    rel = os.path.relpath(nb201_csv, tmp_path)
+    toml = tmp_path / "study.toml"
+    toml.write_text(f'''name = "nb201-small"
+seeds = [0, 5]
+budget = 20
+workers = 2
+
+[[benchmark]]
+name = "nb201"
+dataset = "cifar10"
+path = "{rel}"
+
+[[algorithm]]
+name = "re"
+label = "re-big"
+params = {{ population_size = 20, sample_size = 5 }}
+
+[[algorithm]]
+name = "rs"
+''')
+    spec = StudySpec.from_toml(toml)
+    assert spec.seeds == (0, 5) and spec.workers == 2 and spec.budget == 20
+    assert spec.benchmarks[0].path == str(Path(nb201_csv).resolve())
+    assert [a.label for a in spec.algorithms] == ["re-big", "rs"]
+    study = Study(spec, tmp_path / "out")
+    assert [r.relpath for r in study.runs()][:2] == ["runs/nb201-cifar10/re-big/seed_00000.npz",
+                                                      "runs/nb201-cifar10/re-big/seed_00005.npz"]
+    assert study.execute(jobs=1, progress=False) == 4
+    saved = json.loads((tmp_path / "out" / "study.json").read_text())
+    assert saved["fingerprint"] == spec.fingerprint() and saved["benchmark_keys"] == ["nb201-cifar10"]
+    assert load_study(tmp_path / "out").spec.fingerprint() == spec.fingerprint()
+
+
+def test_bad_study_files(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('seeds = 3\nalgorithms = ["rs"]\nbudgett = 5\n')
+    with pytest.raises(UnknownNameError, match="key of a study entry 'budgett'"):
+        StudySpec.from_toml(bad)
+    bad.write_text('algorithms = ["nope"]\n')
+    with pytest.raises(UnknownNameError, match="unknown algorithm 'nope'"):
+        StudySpec.from_toml(bad)
+    bad.write_text('algorithms = [{ name = "re", params = { pop = 3 } }]\n')
+    with pytest.raises(UnknownNameError, match="parameter of algorithm re"):
+        StudySpec.from_toml(bad)
+    bad.write_text('algorithms = ["rs", "rs"]\n')
+    with pytest.raises(ConfigError, match="labels must be unique"):
+        StudySpec.from_toml(bad)
+    bad.write_text('algorithms = ["rs"]\nbudget = 0\n')
+    with pytest.raises(ConfigError, match="budget in queries must be an integer > 0"):
+        StudySpec.from_toml(bad)
+    bad.write_text('algorithms = ["rs"\n')
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        StudySpec.from_toml(bad)
+    with pytest.raises(ConfigError, match="study file not found"):
+        StudySpec.from_toml(tmp_path / "missing.toml")
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_gives_the_same_results(tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    Study(_spec(), tmp_path / "one").execute(jobs=1, progress=False)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cl:
+        ran = Study(_spec(), tmp_path / "dask").execute(scheduler=cl.scheduler_address, progress=False)
+    assert ran == 6
+    assert _arrays(tmp_path / "dask") == _arrays(tmp_path / "one")

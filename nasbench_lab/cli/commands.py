@@ -2,4 +2,5 @@
 
 COMMAND_MODULES: list[str] = [
     "cmd_data",  # list, info, query, convert, export
+    "cmd_compare",  # compare, plot
 ]

@@ -87,10 +87,11 @@ def test_corrupted_data_crc_is_detected(tmp_path):
     assert list(read_tfrecord(path, verify=False))[0] == b"first record"
 
 
-def test_corrupted_length_crc_is_detected(tmp_path):
+@pytest.mark.parametrize("byte", [8, 6])  # the stored CRC, or the length itself (now absurdly large)
+def test_corrupted_length_crc_is_detected(tmp_path, byte):
     path = write_tfrecord(tmp_path / "x.tfrecord", [b"abc"])
     raw = bytearray(path.read_bytes())
-    raw[8] ^= 0xFF
+    raw[byte] ^= 0xFF
     path.write_bytes(bytes(raw))
     with pytest.raises(DataFileError, match="length CRC32C mismatch"):
         list(read_tfrecord(path))
@@ -120,13 +121,13 @@ def test_model_metrics_round_trip_and_truncation():
 # ----------------------------------------------------------------------- official tfrecord
 def test_official_tfrecord_reads_every_run(tfrecord_108, records):
     runs = read_official_tfrecord(tfrecord_108)
-    assert len(runs.hashes) == 90 and set(runs.epochs) == {108}
+    assert len(runs) == 90 and set(runs.epochs.tolist()) == {108}
     for key, rec in records.items():
         matrix, ops, params = runs.fixed[key]
         assert params == rec["trainable_parameters"]  # exact integers
         assert matrix.tolist() == rec["module_adjacency"] and ops == rec["module_operations"]
     first = records[runs.hashes[0]]["computed_stats"]["108"][0]
-    assert runs.values[0] == tuple(first[k] for k in RUN_FIELDS)
+    assert runs.values[0].tolist() == [first[k] for k in RUN_FIELDS]
 
 
 def test_load_official_tfrecord(tfrecord_108, records):
@@ -297,3 +298,13 @@ def test_export_keyed_by_hash_reads_back(tmp_path, records_path):
     back = read_flat_csv(out, bench.space, lambda c: (c.dataset, c.metric))["cifar10"]
     for metric in ("valid_acc", "test_acc", "params"):
         assert np.allclose(back.metrics[metric].values, bench.table.metrics[metric].values, equal_nan=True)
+
+
+def test_converted_table_loads_by_path(tmp_path, records_path):
+    from nasbench_lab.api import convert
+    from nasbench_lab.benchmarks.nb101 import SPEC
+
+    h5 = convert(SPEC, records_path, tmp_path / "nb101_30.h5")
+    for bench in (nasbench_lab.load(h5), nasbench_lab.load("nb101", path=h5)):
+        assert bench.space.name == "nb101" and len(bench.indices_with_data()) == 30
+        assert bench.describe()["notes"]["seeds"].startswith("one value per repeat")

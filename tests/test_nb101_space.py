@@ -324,3 +324,15 @@ def test_lookup_padded_marks_invalid_graphs(space):
 def test_graph_hash_is_independent_of_label_types():
     matrix = np.array([[0, 1, 1], [0, 0, 1], [0, 0, 0]])
     assert graph_hash(matrix, [-1, np.int64(0), -2]) == graph_hash(matrix, [-1, 0, -2])
+
+
+def test_neighbour_order_falls_back_to_all_128_bits():
+    """Two different hashes sharing their leading 64 bits must still sort as their hex strings do."""
+    from nasbench_lab.spaces.nb101_hash_batch import _sorted_neighbours
+
+    hi = np.array([[5, 5, 5, 2**64 - 1]], dtype=np.uint64)
+    lo = np.array([[3, 1, 2, 0]], dtype=np.uint64)
+    adj = np.ones((1, 4, 4), dtype=bool)
+    assert _sorted_neighbours(adj, hi, lo)[0, 0].tolist() == [1, 2, 0, 3]
+    adj[0, 0] = [False, True, False, True]
+    assert _sorted_neighbours(adj, hi, lo)[0, 0, :2].tolist() == [1, 3]

@@ -20,8 +20,9 @@ import base64
 import binascii
 import json
 import os
+import struct
+from array import array
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -50,41 +51,108 @@ METRIC_OF_FIELD = {
     "halfway_training_time": ("train_time_halfway", 1.0),
 }
 DATASET = "cifar10"
+_DOUBLE_AT = struct.Struct("<d").unpack_from
 
 
-@dataclass
 class Runs:
-    """Training runs in file order, and the fixed statistics of each cell (by hash)."""
+    """Training runs in file order (compact arrays: the full official file has ~5 million), and the fixed
+    statistics of each cell by hash, in order of first appearance."""
 
-    hashes: list[str] = field(default_factory=list)
-    epochs: list[int] = field(default_factory=list)
-    values: list[tuple[float, ...]] = field(default_factory=list)
-    #: hash -> (adjacency matrix, ops, trainable parameters)
-    fixed: dict[str, tuple[np.ndarray, list[str], int]] = field(default_factory=dict)
+    def __init__(self) -> None:
+        #: hash -> (adjacency matrix, ops, trainable parameters)
+        self.fixed: dict[str, tuple[np.ndarray, list[str], int]] = {}
+        self._cell_of: dict[str, int] = {}
+        self._cells = array("l")
+        self._epochs = array("l")
+        self._values = array("d")
+
+    def __len__(self) -> int:
+        return len(self._cells)
 
     def add_fixed(self, source: str, cell_hash: str, matrix: np.ndarray, ops: list[str], params: int) -> None:
         known = self.fixed.get(cell_hash)
         if known is None:
             self.fixed[cell_hash] = (matrix, ops, int(params))
+            self._cell_of[cell_hash] = len(self._cell_of)
         elif known[2] != int(params):
             raise DataFileError(f"{source}: cell {cell_hash} has {known[2]} and {params} trainable parameters "
                                 "in different records")
 
+    def add_run(self, cell_hash: str, epochs: int, row: Iterable[float]) -> None:
+        """Appends one run of a cell whose fixed statistics were added; ``row`` follows RUN_FIELDS."""
+        self._cells.append(self._cell_of[cell_hash])
+        self._epochs.append(int(epochs))
+        self._values.extend(row)
+
+    @property
+    def cells(self) -> np.ndarray:
+        """Per run, the position of its cell's hash in ``fixed``."""
+        return np.frombuffer(self._cells, dtype=np.dtype("l")).astype(np.int64)
+
+    @property
+    def epochs(self) -> np.ndarray:
+        return np.frombuffer(self._epochs, dtype=np.dtype("l")).astype(np.int64)
+
+    @property
+    def values(self) -> np.ndarray:
+        """(runs, 8) float64 in RUN_FIELDS order."""
+        return np.frombuffer(self._values, dtype=np.float64).reshape(-1, len(RUN_FIELDS))
+
+    @property
+    def hashes(self) -> list[str]:
+        """Per run, its cell's hash."""
+        names = list(self.fixed)
+        return [names[c] for c in self.cells]
+
 
 # ------------------------------------------------------------------------- official tfrecord
 def decode_model_metrics(blob: bytes) -> tuple[int, list[tuple[float, float, float, float, float]]]:
-    """(trainable parameters, [(epoch, training time, train, validation, test accuracy), ...])."""
+    """(trainable parameters, [(epoch, training time, train, validation, test accuracy), ...]).
+
+    A hand-rolled loop over the two message levels (a generic field list costs 5x more on
+    the 1.3-5 million records of the official files); unknown fields are skipped.
+    """
     params = 0
     evals = []
-    for number, wire, value in pb.fields(blob):
+    pos, end = 0, len(blob)
+    unpack = _DOUBLE_AT
+    while pos < end:
+        key = blob[pos]
+        if key & 0x80:
+            key, pos = pb.read_varint(blob, pos)
+        else:
+            pos += 1
+        number, wire = key >> 3, key & 7
         if number == 1 and wire == pb.LENGTH:
-            e = [0.0] * 5
-            for n2, w2, v2 in pb.fields(value):
-                if 1 <= n2 <= 5 and w2 == pb.FIXED64:
-                    e[n2 - 1] = pb.as_double(v2)
+            if pos < end and not blob[pos] & 0x80:
+                size, pos = blob[pos], pos + 1
+            else:
+                size, pos = pb.read_varint(blob, pos)
+            stop = pos + size
+            if stop > end:
+                raise DataFileError(f"protobuf: evaluation_data claims {size} bytes, only {end - pos} left")
+            e = [0.0, 0.0, 0.0, 0.0, 0.0]
+            while pos < stop:
+                k2 = blob[pos]
+                if k2 & 0x80:
+                    k2, pos = pb.read_varint(blob, pos)
+                else:
+                    pos += 1
+                if k2 & 7 == pb.FIXED64 and 1 <= k2 >> 3 <= 5:
+                    if pos + 8 > stop:
+                        raise DataFileError(f"protobuf: truncated double field {k2 >> 3} of evaluation_data")
+                    e[(k2 >> 3) - 1] = unpack(blob, pos)[0]
+                    pos += 8
+                else:
+                    pos = pb.skip(blob, pos, k2 & 7, k2 >> 3)
+            if pos != stop:
+                raise DataFileError("protobuf: evaluation_data fields overrun their message")
             evals.append(tuple(e))
         elif number == 2 and wire == pb.VARINT:
+            value, pos = pb.read_varint(blob, pos)
             params = pb.as_signed(value)
+        else:
+            pos = pb.skip(blob, pos, wire, number)
     return params, evals
 
 
@@ -140,10 +208,8 @@ def read_official_tfrecord(path: str | os.PathLike, verify: bool = True) -> Runs
         elif fixed[cell_hash][2] != params:
             runs.add_fixed(str(path), cell_hash, fixed[cell_hash][0], fixed[cell_hash][1], params)
         half, final = evals[1], evals[2]
-        runs.hashes.append(cell_hash)
-        runs.epochs.append(int(epochs))
-        runs.values.append((half[1], half[2], half[3], half[4], final[1], final[2], final[3], final[4]))
-    if not runs.hashes:
+        runs.add_run(cell_hash, epochs, (half[1], half[2], half[3], half[4], final[1], final[2], final[3], final[4]))
+    if not len(runs):
         raise DataFileError(f"{path}: no records")
     return runs
 
@@ -198,9 +264,7 @@ def _add_cell(runs: Runs, source: str, cell_hash: str, fixed: dict, computed: di
                 row = tuple(float(run[k]) for k in RUN_FIELDS)
             except (KeyError, TypeError, ValueError) as exc:
                 raise DataFileError(f"{source}: run of {cell_hash!r} at {epochs} epochs lacks {exc}") from None
-            runs.hashes.append(cell_hash)
-            runs.epochs.append(epochs)
-            runs.values.append(row)
+            runs.add_run(cell_hash, epochs, row)
 
 
 # ----------------------------------------------------------------------------------- to table
@@ -240,9 +304,8 @@ def runs_to_table(source: str, runs: Runs, space) -> BenchmarkTable:
         missing = [h for h, i in zip(unique, idx) if i < 0]
         raise DataFileError(f"{source}: {len(missing)} hash(es) name no NAS-Bench-101 cell, e.g. {missing[0]!r}")
     _check_graphs(source, space, runs, unique, idx)
-    cell_of = dict(zip(unique, idx.tolist()))
-    rows = np.fromiter((cell_of[h] for h in runs.hashes), dtype=np.int64, count=len(runs.hashes))
-    epochs = np.asarray(runs.epochs, dtype=np.int64)
+    rows = idx[runs.cells]
+    epochs = runs.epochs
     fidelities = tuple(int(e) for e in np.unique(epochs))
     fpos = np.searchsorted(np.asarray(fidelities), epochs)
     key = rows * len(fidelities) + fpos
@@ -252,7 +315,7 @@ def runs_to_table(source: str, runs: Runs, space) -> BenchmarkTable:
     repeat = np.empty(len(key), dtype=np.int64)
     repeat[order] = np.arange(len(key)) - first
     n_seeds = int(repeat.max()) + 1
-    values = np.asarray(runs.values, dtype=np.float64)
+    values = runs.values
     metrics = {}
     for col, name in enumerate(RUN_FIELDS):
         metric, scale = METRIC_OF_FIELD[name]
@@ -263,7 +326,8 @@ def runs_to_table(source: str, runs: Runs, space) -> BenchmarkTable:
     params = np.full((space.size, 1, len(fidelities)), np.nan, dtype=np.float32)
     params[idx, 0, :] = (np.asarray([runs.fixed[h][2] for h in unique], dtype=np.float64) / 1e6)[:, None]
     metrics["params"] = MetricTable(params, per_seed=False, unit="M", source="trainable_parameters / 1e6")
-    table = DatasetTable(name=DATASET, space="nb101", fidelities=fidelities, metrics=metrics, notes=dict(NOTES))
+    table = DatasetTable(name=DATASET, space="nb101", fidelities=fidelities, metrics=metrics,
+                         notes={**NOTES, **_RUN_NOTES})
     return BenchmarkTable(benchmark="nb101", datasets={DATASET: table},
                           attrs={"cells_with_data": str(len(unique)), "runs": str(len(rows))})
 
@@ -277,5 +341,6 @@ NOTES = {
                "whose learning-rate schedule is not that of a 54-epoch run)",
     "cost": "train_time is the training time in seconds (TPU v2, evaluation excluded) of the run up to its "
             "budget; train_time_halfway up to half of it",
-    "seeds": "3 repeats per cell and budget, in file order; params (millions, float32) is per cell",
 }
+_RUN_NOTES = {"seeds": "one value per repeat (3 per cell and budget in the official files), in file order; "
+                       "params (millions, float32) is per cell"}

@@ -58,6 +58,24 @@ def fields(buf: bytes) -> list[tuple[int, int, object]]:
     return out
 
 
+def skip(buf: bytes, pos: int, wire: int, number: int = 0) -> int:
+    """Position after the value of a field of wire type ``wire`` starting at ``pos``."""
+    if wire == VARINT:
+        return read_varint(buf, pos)[1]
+    if wire == FIXED64:
+        end = pos + 8
+    elif wire == FIXED32:
+        end = pos + 4
+    elif wire == LENGTH:
+        size, pos = read_varint(buf, pos)
+        end = pos + size
+    else:
+        raise DataFileError(f"protobuf: unsupported wire type {wire} (field {number})")
+    if end > len(buf):
+        raise DataFileError(f"protobuf: truncated field {number}")
+    return end
+
+
 def as_double(raw: object) -> float:
     """A FIXED64 field's raw bytes as a little-endian double."""
     return _DOUBLE.unpack(raw)[0]

@@ -100,52 +100,61 @@ def crc32c_many(chunks: list[bytes], _init: _InitTerm | None = None) -> np.ndarr
     return out
 
 
-def _frames(path: Path, data: bytes) -> Iterator[tuple[int, int, int, int, int]]:
-    """(offset, length, stored length crc, data start, stored data crc) of every record; framing errors raise."""
-    pos, end = 0, len(data)
-    while pos < end:
-        if end - pos < _HEADER.size:
-            raise DataFileError(f"{path}: truncated record header at byte {pos} ({end - pos} bytes left, need 12)")
-        length, len_crc = _HEADER.unpack_from(data, pos)
-        start = pos + _HEADER.size
-        if length > end - start - _FOOTER.size:
-            raise DataFileError(f"{path}: truncated record at byte {pos}: header says {length} bytes but only "
-                                f"{max(end - start - _FOOTER.size, 0)} remain (incomplete download?)")
-        (data_crc,) = _FOOTER.unpack_from(data, start + length)
-        yield pos, length, len_crc, start, data_crc
-        pos = start + length + _FOOTER.size
-
-
 def read_tfrecord(path: str | os.PathLike, verify: bool = True, batch: int = 50_000) -> Iterator[bytes]:
-    """Yields the payload of every record; DataFileError on truncation or (if ``verify``) a CRC mismatch."""
+    """Yields the payload of every record, streaming; DataFileError on truncation or (if ``verify``) a CRC mismatch.
+
+    CRCs are checked a batch of records at a time, before any record of the batch is yielded.
+    """
     path = Path(path)
     try:
-        data = path.read_bytes()
+        handle = open(path, "rb")
     except FileNotFoundError:
         raise DataFileError(f"file not found: {path}") from None
     init = _InitTerm()
-    pending: list[tuple[int, int, int, int, int]] = []
-    for frame in _frames(path, data):
-        pending.append(frame)
-        if len(pending) >= batch:
-            yield from _checked(path, data, pending, verify, init)
-            pending = []
-    yield from _checked(path, data, pending, verify, init)
+    with handle:
+        size = os.fstat(handle.fileno()).st_size
+        offset = 0
+        pending: list[tuple[int, bytes, int, bytes, int]] = []
+        while True:
+            header = handle.read(_HEADER.size)
+            if not header:
+                break
+            if len(header) < _HEADER.size:
+                raise DataFileError(f"{path}: truncated record header at byte {offset} "
+                                    f"({len(header)} bytes left, need 12)")
+            length, len_crc = _HEADER.unpack(header)
+            if offset + _HEADER.size + length + _FOOTER.size > size:
+                if verify and mask(crc32c(header[:8])) != len_crc:
+                    raise DataFileError(f"{path}: corrupted record at byte {offset}: length CRC32C mismatch")
+                body = b""
+            else:
+                body = handle.read(length + _FOOTER.size)
+            if len(body) < length + _FOOTER.size:
+                left = max(size - offset - _HEADER.size - _FOOTER.size, 0)
+                raise DataFileError(f"{path}: truncated record at byte {offset}: header says {length} bytes but "
+                                    f"only {left} remain (incomplete download?)")
+            (data_crc,) = _FOOTER.unpack_from(body, length)
+            pending.append((offset, header[:8], len_crc, body[:length], data_crc))
+            offset += _HEADER.size + length + _FOOTER.size
+            if len(pending) >= batch:
+                yield from _checked(path, pending, verify, init)
+                pending = []
+        yield from _checked(path, pending, verify, init)
 
 
-def _checked(path: Path, data: bytes, frames, verify: bool, init: _InitTerm) -> Iterator[bytes]:
-    payloads = [data[start:start + length] for _, length, _, start, _ in frames]
+def _checked(path: Path, frames: list[tuple[int, bytes, int, bytes, int]], verify: bool,
+             init: _InitTerm) -> Iterator[bytes]:
     if verify and frames:
-        headers = [data[off:off + 8] for off, *_ in frames]
-        len_ok = mask(crc32c_many(headers, init)) == np.array([f[2] for f in frames], dtype=np.uint32)
-        data_ok = mask(crc32c_many(payloads, init)) == np.array([f[4] for f in frames], dtype=np.uint32)
+        len_ok = mask(crc32c_many([f[1] for f in frames], init)) == np.array([f[2] for f in frames], dtype=np.uint32)
+        data_ok = mask(crc32c_many([f[3] for f in frames], init)) == np.array([f[4] for f in frames], dtype=np.uint32)
         if not len_ok.all():
             bad = frames[int(np.flatnonzero(~len_ok)[0])][0]
             raise DataFileError(f"{path}: corrupted record at byte {bad}: length CRC32C mismatch")
         if not data_ok.all():
             bad = frames[int(np.flatnonzero(~data_ok)[0])][0]
             raise DataFileError(f"{path}: corrupted record at byte {bad}: data CRC32C mismatch")
-    yield from payloads
+    for frame in frames:
+        yield frame[3]
 
 
 def write_tfrecord(path: str | os.PathLike, records: Iterable[bytes]) -> Path:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from nasbench_lab.errors import InvalidArchitectureError, UnknownNameError
+from nasbench_lab.errors import DataFileError, InvalidArchitectureError, UnknownNameError
 from nasbench_lab.spaces.base import EnumerableSpace
 from nasbench_lab.spaces.nb101_enum import NUM_CELLS, CellTable, load_cells
 from nasbench_lab.spaces.nb101_graph import (
@@ -80,8 +80,10 @@ class NB101Space(EnumerableSpace):
         self._codes = table.codes
         self._digests = table.digests
         halves = np.ascontiguousarray(table.digests).view(">u8").astype(np.uint64)
-        self._order = np.lexsort((halves[:, 1], halves[:, 0]))
+        self._order = np.argsort(halves[:, 0], kind="stable")  # the leading 64 bits are distinct in the table
         self._hi_sorted = halves[self._order, 0]
+        if (self._hi_sorted[1:] == self._hi_sorted[:-1]).any():
+            raise DataFileError("nb101 cell table: two cells share the leading 64 bits of their hash")
         self._lo_sorted = halves[self._order, 1]
 
     # ---------------------------------------------------------------- checks

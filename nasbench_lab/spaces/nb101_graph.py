@@ -48,17 +48,20 @@ def check_matrix(matrix: object) -> np.ndarray:
         raise InvalidArchitectureError(f"nb101: adjacency matrix must be square, got shape {m.shape}")
     if m.shape[0] < 2:
         raise InvalidArchitectureError(f"nb101: a cell needs at least 2 vertices (input, output), got {m.shape[0]}")
-    if m.dtype.kind == "b":
-        m = m.astype(np.int8)
-    if m.dtype.kind not in "iuf" or not np.isin(m, (0, 1)).all():
-        raise InvalidArchitectureError("nb101: adjacency matrix entries must be 0 or 1")
-    m = m.astype(np.int8)
-    if np.tril(m).any():
-        src, dst = np.argwhere(np.tril(m))[0]
-        raise InvalidArchitectureError(
-            f"nb101: adjacency matrix must be upper triangular (edges only from a vertex to a later one); "
-            f"found edge {src} -> {dst}")
-    return m
+    if m.dtype.kind not in "biuf":
+        raise InvalidArchitectureError(f"nb101: adjacency matrix entries must be 0 or 1, got dtype {m.dtype}")
+    for src, row in enumerate(m.tolist()):  # plain lists: faster than numpy for 7x7
+        for dst, x in enumerate(row):
+            if x:
+                if x != 1:
+                    raise InvalidArchitectureError(f"nb101: adjacency matrix entries must be 0 or 1, got {x!r}")
+                if dst <= src:
+                    raise InvalidArchitectureError(
+                        f"nb101: adjacency matrix must be upper triangular (edges only from a vertex to a later "
+                        f"one); found edge {src} -> {dst}")
+            elif x != 0:
+                raise InvalidArchitectureError(f"nb101: adjacency matrix entries must be 0 or 1, got {x!r}")
+    return m.astype(np.int8)
 
 
 def check_ops(ops: Sequence[str], n_vertices: int) -> list[int]:
@@ -84,17 +87,17 @@ def check_ops(ops: Sequence[str], n_vertices: int) -> list[int]:
 
 def live_vertices(matrix: np.ndarray) -> np.ndarray:
     """Boolean mask of the vertices on some input-to-output path (the official pruning rule)."""
-    n = matrix.shape[0]
-    adj = matrix.astype(bool)
-    from_input = np.zeros(n, dtype=bool)
+    rows = matrix.tolist()
+    n = len(rows)
+    from_input = [False] * n
     from_input[0] = True
     for v in range(1, n):
-        from_input[v] = bool((from_input[:v] & adj[:v, v]).any())
-    to_output = np.zeros(n, dtype=bool)
+        from_input[v] = any(from_input[u] and rows[u][v] for u in range(v))
+    to_output = [False] * n
     to_output[n - 1] = True
     for v in range(n - 2, -1, -1):
-        to_output[v] = bool((to_output[v + 1:] & adj[v, v + 1:]).any())
-    return from_input & to_output
+        to_output[v] = any(to_output[w] and rows[v][w] for w in range(v + 1, n))
+    return np.array([a and b for a, b in zip(from_input, to_output)], dtype=bool)
 
 
 def prune(matrix: object, ops: Sequence[str]) -> tuple[np.ndarray, list[int]]:

@@ -37,12 +37,29 @@ def _sort_keys(digests: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return halves[..., 0], halves[..., 1]
 
 
+_SENTINEL = np.uint64(2**64 - 1)
+
+
 def _sorted_neighbours(adj: np.ndarray, hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
-    """For each (graph, vertex), its neighbours along ``adj[g, v, w]`` ordered by hex string, then non-neighbours."""
+    """For each (graph, vertex), its neighbours along ``adj[g, v, w]`` ordered by hex string, then non-neighbours.
+
+    Sorts by the leading 64 bits; rows where that is not decisive (two different neighbour
+    hashes sharing them, or a neighbour equal to the sentinel) are sorted again on all 128.
+    """
     n, v = hi.shape
     hi_b = np.broadcast_to(hi[:, None, :], (n, v, v))
-    lo_b = np.broadcast_to(lo[:, None, :], (n, v, v))
-    return np.lexsort((lo_b, hi_b, ~adj), axis=-1)
+    keys = np.where(adj, hi_b, _SENTINEL)
+    order = np.argsort(keys, axis=-1, kind="stable")
+    s_hi = np.take_along_axis(keys, order, axis=-1)
+    s_lo = np.take_along_axis(np.broadcast_to(lo[:, None, :], (n, v, v)), order, axis=-1)
+    s_nb = np.take_along_axis(adj, order, axis=-1)
+    unsure = (s_nb[..., 1:] & s_nb[..., :-1] & (s_hi[..., 1:] == s_hi[..., :-1]) & (s_lo[..., 1:] != s_lo[..., :-1])
+              ).any(axis=-1) | (adj & (hi_b == _SENTINEL)).any(axis=-1)
+    if unsure.any():
+        g, w = np.nonzero(unsure)
+        lo_b = np.broadcast_to(lo[:, None, :], (n, v, v))
+        order[g, w] = np.lexsort((lo_b[g, w], hi_b[g, w], ~adj[g, w]), axis=-1)
+    return order
 
 
 def hash_graphs(mats: np.ndarray, labels: np.ndarray) -> np.ndarray:

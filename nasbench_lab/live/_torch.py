@@ -1,0 +1,24 @@
+"""The one place that imports PyTorch: a clear error when the optional ``live`` extra is missing."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from nasbench_lab.errors import NasbenchLabError
+
+
+class LiveBackendMissingError(NasbenchLabError, ImportError):
+    """PyTorch (the optional ``live`` extra) is not installed."""
+
+
+def require_torch() -> ModuleType:
+    """Returns the ``torch`` module, or raises LiveBackendMissingError saying how to install it."""
+    try:
+        return importlib.import_module("torch")
+    except ImportError as exc:
+        raise LiveBackendMissingError(
+            "nasbench_lab.live needs PyTorch, which is an optional extra: install it with "
+            "`pip install 'nasbench_lab[live]'` (or `pip install torch`); the rest of nasbench_lab works "
+            f"without it ({exc})"
+        ) from None

@@ -3,4 +3,5 @@
 COMMAND_MODULES: list[str] = [
     "cmd_data",  # list, info, query, convert, export
     "cmd_compare",  # compare, plot
+    "cmd_predictors",  # predictors, proxies
 ]

@@ -63,6 +63,8 @@ class ProxyRecords:
     times: dict[str, np.ndarray] = field(default_factory=dict)
     #: number of keys that named an architecture already listed (isomorphic cells); values averaged
     duplicates: int = 0
+    #: keys averaged into each row (1 for a cell the file lists once)
+    multiplicity: np.ndarray | None = None
 
     @property
     def proxies(self) -> list[str]:
@@ -186,19 +188,21 @@ def _records(path: Path, dataset: str, entries: dict, benchmark: str) -> ProxyRe
     # isomorphic keys (NB101 cells given in unpruned form) collapse onto one architecture: average them
     uniq_keys, first, inverse = np.unique(sp.keys(archs), return_index=True, return_inverse=True)
     dup = n - len(uniq_keys)
+    multiplicity = np.bincount(inverse)
     if dup:
         def avg(v: np.ndarray) -> np.ndarray:
             ok = np.isfinite(v)
             with np.errstate(invalid="ignore", divide="ignore"):
                 return np.bincount(inverse, weights=np.where(ok, v, 0.0)) / np.bincount(inverse, weights=ok)
 
-        archs, val = archs[first], avg(val)
+        archs, val = archs[first], avg(val)  # rows now in sorted-key order, like multiplicity
         scores = {p: avg(v) for p, v in scores.items()}
         times = {p: avg(v) for p, v in times.items()}
     order = np.argsort(sp.keys(archs), kind="stable")
     return ProxyRecords(benchmark, dataset, sp.name, archs[order], val[order],
                         {p: v[order] for p, v in scores.items()},
-                        {p: v[order] for p, v in times.items() if np.isfinite(v).any()}, dup)
+                        {p: v[order] for p, v in times.items() if np.isfinite(v).any()}, dup,
+                        multiplicity[order] if dup else np.ones(len(order), dtype=np.int64))
 
 
 # ------------------------------------------------------------------------------ benchmarks

@@ -61,6 +61,9 @@ class Predictor(ABC):
     min_train: int = 2
     #: min-max scale feature columns to [0, 1] on the training set (one-hot columns stay 0/1)
     scale_features: bool = False
+    #: True when the model takes missing extra features (NaN) itself, as gradient-boosted trees do;
+    #: otherwise a NaN/inf from ``features`` is an error naming the predictor
+    allows_missing_features: bool = False
 
     def __init__(self, space: SearchSpace, *, encoding: str | Callable | None = None,
                  features: FeatureFn | None = None, target: str = "standard",
@@ -149,7 +152,9 @@ class Predictor(ABC):
             if extra.shape[0] != len(batch):
                 raise PredictorError(f"predictor {self._label()}: feature function returned {extra.shape[0]} rows "
                                      f"for {len(batch)} architectures")
-            if not np.isfinite(extra).all():
+            if self.allows_missing_features:
+                extra = np.where(np.isfinite(extra), extra, np.nan).astype(np.float32)
+            elif not np.isfinite(extra).all():
                 raise PredictorError(f"predictor {self._label()}: feature function returned NaN/inf for "
                                      f"{int((~np.isfinite(extra)).any(axis=1).sum())} architectures "
                                      "(are they outside the benchmark's data?)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve, solve_triangular
 
+from nasbench_lab.errors import UnknownNameError
 from nasbench_lab.predictors.base import Predictor
 from nasbench_lab.predictors.registry import register_predictor
 
@@ -97,7 +98,8 @@ class BLRPredictor(Predictor):
 
 @register_predictor("knn")
 class KNNPredictor(Predictor):
-    """Mean score of the ``n_neighbors`` nearest training architectures (distance-weighted)."""
+    """Mean score of the ``n_neighbors`` nearest training architectures (Euclidean on the scaled
+    features), weighted by inverse distance when ``weights="distance"``."""
 
     encoding_family = "kernel"
     scale_features = True
@@ -105,19 +107,26 @@ class KNNPredictor(Predictor):
     def __init__(self, space, *, n_neighbors: int = 7, weights: str = "distance", target: str = "standard",
                  **kwargs):
         super().__init__(space, target=target, **kwargs)
+        if weights not in ("distance", "uniform"):
+            raise UnknownNameError("kNN weighting", weights, ["distance", "uniform"])
         self.n_neighbors, self.weights = n_neighbors, weights
 
     def _params(self) -> dict:
         return {"n_neighbors": self.n_neighbors, "weights": self.weights}
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
-        from sklearn.neighbors import KNeighborsRegressor
-
-        k = min(self.n_neighbors, len(X))
-        self._model = KNeighborsRegressor(n_neighbors=k, weights=self.weights).fit(X, y)
+        self._X, self._y = X.astype(np.float64), y
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
-        return self._model.predict(X)
+        k = min(self.n_neighbors, len(self._X))
+        d = np.sqrt(_sq_dists(X.astype(np.float64), self._X))
+        nearest = np.argpartition(d, k - 1, axis=1)[:, :k]
+        dn = np.take_along_axis(d, nearest, axis=1)
+        if self.weights == "uniform":
+            return self._y[nearest].mean(axis=1)
+        exact = dn <= 1e-12
+        w = np.where(exact.any(axis=1, keepdims=True), exact.astype(np.float64), 1.0 / np.maximum(dn, 1e-12))
+        return (w * self._y[nearest]).sum(axis=1) / w.sum(axis=1)
 
 
 @register_predictor("svr")
@@ -138,7 +147,12 @@ class SVRPredictor(Predictor):
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
         from sklearn.svm import SVR
 
-        self._model = SVR(C=self.C, epsilon=self.epsilon, gamma=self.gamma).fit(X, y)
+        model = SVR(C=self.C, epsilon=self.epsilon, gamma=self.gamma).fit(X, y)
+        # predict with BLAS instead of libsvm's per-pair kernel loop (same values, ~10x faster on 5,000 cells)
+        self._sv = model.support_vectors_.astype(np.float64)
+        self._coef = model.dual_coef_[0].astype(np.float64)
+        self._intercept = float(model.intercept_[0])
+        self._gamma = float(model._gamma)
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
-        return self._model.predict(X)
+        return np.exp(-self._gamma * _sq_dists(X.astype(np.float64), self._sv)) @ self._coef + self._intercept

@@ -59,12 +59,9 @@ class RankTarget(TargetTransform):
         ys, order = np.unique(y, return_index=True)
         self.t_knots = t[order]
         self.y_knots = ys
-        if len(ys) > 1:
-            k = min(3, len(ys) - 1)  # end slopes over a few knots, for linear extrapolation
-            self.lo_slope = (ys[k] - ys[0]) / max(self.t_knots[k] - self.t_knots[0], 1e-12)
-            self.hi_slope = (ys[-1] - ys[-1 - k]) / max(self.t_knots[-1] - self.t_knots[-1 - k], 1e-12)
-        else:
-            self.lo_slope = self.hi_slope = 1.0
+        # beyond the training range: the average slope, so that rankings continue without wild values
+        span = self.t_knots[-1] - self.t_knots[0]
+        self.lo_slope = self.hi_slope = (ys[-1] - ys[0]) / span if span > 0 else 1.0
         return t
 
     def inverse(self, t: np.ndarray) -> np.ndarray:

@@ -12,8 +12,10 @@ from nasbench_lab.predictors.registry import register_predictor
 class XGBPredictor(Predictor):
     """Gradient-boosted trees (xgboost, one thread, deterministic for a fixed ``random_state``)."""
 
+    allows_missing_features = True  # xgboost learns a default branch for missing values
 
-    def __init__(self, space, *, n_estimators: int = 300, max_depth: int = 4, learning_rate: float = 0.05,
+
+    def __init__(self, space, *, n_estimators: int = 200, max_depth: int = 4, learning_rate: float = 0.08,
                  subsample: float = 0.8, colsample_bytree: float = 0.8, min_child_weight: float = 1.0,
                  reg_lambda: float = 1.0, n_jobs: int = 1, target: str = "rank", **kwargs):
         super().__init__(space, target=target, **kwargs)
@@ -47,7 +49,7 @@ class GBRPredictor(Predictor):
     """scikit-learn's GradientBoostingRegressor."""
 
 
-    def __init__(self, space, *, n_estimators: int = 200, max_depth: int = 3, learning_rate: float = 0.05,
+    def __init__(self, space, *, n_estimators: int = 100, max_depth: int = 3, learning_rate: float = 0.1,
                  subsample: float = 0.8, target: str = "rank", **kwargs):
         super().__init__(space, target=target, **kwargs)
         self.n_estimators, self.max_depth = n_estimators, max_depth
@@ -74,7 +76,7 @@ class RFPredictor(Predictor):
 
     has_std = True
 
-    def __init__(self, space, *, n_estimators: int = 100, max_features: float = 0.5, min_samples_leaf: int = 1,
+    def __init__(self, space, *, n_estimators: int = 50, max_features: float = 0.5, min_samples_leaf: int = 1,
                  n_jobs: int = 1, target: str = "rank", **kwargs):
         super().__init__(space, target=target, **kwargs)
         self.n_estimators, self.max_features = n_estimators, max_features

@@ -1,0 +1,225 @@
+"""Predictor subcommands: ``predictors`` (evaluate performance predictors) and ``proxies`` (zero-cost proxies)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from nasbench_lab.cli.common import add_benchmark_args
+from nasbench_lab.cli.main import note, print_json
+from nasbench_lab.errors import ConfigError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    from nasbench_lab.predictors.evaluation import DEFAULT_SIZES
+
+    p = sub.add_parser(
+        "predictors", help="evaluate performance predictors: Kendall tau/Spearman vs training size, plots, tables",
+        description="White et al. (2021) protocol: a fixed held-out test set, training sets of each size drawn "
+                    "per seed from the rest; writes OUT/summary.json ({predictor: {size: {kendall_tau: [per seed], "
+                    "spearman: [...], fit_s: [...], ...}}}), table.md/.csv, plots/ and runs/ (one file per "
+                    "predictor, size and seed). Rerunning the same command resumes.")
+    add_benchmark_args(p)
+    p.add_argument("--predictors", "-P", default=None,
+                   help="comma-separated predictor names (default: every encoding baseline, plus the lower-fidelity "
+                        "ones when the benchmark has lower fidelities and zc_xgb with --proxies)")
+    p.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
+                   help="training-set sizes, comma-separated (default %(default)s)")
+    p.add_argument("--seeds", type=int, default=10, help="repeats, each with its own training draw (default 10)")
+    p.add_argument("--test-size", type=int, default=5000, help="held-out test architectures (default 5000)")
+    p.add_argument("--metric", default=None, help="target metric (default: the benchmark's search metric)")
+    p.add_argument("--fidelity", type=int, default=None, help="target fidelity (default: the highest with data)")
+    p.add_argument("--proxies", default=None, metavar="JSON",
+                   help="a NAS-Bench-Suite-Zero file: adds zc_* metrics and restricts the pool to its cells")
+    p.add_argument("--param", action="append", default=[], metavar="PREDICTOR.KEY=VALUE",
+                   help="predictor parameter, e.g. xgb.max_depth=6 (repeatable; values read as JSON)")
+    p.add_argument("--split-seed", type=int, default=0, help="seed of the test split and training draws")
+    p.add_argument("--jobs", "-j", type=int, default=None, help="processes (default: CPU cores, at most 4)")
+    p.add_argument("--out", "-o", default=None, help="results folder (default results/predictors-<bench>-<dataset>)")
+    p.add_argument("--no-plots", action="store_true", help="skip the figures")
+    p.add_argument("--json", action="store_true", help="print summary.json to stdout")
+    p.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bar or notes")
+    p.set_defaults(func=run_predictors)
+
+    p = sub.add_parser(
+        "proxies", help="evaluate zero-cost proxies: Spearman/Kendall with validation accuracy per dataset",
+        description="Reads a NAS-Bench-Suite-Zero proxy file (NASLib's zc_<benchmark>.json) and writes "
+                    "OUT/proxies.json, table.md/.csv (next to published figures) and plots/. With --live, also "
+                    "computes proxies with PyTorch (nasbench_lab.live) for the first --live-n cells.")
+    p.add_argument("path", help="a NAS-Bench-Suite-Zero JSON file")
+    p.add_argument("--datasets", default=None, help="comma-separated datasets of the file (default: all)")
+    p.add_argument("--live", action="store_true", help="also compute the proxies live (needs nasbench_lab[live])")
+    p.add_argument("--live-n", type=int, default=20, help="cells per dataset to score live (default 20)")
+    p.add_argument("--batch-size", type=int, default=64, help="live proxies: images in the scoring batch")
+    p.add_argument("--seed", type=int, default=0, help="live proxies: weight and batch seed")
+    p.add_argument("--out", "-o", default=None, help="results folder (default results/proxies-<file stem>)")
+    p.add_argument("--no-plots", action="store_true", help="skip the figures")
+    p.add_argument("--json", action="store_true", help="print proxies.json to stdout")
+    p.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help="no notes")
+    p.set_defaults(func=run_proxies)
+
+
+# ----------------------------------------------------------------------------- predictors
+def _int_list(text: str, what: str) -> list[int]:
+    try:
+        values = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise ConfigError(f"--{what} takes comma-separated integers, got {text!r}") from None
+    if not values:
+        raise ConfigError(f"--{what} is empty")
+    return values
+
+
+def _params(items: list[str]) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        name, dot, param = key.partition(".")
+        if not sep or not dot or not name or not param:
+            raise ConfigError(f"--param takes PREDICTOR.KEY=VALUE, got {item!r}")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        out.setdefault(name, {})[param] = value
+    return out
+
+
+def _default_predictors(bench, with_proxies: bool) -> list[str]:
+    from nasbench_lab.predictors.evaluation import ENCODING_BASELINES, LOWFI_BASELINES, PROXY_BASELINES
+
+    names = list(ENCODING_BASELINES)
+    metric = bench.search_metric
+    fids = bench.metric_fidelities(metric) if hasattr(bench, "metric_fidelities") else bench.fidelities
+    if len(fids) > 1:
+        names += list(LOWFI_BASELINES)
+    if with_proxies:
+        names += list(PROXY_BASELINES)
+    return names
+
+
+def run_predictors(args: argparse.Namespace) -> int:
+    from nasbench_lab.api import load
+    from nasbench_lab.loaders.suite_zero import with_proxies
+    from nasbench_lab.predictors.evaluation import PredictorSpec, Protocol, evaluate_predictors
+    from nasbench_lab.predictors.report import heatmap_from_summaries, write_predictor_report
+
+    if args.benchmark is None:
+        raise ConfigError("predictors needs --benchmark (e.g. nb201) and usually --path to its data file")
+    quiet = getattr(args, "quiet", False)
+    sizes = _int_list(args.sizes, "sizes")
+    datasets = [d for d in (args.dataset or "").split(",") if d] or [None]
+    params = _params(args.param)
+    jobs = args.jobs or min(os.cpu_count() or 1, 4)
+    out_root = Path(args.out or os.path.join("results", f"predictors-{args.benchmark}-{datasets[0] or 'default'}"))
+    summaries = {}
+    for dataset in datasets:
+        bench = load(args.benchmark, dataset=dataset, path=args.path)
+        pool_metric = None
+        if args.proxies:
+            bench = with_proxies(bench, args.proxies)
+            pool_metric = bench.proxies[0]
+        names = ([n for n in args.predictors.split(",") if n] if args.predictors
+                 else _default_predictors(bench, bool(args.proxies)))
+        unknown_params = sorted(set(params) - set(names))
+        if unknown_params:
+            raise ConfigError(f"--param names predictor(s) {', '.join(unknown_params)} that are not evaluated; "
+                              f"evaluated: {', '.join(names)}")
+        specs = [PredictorSpec(n, params.get(n, {})) for n in names]
+        protocol = Protocol(sizes=tuple(sizes), seeds=args.seeds, test_size=args.test_size, metric=args.metric,
+                            fidelity=args.fidelity, seed=args.split_seed, pool_metric=pool_metric)
+        out = out_root if len(datasets) == 1 else out_root / bench.dataset
+        note(args, f"{bench.name}/{bench.dataset}: {len(specs)} predictor(s) x {len(sizes)} size(s) x {args.seeds} "
+                   f"seed(s), {args.test_size} test architectures, {jobs} process(es) -> {out}")
+        ev = evaluate_predictors(bench, specs, protocol, out_dir=out, n_jobs=jobs, progress=not quiet)
+        summaries[f"{bench.name}/{bench.dataset}"] = write_predictor_report(ev, out, plots=not args.no_plots)
+        if not args.json:
+            print(f"## {bench.name}/{bench.dataset}: Kendall tau with {ev.data.metric} "
+                  f"({args.seeds} seeds, {len(ev.data.test_y)} test architectures)\n")
+            print((out / "table.md").read_text())
+    if len(datasets) > 1 and not args.no_plots:
+        heatmap_from_summaries(summaries, max(sizes), out_root / "heatmap_kendall_tau.png")
+    if args.json:
+        print_json(next(iter(summaries.values())) if len(summaries) == 1 else summaries)
+    else:
+        print(f"results: {out_root}")
+    return 0
+
+
+# -------------------------------------------------------------------------------- proxies
+def run_proxies(args: argparse.Namespace) -> int:
+    from nasbench_lab.loaders.suite_zero import read_suite_zero
+    from nasbench_lab.predictors.evaluation import _atomic_write
+    from nasbench_lab.predictors.plots import plot_heatmap, plot_scatter_grid
+    from nasbench_lab.predictors.proxy_eval import (
+        PUBLISHED_SOURCE,
+        correlations_table,
+        proxy_correlations,
+        rows_as_dicts,
+    )
+
+    records = read_suite_zero(args.path)
+    wanted = [d for d in (args.datasets or "").split(",") if d] or list(records)
+    missing = [d for d in wanted if d not in records]
+    if missing:
+        raise ConfigError(f"{args.path} has no dataset {missing[0]!r}; it has {', '.join(records)}")
+    out = Path(args.out or os.path.join("results", f"proxies-{Path(args.path).stem}"))
+    rows = [r for d in wanted for r in proxy_correlations(records[d])]
+    md, csv = correlations_table(rows)
+    result = {"file": str(args.path), "published_source": PUBLISHED_SOURCE, "correlations": rows_as_dicts(rows)}
+    if args.live:
+        result["live"] = _live(args, {d: records[d] for d in wanted})
+    _atomic_write(out / "proxies.json", json.dumps(result, indent=1).encode())
+    _atomic_write(out / "table.md", md.encode())
+    _atomic_write(out / "table.csv", csv.encode())
+    if not args.no_plots:
+        heat = {r.proxy: {} for r in rows}
+        for r in rows:
+            heat[r.proxy][r.dataset] = r.spearman
+        plot_heatmap(heat, out / "plots" / "spearman_heatmap.png", cmap="RdBu_r",
+                     title="Spearman of proxy score with validation accuracy")
+        for d in wanted:
+            rec = records[d]
+            panels = {p: (rec.scores[p], rec.val_acc) for p in rec.proxies}
+            plot_scatter_grid(panels, out / "plots" / f"scatter_{d}.png", xlabel="proxy score",
+                              ylabel="validation accuracy", suptitle=f"{rec.benchmark} {d}: proxy vs accuracy")
+    if args.json:
+        print_json(result)
+    else:
+        print(f"Spearman / Kendall tau of each proxy with validation accuracy ({PUBLISHED_SOURCE} for "
+              "'published')\n")
+        print(md)
+        print(f"results: {out}")
+    return 0
+
+
+def _live(args: argparse.Namespace, records: dict) -> dict:
+    """Proxies computed live for the first --live-n cells of each dataset, against the file and accuracy."""
+    from nasbench_lab.predictors.proxy_eval import LIVE_NAMES, correlate
+
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise ConfigError("--live computes proxies with PyTorch, which is not installed: "
+                          "pip install 'nasbench_lab[live]'") from None
+    from nasbench_lab.live import compute_proxies
+
+    out = {}
+    for dataset, rec in records.items():
+        n = min(args.live_n, len(rec))
+        names = [LIVE_NAMES.get(p, p) for p in rec.proxies]
+        note(args, f"{dataset}: computing {len(names)} proxies live for {n} cells (batch {args.batch_size})")
+        scores, seconds = compute_proxies(rec.space, rec.archs[:n], names, batch_size=args.batch_size, seed=args.seed)
+        per = {}
+        for file_name, live_name in zip(rec.proxies, names):
+            live = np.asarray(scores[live_name], dtype=np.float64)
+            rho_acc, tau_acc, k = correlate(live, rec.val_acc[:n])
+            rho_file, _, _ = correlate(live, rec.scores[file_name][:n])
+            per[file_name] = {"n": k, "spearman_with_valid_acc": rho_acc, "kendall_with_valid_acc": tau_acc,
+                              "spearman_with_file_scores": rho_file, "seconds": float(seconds.get(live_name, 0.0))}
+        out[dataset] = per
+    return out

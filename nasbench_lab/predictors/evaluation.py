@@ -1,0 +1,372 @@
+"""The predictor evaluation protocol of White et al. 2021 ("How powerful are performance predictors?").
+
+A fixed held-out test set is drawn once from every architecture with data; for each seed a training
+order is drawn from the rest and the first ``n`` of it is the training set of size ``n`` (nested sets,
+so sizes are comparable within a seed). Every (predictor, size, seed) result is one JSON file written
+atomically under ``out_dir/runs``: an interrupted evaluation resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from nasbench_lab.errors import ConfigError
+from nasbench_lab.loaders.suite_zero import archs_with_data
+from nasbench_lab.predictors.registry import PREDICTORS, make_predictor
+from nasbench_lab.predictors.scoring import ranking_scores
+from nasbench_lab.rng import child_seeds
+
+DEFAULT_SIZES = (10, 20, 50, 100, 200, 500, 1000)
+#: baselines that need only the architecture encoding
+ENCODING_BASELINES = ("xgb", "gbr", "rf", "mlp_ens", "gp", "blr", "knn", "svr")
+#: baselines that read lower fidelities from the benchmark
+LOWFI_BASELINES = ("lcurve", "lc_xgb", "lc_svr")
+#: baselines that read zero-cost proxies (a benchmark with ``zc_*`` metrics)
+PROXY_BASELINES = ("zc_xgb",)
+#: the score lists that summary.json keeps per (predictor, size)
+SUMMARY_FIELDS = ("kendall_tau", "spearman", "pearson", "precision_at_k", "top_overlap", "fit_s", "predict_s")
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """Training sizes, repeats, test-set size and target of an evaluation."""
+
+    sizes: tuple[int, ...] = DEFAULT_SIZES
+    seeds: int = 10
+    test_size: int = 5000
+    metric: str | None = None
+    fidelity: int | None = None
+    seed: int = 0
+    k: int = 50
+    top_fraction: float = 0.1
+    #: metric whose presence defines the pool of architectures (e.g. a ``zc_*`` proxy, so that every
+    #: predictor sees the same proxy-covered cells); default: the target metric
+    pool_metric: str | None = None
+
+    def __post_init__(self) -> None:
+        sizes = tuple(int(s) for s in self.sizes)
+        if not sizes or min(sizes) < 1:
+            raise ConfigError(f"training sizes must be positive integers, got {list(self.sizes)}")
+        object.__setattr__(self, "sizes", tuple(sorted(set(sizes))))
+        if int(self.seeds) < 1:
+            raise ConfigError(f"seeds (repeats) must be >= 1, got {self.seeds}")
+        if int(self.test_size) < 2:
+            raise ConfigError(f"test_size must be >= 2, got {self.test_size}")
+        if not 0 < self.top_fraction <= 1:
+            raise ConfigError(f"top_fraction must be in (0, 1], got {self.top_fraction}")
+
+
+@dataclass(frozen=True)
+class PredictorSpec:
+    """A predictor to evaluate: registry ``name``, constructor ``params``, and the ``label`` results use."""
+
+    name: str
+    params: Mapping = field(default_factory=dict)
+    label: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.label or self.name
+
+
+@dataclass
+class EvalRecord:
+    """One (predictor, training size, seed) result."""
+
+    predictor: str
+    size: int
+    seed: int
+    kendall_tau: float
+    spearman: float
+    pearson: float
+    precision_at_k: float
+    top_overlap: float
+    fit_s: float
+    predict_s: float
+    n_test: int
+
+
+@dataclass
+class EvalData:
+    """The fixed split: test architectures and targets, and one training order per seed."""
+
+    test_archs: np.ndarray
+    test_y: np.ndarray
+    train_archs: list[np.ndarray]
+    train_y: list[np.ndarray]
+    metric: str
+    fidelity: int | None
+
+
+def as_specs(predictors: Sequence[str | PredictorSpec]) -> list[PredictorSpec]:
+    """Names or specs -> specs (unknown names raise UnknownNameError listing the registered ones)."""
+    specs = [p if isinstance(p, PredictorSpec) else PredictorSpec(str(p)) for p in predictors]
+    for spec in specs:
+        PREDICTORS.get(spec.name)
+    keys = [s.key for s in specs]
+    if len(set(keys)) != len(keys):
+        raise ConfigError(f"predictor labels must be unique, got {keys}")
+    return specs
+
+
+def make_split(benchmark, protocol: Protocol) -> EvalData:
+    """Draws the test set and the per-seed training orders (clear errors when sizes exceed the data)."""
+    metric = protocol.metric or benchmark.search_metric
+    pool = archs_with_data(benchmark, protocol.pool_metric or metric)
+    y = np.asarray(benchmark.query(pool, metric, protocol.fidelity), dtype=np.float64)
+    ok = np.isfinite(y)
+    pool, y = pool[ok], y[ok]
+    n = len(pool)
+    if protocol.test_size >= n:
+        raise ConfigError(f"test_size {protocol.test_size} leaves no training data: {benchmark.name}/"
+                          f"{benchmark.dataset} has {n} architectures with {metric}")
+    rest = n - protocol.test_size
+    if max(protocol.sizes) > rest:
+        raise ConfigError(f"training size {max(protocol.sizes)} is larger than the {rest} architectures left after "
+                          f"the {protocol.test_size} test architectures ({n} with {metric} in {benchmark.name}/"
+                          f"{benchmark.dataset}); use smaller --sizes or --test-size")
+    split_seed, *seed_seeds = child_seeds(protocol.seed, protocol.seeds + 1)
+    perm = np.random.default_rng(split_seed).permutation(n)
+    test, others = perm[: protocol.test_size], perm[protocol.test_size:]
+    largest = max(protocol.sizes)
+    orders = [others[np.random.default_rng(s).permutation(rest)[:largest]] for s in seed_seeds]
+    return EvalData(pool[test], y[test], [pool[o] for o in orders], [y[o] for o in orders], metric, protocol.fidelity)
+
+
+def run_one(benchmark, spec: PredictorSpec, data: EvalData, size: int, seed: int,
+            protocol: Protocol) -> tuple[EvalRecord, np.ndarray]:
+    """Fits ``spec`` on the first ``size`` training architectures of ``seed``; scores it on the test set."""
+    cls = PREDICTORS.get(spec.name)
+    params = dict(spec.params)
+    if cls.needs_benchmark:
+        params.setdefault("benchmark", benchmark)
+    random_state = child_seeds(protocol.seed + 1_000_003 * (seed + 1), 1)[0]
+    predictor = make_predictor(spec.name, benchmark.space, random_state=random_state, **params)
+    start = time.perf_counter()
+    predictor.fit(data.train_archs[seed][:size], data.train_y[seed][:size])
+    fit_s = time.perf_counter() - start
+    start = time.perf_counter()
+    pred = predictor.predict(data.test_archs)
+    predict_s = time.perf_counter() - start
+    scores = ranking_scores(data.test_y, pred, k=protocol.k, top_fraction=protocol.top_fraction, predictor=spec.key)
+    record = EvalRecord(spec.key, int(size), int(seed), **scores, fit_s=fit_s, predict_s=predict_s,
+                        n_test=len(data.test_y))
+    return record, pred
+
+
+class Evaluation:
+    """Runs a protocol for several predictors on one benchmark, resuming from ``out_dir`` when given."""
+
+    def __init__(self, benchmark, predictors: Sequence[str | PredictorSpec], protocol: Protocol = Protocol(),
+                 out_dir: str | os.PathLike | None = None):
+        self.benchmark = benchmark
+        self.specs = as_specs(predictors)
+        self.protocol = protocol
+        self.out_dir = Path(out_dir) if out_dir is not None else None
+        self.data = make_split(benchmark, protocol)
+        self.records: dict[tuple[str, int, int], EvalRecord] = {}
+        self.predictions: dict[tuple[str, int], np.ndarray] = {}  # seed 0 only, for scatter plots
+        if self.out_dir is not None:
+            self._open_dir()
+
+    # -------------------------------------------------------------- on disk
+    def _identity(self) -> dict:
+        return {"benchmark": self.benchmark.name, "dataset": self.benchmark.dataset, "space": self.benchmark.space.name,
+                "metric": self.data.metric, "fidelity": self.data.fidelity, "protocol": asdict(self.protocol)}
+
+    def _open_dir(self) -> None:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        ident_path = self.out_dir / "protocol.json"
+        ident = json.loads(json.dumps(self._identity()))
+        if ident_path.exists():
+            old = json.loads(ident_path.read_text())
+            if old != ident:
+                raise ConfigError(f"{self.out_dir} holds an evaluation with a different protocol or benchmark "
+                                  f"({old}); use another output folder")
+        else:
+            _atomic_write(ident_path, json.dumps(ident, indent=2).encode())
+        for spec in self.specs:
+            spec_path = self.out_dir / "runs" / _safe(spec.key) / "predictor.json"
+            described = {"name": spec.name, "params": {k: repr(v) for k, v in sorted(dict(spec.params).items())}}
+            if spec_path.exists() and json.loads(spec_path.read_text()) != described:
+                raise ConfigError(f"{self.out_dir}: results labelled {spec.key!r} were made by "
+                                  f"{spec_path.read_text().strip()}, not {described}; use another label or folder")
+            _atomic_write(spec_path, json.dumps(described).encode())
+            for size in self.protocol.sizes:
+                for seed in range(self.protocol.seeds):
+                    path = self._record_path(spec.key, size, seed)
+                    if path.exists():
+                        self.records[(spec.key, size, seed)] = EvalRecord(**json.loads(path.read_text()))
+                pred_path = self._pred_path(spec.key, size)
+                if pred_path.exists():
+                    self.predictions[(spec.key, size)] = np.load(pred_path)
+        test_path = self.out_dir / "test_set.npz"
+        if not test_path.exists():
+            _atomic_write(test_path, _npz_bytes(archs=self.data.test_archs, y=self.data.test_y))
+
+    def _record_path(self, label: str, size: int, seed: int) -> Path:
+        return self.out_dir / "runs" / _safe(label) / f"n{size}_s{seed}.json"
+
+    def _pred_path(self, label: str, size: int) -> Path:
+        return self.out_dir / "runs" / _safe(label) / f"n{size}_s0_pred.npy"
+
+    def _store(self, record: EvalRecord, pred: np.ndarray | None) -> None:
+        key = (record.predictor, record.size, record.seed)
+        self.records[key] = record
+        if pred is not None and record.seed == 0:
+            self.predictions[(record.predictor, record.size)] = pred.astype(np.float32)
+        if self.out_dir is None:
+            return
+        if pred is not None and record.seed == 0:
+            _atomic_write(self._pred_path(record.predictor, record.size), _npy_bytes(pred.astype(np.float32)))
+        _atomic_write(self._record_path(record.predictor, record.size, record.seed),
+                      json.dumps(asdict(record), indent=1).encode())
+
+    # ------------------------------------------------------------------ run
+    def pending(self) -> list[tuple[PredictorSpec, int]]:
+        """(predictor, seed) tasks with at least one size not yet done."""
+        out = []
+        for spec in self.specs:
+            for seed in range(self.protocol.seeds):
+                if any((spec.key, s, seed) not in self.records for s in self.protocol.sizes):
+                    out.append((spec, seed))
+        return out
+
+    def run(self, n_jobs: int = 1, progress: bool = False) -> Evaluation:
+        """Runs every missing (predictor, size, seed); ``n_jobs`` worker processes (1: in this process)."""
+        tasks = self.pending()
+        bar = _progress(len(tasks), progress)
+        if n_jobs <= 1 or len(tasks) <= 1:
+            for spec, seed in tasks:
+                for record, pred in _task(self.benchmark, self.data, self.protocol, spec, seed, self._done(spec, seed)):
+                    self._store(record, pred)
+                bar.update(1)
+        else:
+            ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+            state = (self.benchmark, self.data, self.protocol)
+            with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx, initializer=_init_worker,
+                                     initargs=(state,)) as pool:
+                futures = [pool.submit(_worker_task, spec, seed, self._done(spec, seed)) for spec, seed in tasks]
+                for fut in futures:
+                    for record, pred in fut.result():
+                        self._store(record, pred)
+                    bar.update(1)
+        bar.close()
+        return self
+
+    def _done(self, spec: PredictorSpec, seed: int) -> set[int]:
+        return {s for s in self.protocol.sizes if (spec.key, s, seed) in self.records}
+
+    # -------------------------------------------------------------- results
+    def summary(self) -> dict:
+        """``{predictor: {str(size): {field: [per seed]}}}`` over finished results, seeds in order."""
+        out: dict = {}
+        for spec in self.specs:
+            per_size = {}
+            for size in self.protocol.sizes:
+                recs = [self.records[(spec.key, size, s)] for s in range(self.protocol.seeds)
+                        if (spec.key, size, s) in self.records]
+                if recs:
+                    per_size[str(size)] = {f: [float(getattr(r, f)) for r in recs] for f in SUMMARY_FIELDS}
+            out[spec.key] = per_size
+        return out
+
+
+def evaluate_predictors(benchmark, predictors: Sequence[str | PredictorSpec], protocol: Protocol = Protocol(), *,
+                        out_dir: str | os.PathLike | None = None, n_jobs: int = 1,
+                        progress: bool = False) -> Evaluation:
+    """Runs (or resumes) the protocol for ``predictors`` on ``benchmark``; returns the finished Evaluation."""
+    return Evaluation(benchmark, predictors, protocol, out_dir).run(n_jobs=n_jobs, progress=progress)
+
+
+# ---------------------------------------------------------------------------- workers
+def _task(benchmark, data: EvalData, protocol: Protocol, spec: PredictorSpec, seed: int,
+          done: set[int]) -> list[tuple[EvalRecord, np.ndarray | None]]:
+    out = []
+    todo = [s for s in protocol.sizes if s not in done]
+    if todo:  # untimed warm-up: the first fit in a process pays for importing xgboost / scikit-learn modules
+        _warm_up(benchmark, spec, data, seed)
+    for size in todo:
+        record, pred = run_one(benchmark, spec, data, size, seed, protocol)
+        out.append((record, pred if seed == 0 else None))
+    return out
+
+
+def _warm_up(benchmark, spec: PredictorSpec, data: EvalData, seed: int) -> None:
+    cls = PREDICTORS.get(spec.name)
+    params = dict(spec.params)
+    if cls.needs_benchmark:
+        params.setdefault("benchmark", benchmark)
+    n = min(len(data.train_y[seed]), 8)
+    try:
+        make_predictor(spec.name, benchmark.space, random_state=0, **params).fit(
+            data.train_archs[seed][:n], data.train_y[seed][:n])
+    except Exception:  # noqa: BLE001  (the timed fit reports any real failure with its own message)
+        pass
+
+
+_WORKER_STATE: dict = {}  # per worker process only: the benchmark and split, set once by the initializer
+
+
+def _init_worker(state) -> None:
+    _WORKER_STATE["state"] = state
+
+
+def _worker_task(spec: PredictorSpec, seed: int, done: set[int]):
+    benchmark, data, protocol = _WORKER_STATE["state"]
+    return _task(benchmark, data, protocol, spec, seed, done)
+
+
+# ----------------------------------------------------------------------------- helpers
+def _safe(label: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in label)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def _npy_bytes(arr: np.ndarray) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    np.save(buf, arr, allow_pickle=False)
+    return buf.getvalue()
+
+
+def _npz_bytes(**arrays: np.ndarray) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled or total == 0:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="predictor runs", unit="run", file=sys.stderr)

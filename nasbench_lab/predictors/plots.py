@@ -1,0 +1,123 @@
+"""Predictor and proxy figures (matplotlib, Agg): scatter, correlation vs training size, heatmap."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+from scipy.stats import kendalltau, spearmanr
+from scipy.stats import t as student_t
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path: str | os.PathLike) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    fig.savefig(tmp, dpi=120, bbox_inches="tight")
+    os.replace(tmp, path)
+    _plt().close(fig)
+    return path
+
+
+def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float]:
+    """Mean and half-width of a Student-t confidence interval (0 for a single value)."""
+    v = np.asarray(values, dtype=np.float64)
+    if len(v) < 2:
+        return float(v.mean()) if len(v) else float("nan"), 0.0
+    half = student_t.ppf(0.5 + level / 2, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
+    return float(v.mean()), float(half)
+
+
+def _scatter_ax(ax, y_true: np.ndarray, y_pred: np.ndarray, title: str, xlabel: str, ylabel: str) -> None:
+    tau = kendalltau(y_true, y_pred)[0]
+    rho = spearmanr(y_true, y_pred)[0]
+    ax.scatter(y_true, y_pred, s=4, alpha=0.35, edgecolors="none")
+    ax.set_title(f"{title}\nKendall tau {tau:.3f}, Spearman {rho:.3f}", fontsize=9)
+    ax.set_xlabel(xlabel, fontsize=8)
+    ax.set_ylabel(ylabel, fontsize=8)
+    ax.tick_params(labelsize=7)
+
+
+def plot_scatter(y_true: np.ndarray, y_pred: np.ndarray, path: str | os.PathLike, *, title: str = "",
+                 xlabel: str = "true", ylabel: str = "predicted") -> Path:
+    """Predicted versus true, with Kendall tau and Spearman in the title."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(4.2, 4))
+    _scatter_ax(ax, np.asarray(y_true), np.asarray(y_pred), title, xlabel, ylabel)
+    return _save(fig, path)
+
+
+def plot_scatter_grid(panels: Mapping[str, tuple[np.ndarray, np.ndarray]], path: str | os.PathLike, *,
+                      suptitle: str = "", xlabel: str = "true", ylabel: str = "predicted") -> Path:
+    """One predicted-vs-true (or score-vs-accuracy) panel per entry ``{title: (y_true, y_pred)}``."""
+    plt = _plt()
+    n = len(panels)
+    cols = min(4, n)
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 3.2 * rows), squeeze=False)
+    for ax, (title, (yt, yp)) in zip(axes.ravel(), panels.items()):
+        _scatter_ax(ax, np.asarray(yt), np.asarray(yp), title, xlabel, ylabel)
+    for ax in axes.ravel()[n:]:
+        ax.axis("off")
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=11)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_correlation_vs_size(summary: Mapping[str, Mapping[str, Mapping[str, Sequence[float]]]],
+                             path: str | os.PathLike, *, metric: str = "kendall_tau", title: str = "") -> Path:
+    """Mean ``metric`` against training-set size (log x) with 95% confidence bands, one line per predictor."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    for name, per_size in summary.items():
+        sizes = sorted(int(s) for s in per_size)
+        if not sizes:
+            continue
+        stats = [mean_ci(per_size[str(s)][metric]) for s in sizes]
+        mean = np.array([m for m, _ in stats])
+        half = np.array([h for _, h in stats])
+        (line,) = ax.plot(sizes, mean, marker="o", ms=3, label=name)
+        ax.fill_between(sizes, mean - half, mean + half, color=line.get_color(), alpha=0.18, linewidth=0)
+    ax.set_xscale("log")
+    ax.set_xlabel("training architectures")
+    ax.set_ylabel(metric.replace("_", " "))
+    ax.grid(alpha=0.3)
+    ax.set_title(title or f"{metric.replace('_', ' ')} vs training size (mean, 95% CI)", fontsize=10)
+    ax.legend(fontsize=7, ncol=2)
+    return _save(fig, path)
+
+
+def plot_heatmap(values: Mapping[str, Mapping[str, float]], path: str | os.PathLike, *, title: str = "",
+                 fmt: str = "{:.2f}", cmap: str = "viridis") -> Path:
+    """Rows x columns heatmap (e.g. predictors x benchmarks) with the value written in each cell."""
+    plt = _plt()
+    rows = list(values)
+    cols = list(dict.fromkeys(c for r in values.values() for c in r))
+    grid = np.array([[values[r].get(c, np.nan) for c in cols] for r in rows], dtype=np.float64)
+    fig, ax = plt.subplots(figsize=(1.3 + 1.25 * len(cols), 0.9 + 0.42 * len(rows)))
+    im = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, aspect="auto")
+    ax.set_xticks(range(len(cols)), cols, rotation=30, ha="right", fontsize=8)
+    ax.set_yticks(range(len(rows)), rows, fontsize=8)
+    finite = grid[np.isfinite(grid)]
+    mid = (finite.min() + finite.max()) / 2 if finite.size else 0
+    for i in range(len(rows)):
+        for j in range(len(cols)):
+            if np.isfinite(grid[i, j]):
+                ax.text(j, i, fmt.format(grid[i, j]), ha="center", va="center", fontsize=7,
+                        color="white" if grid[i, j] < mid else "black")
+    fig.colorbar(im, ax=ax, fraction=0.04)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return _save(fig, path)

@@ -1,0 +1,76 @@
+"""Results folder of a predictor evaluation: summary.json, table.md/.csv and the figures."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from nasbench_lab.predictors.evaluation import SUMMARY_FIELDS, Evaluation, _atomic_write
+from nasbench_lab.predictors.plots import mean_ci, plot_correlation_vs_size, plot_heatmap, plot_scatter_grid
+
+
+def summary_tables(summary: Mapping, fields: Sequence[str] = ("kendall_tau", "spearman")) -> tuple[str, str]:
+    """Markdown (mean ± 95% CI of Kendall tau per size, fit seconds at the largest size) and long-form CSV."""
+    sizes = sorted({int(s) for per in summary.values() for s in per})
+    head = ["predictor"] + [f"tau n={s}" for s in sizes] + ["fit s (largest n)"]
+    md = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, per in summary.items():
+        cells = [name]
+        for s in sizes:
+            vals = per.get(str(s), {}).get("kendall_tau")
+            if vals:
+                m, h = mean_ci(vals)
+                cells.append(f"{m:.3f} ± {h:.3f}")
+            else:
+                cells.append("")
+        done = [s for s in sizes if str(s) in per]
+        cells.append(f"{np.mean(per[str(done[-1])]['fit_s']):.3f}" if done else "")
+        md.append("| " + " | ".join(cells) + " |")
+    csv = ["predictor,size,metric,mean,ci95,n_seeds"]
+    for name, per in summary.items():
+        for s in sizes:
+            for f in SUMMARY_FIELDS:
+                vals = per.get(str(s), {}).get(f)
+                if vals:
+                    m, h = mean_ci(vals)
+                    csv.append(f"{name},{s},{f},{m:.6g},{h:.6g},{len(vals)}")
+    return "\n".join(md) + "\n", "\n".join(csv) + "\n"
+
+
+def write_predictor_report(ev: Evaluation, out_dir: str | os.PathLike, *, scatter_sizes: Sequence[int] | None = None,
+                           plots: bool = True, title: str = "") -> dict:
+    """Writes summary.json, table.md, table.csv and plots/ under ``out_dir``; returns the summary."""
+    out = Path(out_dir)
+    summary = ev.summary()
+    _atomic_write(out / "summary.json", json.dumps(summary, indent=1).encode())
+    md, csv = summary_tables(summary)
+    _atomic_write(out / "table.md", md.encode())
+    _atomic_write(out / "table.csv", csv.encode())
+    if plots:
+        label = title or f"{ev.benchmark.name}/{ev.benchmark.dataset} {ev.data.metric}"
+        for metric in ("kendall_tau", "spearman"):
+            plot_correlation_vs_size(summary, out / "plots" / f"{metric}_vs_size.png", metric=metric,
+                                     title=f"{label}: {metric.replace('_', ' ')} vs training size (mean, 95% CI)")
+        for size in scatter_sizes if scatter_sizes is not None else (min(ev.protocol.sizes), max(ev.protocol.sizes)):
+            panels = {name: (ev.data.test_y, ev.predictions[(name, size)]) for name in summary
+                      if (name, size) in ev.predictions}
+            if panels:
+                plot_scatter_grid(panels, out / "plots" / f"scatter_n{size}.png", xlabel=f"true {ev.data.metric}",
+                                  ylabel="predicted", suptitle=f"{label}, {size} training architectures (seed 0)")
+    return summary
+
+
+def heatmap_from_summaries(summaries: Mapping[str, Mapping], size: int, path: str | os.PathLike, *,
+                           metric: str = "kendall_tau") -> Path:
+    """Predictors x benchmarks heatmap of the mean ``metric`` at training size ``size``."""
+    values: dict[str, dict[str, float]] = {}
+    for bench, summary in summaries.items():
+        for name, per in summary.items():
+            vals = per.get(str(size), {}).get(metric)
+            if vals:
+                values.setdefault(name, {})[bench] = float(np.mean(vals))
+    return plot_heatmap(values, path, title=f"mean {metric.replace('_', ' ')}, {size} training architectures")

@@ -36,19 +36,30 @@ class TabularBenchmark(Benchmark):
         self.table = table
         self.notes = {**table.notes, **(notes or {})}
         self._fid_pos = {f: i for i, f in enumerate(table.fidelities)}
-        # (metric, fidelity) -> 1-D contiguous mean array: the hot path of query(seed="mean")
+        # (metric, fidelity) -> 1-D contiguous mean array, built on first use: the hot path of
+        # query(seed="mean"); (metric, None) aliases the highest fidelity with data
         self._mean: dict[tuple[str, int | None], np.ndarray] = {}
         self._packed: dict[str, _SeedPacked] = {}
-        for metric, mt in table.metrics.items():
-            with np.errstate(all="ignore"), _quiet_nanmean():
-                means = np.nanmean(mt.values, axis=1) if mt.values.shape[1] > 1 else mt.values[:, 0, :]
-            for pos, fid in enumerate(table.fidelities):
-                column = np.ascontiguousarray(means[:, pos], dtype=np.float32)
-                if np.isnan(column).all():
-                    continue
-                self._mean[(metric, fid)] = column
-                if fid == table.fidelities[-1] or (metric, None) not in self._mean:
-                    self._mean[(metric, None)] = column  # default fidelity: highest with data
+        self._present: dict[str, tuple[int, ...]] = {
+            metric: tuple(f for f, has in zip(table.fidelities, np.isfinite(mt.values).any(axis=(0, 1))) if has)
+            for metric, mt in table.metrics.items()
+        }
+
+    def _column(self, metric: str, fid: int) -> np.ndarray:
+        """Mean over present seeds of ``metric`` at ``fid`` (cached; NaN where a cell has no seed)."""
+        column = self._mean.get((metric, fid))
+        if column is None:
+            block = self.table.metrics[metric].values[:, :, self._fid_pos[fid]]
+            if block.shape[1] == 1:
+                column = np.ascontiguousarray(block[:, 0])
+            else:
+                finite = np.isfinite(block)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    column = (np.where(finite, block, 0).sum(axis=1) / finite.sum(axis=1)).astype(np.float32)
+            self._mean[(metric, fid)] = column
+            if fid == self._present[metric][-1]:
+                self._mean[(metric, None)] = column
+        return column
 
     # ------------------------------------------------------------ properties
     @property
@@ -62,7 +73,7 @@ class TabularBenchmark(Benchmark):
     def metric_fidelities(self, metric: str) -> tuple[int, ...]:
         """Fidelities at which ``metric`` has at least one value."""
         self._metric(metric)
-        return tuple(f for f in self.fidelities if (metric, f) in self._mean)
+        return self._present[metric]
 
     # ---------------------------------------------------------------- query
     def query(self, archs: object, metric: str, fidelity: int | None = None,
@@ -98,7 +109,7 @@ class TabularBenchmark(Benchmark):
         fid = self._resolve_fidelity(metric, fidelity)
         pos = self._fid_pos[fid]
         if isinstance(seed, str) or not mt.per_seed[pos] or mt.values.shape[1] == 1:
-            return self._mean[(metric, fid)][idx]
+            return self._column(metric, fid)[idx]
         if isinstance(seed, np.random.Generator):
             packed = self._packed.get(metric)
             if packed is None:
@@ -120,13 +131,13 @@ class TabularBenchmark(Benchmark):
 
     def _resolve_fidelity(self, metric: str, fidelity: int | None) -> int:
         if fidelity is None:
-            present = [f for f in self.fidelities if (metric, f) in self._mean]
+            present = self._present[metric]
             if not present:
                 raise ConfigError(f"{self.name}/{self.dataset}: metric {metric} has no values at any fidelity")
             return present[-1]
         if fidelity not in self._fid_pos:
             raise UnknownNameError(f"fidelity (epochs) of {self.name}/{self.dataset}", fidelity, self.fidelities)
-        if (metric, fidelity) not in self._mean:
+        if fidelity not in self._present[metric]:
             raise ConfigError(
                 f"{self.name}/{self.dataset}: metric {metric} has no values at fidelity {fidelity}; "
                 f"fidelities with values: {', '.join(map(str, self.metric_fidelities(metric))) or 'none'}"
@@ -164,7 +175,7 @@ class TabularBenchmark(Benchmark):
         """Official indices of the cells that have a value for ``metric``."""
         metric = metric or self.search_metric
         fid = self._resolve_fidelity(metric, fidelity)
-        return np.flatnonzero(np.isfinite(self._mean[(metric, fid)]))
+        return np.flatnonzero(np.isfinite(self._column(metric, fid)))
 
     # ------------------------------------------------------------- describe
     def describe(self) -> dict:
@@ -172,7 +183,7 @@ class TabularBenchmark(Benchmark):
         for name, mt in self.table.metrics.items():
             info = metric_info(name)
             fids = self.metric_fidelities(name)
-            coverage = float(np.isfinite(self._mean[(name, fids[-1])]).mean()) if fids else 0.0
+            coverage = float(np.isfinite(self._column(name, fids[-1])).mean()) if fids else 0.0
             metrics[name] = {
                 "kind": info.kind.value,
                 "unit": mt.unit or info.unit,
@@ -193,17 +204,3 @@ class TabularBenchmark(Benchmark):
             "metrics": metrics,
             "notes": self.notes,
         }
-
-
-class _quiet_nanmean:
-    """Silences numpy's 'mean of empty slice' warning for all-NaN rows (they stay NaN)."""
-
-    def __enter__(self):
-        import warnings
-
-        self._ctx = warnings.catch_warnings()
-        self._ctx.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc):
-        self._ctx.__exit__(*exc)

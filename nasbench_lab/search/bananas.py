@@ -18,7 +18,7 @@ from nasbench_lab.search.base import SearchProblem, in_range, one_of, positive_i
 from nasbench_lab.search.model_based import ModelBasedSearch
 
 #: a small, fast ensemble: BANANAS' 5 members, fewer epochs than the paper (timed in docs/search.md)
-FAST_MLP = {"n_members": 5, "width": 32, "n_layers": 2, "epochs": 100}
+FAST_MLP = {"n_members": 5, "width": 32, "n_layers": 2, "epochs": 50}
 
 
 @register_optimizer("bananas")

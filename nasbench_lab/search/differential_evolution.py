@@ -14,14 +14,7 @@ from collections import defaultdict, deque
 import numpy as np
 
 from nasbench_lab.errors import InvalidArchitectureError
-from nasbench_lab.search.base import (
-    Optimizer,
-    SearchProblem,
-    choose_distinct,
-    in_range,
-    positive_int,
-    register_optimizer,
-)
+from nasbench_lab.search.base import Optimizer, SearchProblem, in_range, positive_int, register_optimizer
 from nasbench_lab.spaces.base import SearchSpace
 
 #: positions with more distinct values than this are treated as an integer range
@@ -47,11 +40,14 @@ class UnitCubeCodec:
         self._rows = np.arange(self.dim)
 
     def decode(self, vec: np.ndarray) -> np.ndarray:
-        k = np.minimum((vec * self.n).astype(np.int64), self.n - 1)
+        return self.decode_batch(vec[None])[0]
+
+    def decode_batch(self, vecs: np.ndarray) -> np.ndarray:
+        k = np.minimum((vecs * self.n).astype(np.int64), self.n - 1)
         out = self.table[self._rows, k]
         if self.ranged.any():
-            out = np.where(self.ranged, np.rint(self.lo + vec * (self.hi - self.lo)).astype(np.int64), out)
-        return out.reshape(self.space.arch_shape).astype(self.space.arch_dtype)
+            out = np.where(self.ranged, np.rint(self.lo + vecs * (self.hi - self.lo)).astype(np.int64), out)
+        return out.reshape(len(vecs), *self.space.arch_shape).astype(self.space.arch_dtype)
 
     def encode(self, arch: np.ndarray) -> np.ndarray:
         flat = np.asarray(arch, dtype=np.int64).reshape(-1)
@@ -63,7 +59,12 @@ class UnitCubeCodec:
 
 @register_optimizer("de", "differential_evolution")
 class DifferentialEvolution(Optimizer):
-    """rand/1/bin DE: trial = r1 + F (r2 - r3), binomial crossover with the target, greedy selection."""
+    """rand/1/bin DE by generations: trial_j = r1 + F (r2 - r3) crossed with target j, greedy selection.
+
+    As in canonical DE, a whole generation of trials is made from the current population and
+    each trial competes with its own target. With several workers, a new generation is made as
+    soon as the previous one is handed out (from the results told so far), so no worker waits.
+    """
 
     def __init__(self, problem: SearchProblem, rng: np.random.Generator, population_size: int = 20,
                  mutation_factor: float = 0.5, crossover_prob: float = 0.5):
@@ -72,55 +73,61 @@ class DifferentialEvolution(Optimizer):
         self.mutation_factor = in_range("de", "mutation_factor", mutation_factor, 0.0, 2.0)
         self.crossover_prob = in_range("de", "crossover_prob", crossover_prob, 0.0, 1.0)
         self.codec = UnitCubeCodec(self.space, rng)
-        self._vecs = np.zeros((self.population_size, self.codec.dim))
+        self._vecs = self.rng.random((self.population_size, self.codec.dim))
         self._values = np.full(self.population_size, -np.inf)
-        self._n_init_asked = 0
-        self._n_init_told = 0
-        self._next_target = 0
-        #: architecture bytes -> queue of (population slot, vector, is_initial) awaiting results
-        self._pending: dict[bytes, deque[tuple[int, np.ndarray, bool]]] = defaultdict(deque)
+        self._queue: list[tuple[np.ndarray, int, np.ndarray]] = []  # (arch, target slot, vector)
+        self._generation = 0
+        #: architecture bytes -> queue of (population slot, vector) awaiting results
+        self._pending: dict[bytes, deque[tuple[int, np.ndarray]]] = defaultdict(deque)
 
     def ask(self, n: int) -> np.ndarray:
         out = []
         for _ in range(n):
-            initial = self._n_init_asked < self.population_size
-            if initial:
-                slot, vec = self._n_init_asked, self.rng.random(self.codec.dim)
-                self._n_init_asked += 1
-            elif self._n_init_told == self.population_size:
-                slot, vec = self._next_target, self._trial(self._next_target)
-                self._next_target = (self._next_target + 1) % self.population_size
-            else:
-                break  # waiting for the first population
-            arch, vec = self._valid(vec)
-            self._pending[arch.tobytes()].append((slot, vec, initial))
+            if not self._queue:
+                self._queue = self._next_generation()
+            arch, slot, vec = self._queue.pop()
+            self._pending[arch.tobytes()].append((slot, vec))
             out.append(arch)
         return np.stack(out) if out else self.empty()
 
-    def _trial(self, target: int) -> np.ndarray:
-        r1, r2, r3 = (r + (r >= target) for r in choose_distinct(self.rng, self.population_size - 1, 3))
-        mutant = np.clip(self._vecs[r1] + self.mutation_factor * (self._vecs[r2] - self._vecs[r3]), 0.0, 1.0)
-        u = self.rng.random(self.codec.dim + 1)
-        cross = u[:-1] < self.crossover_prob
-        cross[int(u[-1] * self.codec.dim)] = True  # at least one dimension from the mutant
-        return np.where(cross, mutant, self._vecs[target])
+    def _next_generation(self) -> list[tuple[np.ndarray, int, np.ndarray]]:
+        """Trials for every target (the first generation is the random initial population itself)."""
+        size, dim = self.population_size, self.codec.dim
+        if self._generation == 0:
+            trials = self._vecs.copy()
+        else:
+            keys = self.rng.random((size, size))
+            np.fill_diagonal(keys, np.inf)  # r1, r2, r3 distinct and other than the target
+            r1, r2, r3 = np.argsort(keys, axis=1)[:, :3].T
+            mutant = np.clip(self._vecs[r1] + self.mutation_factor * (self._vecs[r2] - self._vecs[r3]), 0.0, 1.0)
+            cross = self.rng.random((size, dim)) < self.crossover_prob
+            cross[np.arange(size), self.rng.integers(dim, size=size)] = True  # one dimension from the mutant
+            trials = np.where(cross, mutant, self._vecs)
+        self._generation += 1
+        archs, trials = self._valid(trials)
+        return [(archs[j], j, trials[j]) for j in range(size - 1, -1, -1)]  # popped from the end: slot 0 first
 
-    def _valid(self, vec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        arch = self.codec.decode(vec)
+    def _valid(self, vecs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Decoded architectures; any the space rejects become random valid ones (vectors re-encoded)."""
+        archs = self.codec.decode_batch(vecs)
         try:
-            self.space.validate(arch)
+            self.space.validate(archs)
         except InvalidArchitectureError:
-            arch = self.space.sample(self.rng)
-            vec = self.codec.encode(arch)
-        return arch, vec
+            vecs = vecs.copy()
+            for j, arch in enumerate(archs):
+                try:
+                    self.space.validate(arch)
+                except InvalidArchitectureError:
+                    archs[j] = self.space.sample(self.rng)
+                    vecs[j] = self.codec.encode(archs[j])
+        return archs, vecs
 
     def tell(self, archs: np.ndarray, values: np.ndarray, fidelities: np.ndarray | None = None) -> None:
         for arch, value in zip(archs, values):
             key = np.ascontiguousarray(arch, dtype=self.space.arch_dtype).tobytes()
             queue = self._pending[key]
-            slot, vec, initial = queue.popleft()
+            slot, vec = queue.popleft()
             if not queue:
                 del self._pending[key]
-            self._n_init_told += initial
-            if initial or value >= self._values[slot]:
+            if value >= self._values[slot]:  # the first result of a slot always enters (-inf before)
                 self._vecs[slot], self._values[slot] = vec, value

@@ -9,13 +9,24 @@ import numpy as np
 from nasbench_lab.search.base import Optimizer, SearchProblem, choose_distinct, positive_int, register_optimizer
 
 
+class _Member:
+    """A population member: its architecture, value, and a mutant drawn ahead of need (or None)."""
+
+    __slots__ = ("arch", "value", "mutant")
+
+    def __init__(self, arch: np.ndarray, value: float):
+        self.arch, self.value, self.mutant = arch, value, None
+
+
 @register_optimizer("re", "regularized_evolution")
 class RegularizedEvolution(Optimizer):
     """Population of ``population_size``; each child mutates the best of ``sample_size`` random members.
 
     With ``aging`` (the default) the oldest member is removed when the population is full; without
     it the worst is removed (plain tournament evolution). Asynchronous: a child is proposed from the
-    members told so far, so it runs unchanged with several simulated workers.
+    members told so far, so it runs unchanged with several simulated workers. Mutations are drawn
+    in batches (one space call for every member lacking one); each child is still an independent
+    random mutation of its parent.
     """
 
     def __init__(self, problem: SearchProblem, rng: np.random.Generator, population_size: int = 10,
@@ -24,8 +35,7 @@ class RegularizedEvolution(Optimizer):
         self.population_size = positive_int("re", "population_size", population_size, 2)
         self.sample_size = positive_int("re", "sample_size", sample_size)
         self.aging = bool(aging)
-        self._archs: deque[np.ndarray] = deque()
-        self._values: deque[float] = deque()
+        self._members: deque[_Member] = deque()
         self._initial_left = self.population_size
 
     def initial(self, n: int) -> np.ndarray:
@@ -37,24 +47,30 @@ class RegularizedEvolution(Optimizer):
         self._initial_left -= n_init
         parts = [self.initial(n_init)] if n_init else []
         n_children = n - n_init
-        if n_children and not self._archs:  # more workers than the first population: sample more
+        if n_children and not self._members:  # more workers than the first population: sample more
             parts.append(self.space.sample(self.rng, n_children))
         elif n_children:
-            parents = [self._tournament() for _ in range(n_children)]
-            parts.append(self.space.mutate(parents[0][None] if n_children == 1 else np.stack(parents), self.rng))
+            children = [self._child(self._tournament()) for _ in range(n_children)]
+            parts.append(children[0][None] if n_children == 1 else np.stack(children))
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
-    def _tournament(self) -> np.ndarray:
-        size = len(self._values)
-        picks = choose_distinct(self.rng, size, min(self.sample_size, size))
-        best = max(picks, key=self._values.__getitem__)
-        return self._archs[best]
+    def _tournament(self) -> _Member:
+        picks = choose_distinct(self.rng, len(self._members), min(self.sample_size, len(self._members)))
+        return max((self._members[i] for i in picks), key=lambda m: m.value)
+
+    def _child(self, parent: _Member) -> np.ndarray:
+        if parent.mutant is None:
+            lacking = [m for m in self._members if m.mutant is None]
+            for member, mutant in zip(lacking, self.space.mutate(np.stack([m.arch for m in lacking]), self.rng)):
+                member.mutant = mutant
+        child, parent.mutant = parent.mutant, None
+        return child
 
     def tell(self, archs: np.ndarray, values: np.ndarray, fidelities: np.ndarray | None = None) -> None:
         for arch, value in zip(archs, values):
-            self._archs.append(arch)
-            self._values.append(float(value))
-            if len(self._values) > self.population_size:
-                drop = 0 if self.aging else int(np.argmin(self._values))
-                del self._archs[drop]
-                del self._values[drop]
+            self._members.append(_Member(arch, float(value)))
+            if len(self._members) > self.population_size:
+                if self.aging:
+                    self._members.popleft()
+                else:
+                    del self._members[min(range(len(self._members)), key=lambda i: self._members[i].value)]

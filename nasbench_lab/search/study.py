@@ -297,7 +297,7 @@ def _dask_results(todo: Sequence[RunSpec], scheduler: str) -> Iterable[tuple[Run
 
 
 def _progress(total: int, initial: int, enabled: bool, name: str):
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     return tqdm(total=total, initial=initial, disable=not enabled, desc=name, unit="run", leave=False)
 

@@ -123,6 +123,7 @@ def test_toml_study_file(tmp_path, nb201_csv):
 seeds = [0, 5]
 budget = 20
 workers = 2
+fidelity = 12
 
 [[benchmark]]
 name = "nb201"
@@ -138,13 +139,15 @@ params = {{ population_size = 20, sample_size = 5 }}
 name = "rs"
 ''')
     spec = StudySpec.from_toml(toml)
-    assert spec.seeds == (0, 5) and spec.workers == 2 and spec.budget == 20
+    assert spec.seeds == (0, 5) and spec.workers == 2 and spec.budget == 20 and spec.fidelity == 12
     assert spec.benchmarks[0].path == str(Path(nb201_csv).resolve())
     assert [a.label for a in spec.algorithms] == ["re-big", "rs"]
     study = Study(spec, tmp_path / "out")
     assert [r.relpath for r in study.runs()][:2] == ["runs/nb201-cifar10/re-big/seed_00000.npz",
                                                       "runs/nb201-cifar10/re-big/seed_00005.npz"]
     assert study.execute(jobs=1, progress=False) == 4
+    runs = study.trajectories()["nb201-cifar10"]
+    assert all((t.fidelity == 12).all() and t.meta["search_fidelity"] == 12 for t in runs["re-big"] + runs["rs"])
     saved = json.loads((tmp_path / "out" / "study.json").read_text())
     assert saved["fingerprint"] == spec.fingerprint() and saved["benchmark_keys"] == ["nb201-cifar10"]
     assert load_study(tmp_path / "out").spec.fingerprint() == spec.fingerprint()
@@ -182,3 +185,13 @@ def test_dask_local_cluster_gives_the_same_results(tmp_path):
         ran = Study(_spec(), tmp_path / "dask").execute(scheduler=cl.scheduler_address, progress=False)
     assert ran == 6
     assert _arrays(tmp_path / "dask") == _arrays(tmp_path / "one")
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "experiments").glob("*.toml")), ids=lambda p: p.name)
+def test_experiment_files_parse(path):
+    spec = StudySpec.from_toml(path)
+    assert spec.algorithms and len(spec.seeds) >= 30
+    for bench in spec.benchmarks:
+        assert bench.path is None or bench.path.endswith("nb201_tables.csv")
+    if spec.budget_seconds is not None:
+        assert spec.budget is None

@@ -35,6 +35,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--budget", type=int, default=None, help="queries per run (default 150 without --budget-seconds)")
     p.add_argument("--budget-seconds", type=float, default=None, help="simulated training seconds per run")
     p.add_argument("--workers", type=int, default=1, help="simulated parallel workers per run (default 1)")
+    p.add_argument("--fidelity", type=int, default=None,
+                   help="epochs whose validation accuracy the search sees (default: the highest with values)")
     p.add_argument("--valid-seed", default="random", choices=("random", "mean"),
                    help="search on one drawn training seed per query (default) or the mean over seeds")
     p.add_argument("--jobs", "-j", type=int, default=None, help="processes (default: every CPU core)")
@@ -121,7 +123,7 @@ def _spec_from_flags(args: argparse.Namespace):
                      algorithms=tuple(AlgorithmEntry(n, n, params.get(n, {})) for n in names),
                      seeds=tuple(range(_positive(args.seeds, "--seeds"))), budget=budget,
                      budget_seconds=args.budget_seconds, workers=args.workers, valid_seed=args.valid_seed,
-                     name=f"compare-{bench.name}-{bench.dataset}")
+                     name=f"compare-{bench.name}-{bench.dataset}", fidelity=args.fidelity)
     return spec, args.out or os.path.join("results", f"{bench.name}-{bench.dataset}")
 
 

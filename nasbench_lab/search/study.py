@@ -78,6 +78,8 @@ class StudySpec:
     workers: int = 1
     valid_seed: str = "random"
     name: str = "study"
+    #: fidelity (epochs) the search sees; None: the highest with search-metric values
+    fidelity: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "benchmarks", tuple(self.benchmarks))
@@ -95,13 +97,15 @@ class StudySpec:
             raise ConfigError(f"workers must be an integer >= 1, got {self.workers!r}")
         if self.valid_seed not in VALID_SEEDS:
             raise ConfigError(f"valid_seed must be one of {', '.join(VALID_SEEDS)}, got {self.valid_seed!r}")
+        if self.fidelity is not None and (isinstance(self.fidelity, bool) or not isinstance(self.fidelity, int)):
+            raise ConfigError(f"fidelity must be an integer (epochs) or absent, got {self.fidelity!r}")
 
     def settings(self) -> dict:
         """What determines each run's result (everything but the seed list, the name and data paths)."""
         return {"benchmarks": [[b.name, b.dataset] for b in self.benchmarks],
                 "algorithms": [[a.name, a.label, a.params] for a in self.algorithms],
                 "budget": self.budget, "budget_seconds": self.budget_seconds, "workers": self.workers,
-                "valid_seed": self.valid_seed}
+                "valid_seed": self.valid_seed, "fidelity": self.fidelity}
 
     def fingerprint(self) -> str:
         return hashlib.sha256(json.dumps(self.settings(), sort_keys=True).encode()).hexdigest()[:16]
@@ -111,13 +115,13 @@ class StudySpec:
                 "benchmarks": [asdict(b) for b in self.benchmarks],
                 "algorithms": [{"name": a.name, "label": a.label, "params": a.params} for a in self.algorithms],
                 "seeds": list(self.seeds), "budget": self.budget, "budget_seconds": self.budget_seconds,
-                "workers": self.workers, "valid_seed": self.valid_seed}
+                "workers": self.workers, "valid_seed": self.valid_seed, "fidelity": self.fidelity}
 
     @classmethod
     def from_dict(cls, data: Mapping, base_dir: Path | None = None) -> StudySpec:
         """Builds a spec from a mapping (a parsed TOML file or study.json); unknown keys are errors."""
         accepted = {"format", "fingerprint", "name", "benchmarks", "benchmark", "algorithms", "algorithm", "seeds",
-                    "budget", "budget_seconds", "workers", "valid_seed", "benchmark_keys"}
+                    "budget", "budget_seconds", "workers", "valid_seed", "fidelity", "benchmark_keys"}
         _check_keys("study", data, accepted)
         seeds = data.get("seeds", 10)
         seeds = range(seeds) if isinstance(seeds, int) and not isinstance(seeds, bool) else seeds
@@ -127,9 +131,10 @@ class StudySpec:
             benchmarks=tuple(_benchmark_entry(b, base_dir) for b in _as_list(data, "benchmarks", "benchmark")
                              or [{}]),
             algorithms=tuple(_algorithm_entry(a) for a in _as_list(data, "algorithms", "algorithm")),
-            seeds=tuple(seeds), budget=data.get("budget", 150), budget_seconds=data.get("budget_seconds"),
+            seeds=tuple(seeds), budget=data.get("budget", None if "budget_seconds" in data else 150),
+            budget_seconds=data.get("budget_seconds"),
             workers=data.get("workers", 1), valid_seed=data.get("valid_seed", "random"),
-            name=str(data.get("name", "study")))
+            name=str(data.get("name", "study")), fidelity=data.get("fidelity"))
 
     @classmethod
     def from_toml(cls, path: str | os.PathLike) -> StudySpec:
@@ -162,6 +167,7 @@ class RunSpec:
     budget_seconds: float | None
     workers: int
     valid_seed: str
+    fidelity: int | None
     relpath: str
 
 
@@ -169,7 +175,7 @@ def run_one(spec: RunSpec) -> bytes:
     """Executes one run (in any process) and returns its trajectory file's bytes."""
     traj = run(spec.benchmark.load(), spec.algorithm.name, spec.seed, budget=spec.budget,
                budget_seconds=spec.budget_seconds, workers=spec.workers, params=spec.algorithm.params,
-               valid_seed=spec.valid_seed)
+               valid_seed=spec.valid_seed, fidelity=spec.fidelity)
     traj.meta["label"] = spec.algorithm.label
     return traj.to_bytes()
 
@@ -185,7 +191,7 @@ class Study:
 
     def runs(self) -> list[RunSpec]:
         s = self.spec
-        return [RunSpec(b, a, seed, s.budget, s.budget_seconds, s.workers, s.valid_seed,
+        return [RunSpec(b, a, seed, s.budget, s.budget_seconds, s.workers, s.valid_seed, s.fidelity,
                         f"{RUNS_DIR}/{self._keys[b]}/{a.label}/seed_{seed:05d}.npz")
                 for b in s.benchmarks for a in s.algorithms for seed in s.seeds]
 
@@ -312,8 +318,12 @@ def _load_benchmark(name: str | None, dataset: str | None, path: str | None):
 
 
 def _as_list(data: Mapping, plural: str, singular: str) -> list:
-    value = data.get(plural, data.get(singular, []))
-    return list(value) if isinstance(value, (list, tuple)) else [value]
+    """Entries under either key (``algorithms = [...]`` and ``[[algorithm]]`` tables may be mixed)."""
+    out: list = []
+    for key in (plural, singular):
+        value = data.get(key, [])
+        out.extend(value if isinstance(value, (list, tuple)) else [value])
+    return out
 
 
 def _check_keys(what: str, data: Mapping, accepted: set[str]) -> None:

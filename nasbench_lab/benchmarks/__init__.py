@@ -1,6 +1,6 @@
 """Benchmarks; importing this package registers the built-in ones."""
 
-from nasbench_lab.benchmarks import nb101, nb201, nbgraph, surrogate  # noqa: F401  (registers)
+from nasbench_lab.benchmarks import nb101, nb201, nb301_official, nbgraph, surrogate  # noqa: F401  (registers)
 from nasbench_lab.benchmarks.base import Benchmark
 from nasbench_lab.benchmarks.spec import BENCHMARKS, BenchmarkSpec
 from nasbench_lab.benchmarks.surrogate import SurrogateBenchmark, fit_surrogate, load_surrogate

@@ -61,9 +61,11 @@ def _zc_features(benchmark, proxies):
 
 
 class _NoModel(Predictor):
-    """Predicts one feature column as it is: nothing to fit."""
+    """Predicts one feature column as it is: nothing to fit. A cell whose value is missing (NaN, or a
+    proxy of -inf as the published files hold) ranks below every other cell."""
 
     min_train = 1
+    allows_missing_features = True
 
     def __init__(self, space, **kwargs):
         kwargs.pop("encoding", None)
@@ -73,7 +75,12 @@ class _NoModel(Predictor):
         pass
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
-        return X[:, 0].astype(np.float64)
+        v = X[:, 0].astype(np.float64)
+        bad = ~np.isfinite(v)
+        if bad.any():
+            lowest = v[~bad].min() if (~bad).any() else 0.0
+            v = np.where(bad, lowest - max(1.0, abs(lowest)), v)
+        return v
 
     def predict(self, archs: object) -> np.ndarray:
         """The feature itself (in its own units: a ranking, not a regression onto ``y``)."""

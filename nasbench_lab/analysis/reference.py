@@ -20,6 +20,10 @@ def benchmark_reference(bench: Benchmark, seed: int = 0) -> dict:
     """
     space = bench.space
     enumerable = isinstance(space, EnumerableSpace)
+    if bench.report_metric not in bench.metrics:  # e.g. a surrogate fitted on validation values only
+        return {"benchmark": bench.name, "dataset": bench.dataset, "space": space.name,
+                "search_metric": bench.search_metric, "report_metric": None, "report_higher_is_better": True,
+                "enumerable": enumerable, "optimum": None, "random_mean": None, "random_from": None}
     archs = space.all() if enumerable else space.sample(np.random.default_rng(seed), N_RANDOM)
     values = np.asarray(bench.query(archs, bench.report_metric), dtype=np.float64)
     values = values[np.isfinite(values)]

@@ -21,11 +21,16 @@ PLOTS = (("test", "queries", False, False), ("regret", "queries", False, True),
 
 
 def summarize(runs: dict[str, list[Trajectory]]) -> dict:
-    """Per algorithm: final test and validation value of each seed's incumbent, and total run wall time."""
-    return {label: {"final_test_acc": [t.final_test for t in trajs],
-                    "final_valid_acc": [t.final_valid for t in trajs],
+    """Per algorithm: final test and validation value of each seed's incumbent (None where the benchmark has
+    no test metric), and the total wall time of its runs."""
+    return {label: {"final_test_acc": [_number(t.final_test) for t in trajs],
+                    "final_valid_acc": [_number(t.final_valid) for t in trajs],
                     "wall_s": float(sum(t.meta.get("wall_s", 0.0) for t in trajs))}
             for label, trajs in runs.items()}
+
+
+def _number(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
 
 
 def write_report(study: Study, formats: Sequence[str] = ("png",), seed: int = 0, plots: bool = True) -> dict:
@@ -55,34 +60,38 @@ def _report_one(folder: Path, key: str, runs: dict[str, list[Trajectory]], ref: 
                 seed: int, plots: bool, own_summary: bool) -> dict:
     summary = summarize(runs)
     higher = bool(ref.get("report_higher_is_better", True))
-    finals = {label: np.asarray(s["final_test_acc"]) for label, s in summary.items()}
+    has_test = ref.get("report_metric") is not None
+    key_final = "final_test_acc" if has_test else "final_valid_acc"
+    finals = {label: np.asarray(s[key_final], dtype=np.float64) for label, s in summary.items()}
     rows = final_table(finals, ref.get("random_mean"), higher)
     for row in rows:
         row["wall_s"] = summary[row["algorithm"]]["wall_s"]
     atomic_write(folder / "table.md", table_markdown(rows).encode())
     atomic_write(folder / "table.csv", table_csv(rows).encode())
     atomic_write(folder / "table.json", table_json(rows).encode())
-    atomic_write(folder / "stats.json", json.dumps(_stats(finals, higher), indent=2).encode())
+    atomic_write(folder / "stats.json", json.dumps({"metric": key_final, **_stats(finals, higher)}, indent=2).encode())
     if own_summary:
         atomic_write(folder / "summary.json", json.dumps(summary, indent=2).encode())
     if plots:
         rng = np.random.default_rng(seed)
         title = f"{key}: mean over seeds, 95% bootstrap band"
-        for y, x, log_x, log_y in PLOTS:
+        plots_to_draw = PLOTS if has_test else (("valid", "queries", False, False), ("valid", "time", True, False))
+        for y, x, log_x, log_y in plots_to_draw:
             curves = {label: anytime_curve(trajs, x=x, y=y, optimum=ref.get("optimum"))
                       for label, trajs in runs.items() if any(len(t) for t in trajs)}
             for fmt in formats:
                 plot_curves(curves, folder / "plots" / f"{y}_vs_{x}.{fmt}", rng=rng, title=title,
                             log_x=log_x, log_y=log_y, zoom=y == "test")
         for fmt in formats:
-            plot_final_box(finals, folder / "plots" / f"final_test.{fmt}", title=key,
-                           y_label=f"final test {ref.get('report_metric', '')}")
+            plot_final_box(finals, folder / "plots" / f"final_{'test' if has_test else 'valid'}.{fmt}", title=key,
+                           y_label=f"final {ref.get('report_metric') or 'validation value (no test metric)'}")
     return summary
 
 
 def _stats(finals: dict[str, np.ndarray], higher: bool) -> dict:
     """Pairwise Wilcoxon (Holm) and, where random search ran, one-sided Mann-Whitney of each algorithm vs it."""
     out: dict = {"pairwise_wilcoxon_holm": [], "vs_random_search_mann_whitney": {}}
+    finals = {k: v for k, v in finals.items() if np.isfinite(v).all()}
     if len({len(v) for v in finals.values()}) == 1 and len(finals) > 1:
         out["pairwise_wilcoxon_holm"] = pairwise_wilcoxon(finals)
     baseline = next((k for k in ("rs", "random_search") if k in finals), None)

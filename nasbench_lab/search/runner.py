@@ -139,9 +139,14 @@ class _Evaluator:
         """What the optimizer is told: higher is better, -inf where the table has no value."""
         return np.where(np.isfinite(values), self.sign * values, -np.inf)
 
+    @property
+    def has_report(self) -> bool:
+        return self.bench.report_metric in self.bench.metrics
+
     def report(self, archs: np.ndarray) -> np.ndarray:
-        if not len(archs):
-            return np.zeros(0)
+        """Report values (NaN throughout when the benchmark has no report metric, e.g. a validation-only surrogate)."""
+        if not len(archs) or not self.has_report:
+            return np.full(len(archs), np.nan)
         return np.asarray(self.bench.query(archs, self.bench.report_metric), dtype=np.float64)
 
 
@@ -185,7 +190,7 @@ def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budg
         "algorithm": name, "params": used, "benchmark": benchmark.name, "dataset": benchmark.dataset,
         "space": benchmark.space.name, "seed": int(seed), "budget_queries": bud.queries,
         "budget_seconds": bud.seconds, "workers": int(workers), "search_metric": ev.metric,
-        "report_metric": benchmark.report_metric, "search_fidelity": ev.fidelity,
+        "report_metric": benchmark.report_metric if ev.has_report else None, "search_fidelity": ev.fidelity,
         "search_higher_is_better": ev.sign > 0, "valid_seed": valid_seed,
         "time_unit": "s" if ev.has_cost else "query", "stopped": stopped,
         "wall_s": time.perf_counter() - wall0,

@@ -183,3 +183,21 @@ def test_nb201_zero_cost_predictors_on_the_proxy_subset(nb201_c10):
     tau = {n: float(np.mean(per["100"]["kendall_tau"])) for n, per in summary.items()}
     print("\nNB201 CIFAR-10 proxy subset, 100 training cells, Kendall tau:", tau)
     assert tau["zc_xgb"] >= 0.60
+
+
+@pytest.mark.slow
+def test_cli_proxies_live_scores_cells(tmp_path, capsys):
+    """--live computes the file's proxies with PyTorch for the first cells (synthetic file: mechanics only)."""
+    pytest.importorskip("torch")
+    doc = {"cifar10": {key: {"val_accuracy": acc, "synflow": {"score": acc, "time": 0.1},
+                             "params": {"score": acc / 100, "time": 0.1}}
+                       for key, acc in (("(2, 2, 2, 2, 2, 2)", 90.0), ("(0, 3, 0, 3, 0, 3)", 80.0),
+                                        ("(4, 4, 4, 4, 4, 4)", 60.0))}}
+    path = tmp_path / "zc.json"
+    path.write_text(json.dumps(doc))
+    out = tmp_path / "out"
+    assert main(["--quiet", "proxies", str(path), "--live", "--live-n", "3", "--out", str(out), "--no-plots"]) == 0
+    live = json.loads((out / "proxies.json").read_text())["live"]["cifar10"]
+    assert set(live) == {"synflow", "params"} and live["params"]["n"] == 3
+    assert live["params"]["spearman_with_valid_acc"] == pytest.approx(1.0)  # all-conv3 > conv1 > pool-only
+    assert "live proxies, cifar10" in capsys.readouterr().out

@@ -185,14 +185,23 @@ def run_proxies(args: argparse.Namespace) -> int:
         for d in wanted:
             rec = records[d]
             panels = {p: (rec.scores[p], rec.val_acc) for p in rec.proxies}
-            plot_scatter_grid(panels, out / "plots" / f"scatter_{d}.png", xlabel="proxy score",
-                              ylabel="validation accuracy", suptitle=f"{rec.benchmark} {d}: proxy vs accuracy")
+            plot_scatter_grid(panels, out / "plots" / f"scatter_{d}.png", xlabel="proxy score (rank fraction)",
+                              ylabel="validation accuracy", x_as_rank=True,
+                              suptitle=f"{rec.benchmark} {d}: proxy vs accuracy")
     if args.json:
         print_json(result)
     else:
         print(f"Spearman / Kendall tau of each proxy with validation accuracy ({PUBLISHED_SOURCE} for "
               "'published')\n")
         print(md)
+        for dataset, per in result.get("live", {}).items():
+            print(f"live proxies, {dataset} (first {args.live_n} cells): Spearman with the file's accuracy / "
+                  "with the file's scores, seconds\n")
+            print("| proxy | n | with accuracy | with file scores | seconds |\n|---|---|---|---|---|")
+            for name, r in per.items():
+                print(f"| {name} | {r['n']} | {r['spearman_with_valid_acc']:.3f} | "
+                      f"{r['spearman_with_file_scores']:.3f} | {r['seconds']:.2f} |")
+            print()
         print(f"results: {out}")
     return 0
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
-from scipy.stats import kendalltau, spearmanr
+from scipy.stats import kendalltau, rankdata, spearmanr
 from scipy.stats import t as student_t
 
 
@@ -24,7 +24,7 @@ def _save(fig, path: str | os.PathLike) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
-    fig.savefig(tmp, dpi=120, bbox_inches="tight")
+    fig.savefig(tmp, dpi=100, bbox_inches="tight")
     os.replace(tmp, path)
     _plt().close(fig)
     return path
@@ -39,11 +39,18 @@ def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float]
     return float(v.mean()), float(half)
 
 
-def _scatter_ax(ax, y_true: np.ndarray, y_pred: np.ndarray, title: str, xlabel: str, ylabel: str) -> None:
-    tau = kendalltau(y_true, y_pred)[0]
-    rho = spearmanr(y_true, y_pred)[0]
-    ax.scatter(y_true, y_pred, s=4, alpha=0.35, edgecolors="none")
-    ax.set_title(f"{title}\nKendall tau {tau:.3f}, Spearman {rho:.3f}", fontsize=9)
+def _scatter_ax(ax, x: np.ndarray, y: np.ndarray, title: str, xlabel: str, ylabel: str,
+                x_as_rank: bool = False) -> None:
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    ok = np.isfinite(x) & np.isfinite(y)  # correlations and points over the pairs with both values
+    x, y = x[ok], y[ok]
+    tau = kendalltau(x, y)[0]
+    rho = spearmanr(x, y)[0]
+    if x_as_rank:  # scores spanning orders of magnitude (or with sentinel values) stay readable
+        x = rankdata(x) / len(x)
+    ax.scatter(x, y, s=4, alpha=0.35, edgecolors="none")
+    dropped = f" ({int((~ok).sum())} non-finite left out)" if (~ok).any() else ""
+    ax.set_title(f"{title}{dropped}\nKendall tau {tau:.3f}, Spearman {rho:.3f}", fontsize=9)
     ax.set_xlabel(xlabel, fontsize=8)
     ax.set_ylabel(ylabel, fontsize=8)
     ax.tick_params(labelsize=7)
@@ -54,20 +61,22 @@ def plot_scatter(y_true: np.ndarray, y_pred: np.ndarray, path: str | os.PathLike
     """Predicted versus true, with Kendall tau and Spearman in the title."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(4.2, 4))
-    _scatter_ax(ax, np.asarray(y_true), np.asarray(y_pred), title, xlabel, ylabel)
+    _scatter_ax(ax, y_true, y_pred, title, xlabel, ylabel)
     return _save(fig, path)
 
 
 def plot_scatter_grid(panels: Mapping[str, tuple[np.ndarray, np.ndarray]], path: str | os.PathLike, *,
-                      suptitle: str = "", xlabel: str = "true", ylabel: str = "predicted") -> Path:
-    """One predicted-vs-true (or score-vs-accuracy) panel per entry ``{title: (y_true, y_pred)}``."""
+                      suptitle: str = "", xlabel: str = "true", ylabel: str = "predicted",
+                      x_as_rank: bool = False) -> Path:
+    """One predicted-vs-true (or score-vs-accuracy) panel per entry ``{title: (x, y)}``; ``x_as_rank`` plots
+    x by its rank fraction (for proxy scores)."""
     plt = _plt()
     n = len(panels)
     cols = min(4, n)
     rows = int(np.ceil(n / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 3.2 * rows), squeeze=False)
     for ax, (title, (yt, yp)) in zip(axes.ravel(), panels.items()):
-        _scatter_ax(ax, np.asarray(yt), np.asarray(yp), title, xlabel, ylabel)
+        _scatter_ax(ax, yt, yp, title, xlabel, ylabel, x_as_rank)
     for ax in axes.ravel()[n:]:
         ax.axis("off")
     if suptitle:
@@ -81,14 +90,17 @@ def plot_correlation_vs_size(summary: Mapping[str, Mapping[str, Mapping[str, Seq
     """Mean ``metric`` against training-set size (log x) with 95% confidence bands, one line per predictor."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
-    for name, per_size in summary.items():
+    palette = plt.get_cmap("tab20").colors  # 20 distinct colours: dark shades first, then light ones
+    markers = "os^vD<>ph*"
+    for i, (name, per_size) in enumerate(summary.items()):
         sizes = sorted(int(s) for s in per_size)
         if not sizes:
             continue
         stats = [mean_ci(per_size[str(s)][metric]) for s in sizes]
         mean = np.array([m for m, _ in stats])
         half = np.array([h for _, h in stats])
-        (line,) = ax.plot(sizes, mean, marker="o", ms=3, label=name)
+        color = palette[(2 * i) % 20 + (2 * i // 20) % 2]
+        (line,) = ax.plot(sizes, mean, marker=markers[i % len(markers)], ms=3, color=color, label=name)
         ax.fill_between(sizes, mean - half, mean + half, color=line.get_color(), alpha=0.18, linewidth=0)
     ax.set_xscale("log")
     ax.set_xlabel("training architectures")

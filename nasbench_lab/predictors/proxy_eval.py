@@ -14,8 +14,9 @@ from scipy.stats import kendalltau, spearmanr
 
 from nasbench_lab.loaders.suite_zero import ProxyRecords
 
-#: Spearman rho with final validation accuracy over all 15,625 NB201 cells, as published in
-#: Abdelfattah et al., "Zero-Cost Proxies for Lightweight NAS", ICLR 2021 (Table 2)
+#: Spearman rho with final validation accuracy over all 15,625 NB201 cells, from Abdelfattah et al.,
+#: "Zero-Cost Proxies for Lightweight NAS", ICLR 2021 (Table 2); entered by hand without network
+#: access to re-check them (see docs/predictors.md)
 PUBLISHED_NB201_SPEARMAN: dict[str, dict[str, float]] = {
     "grad_norm": {"cifar10": 0.58, "cifar100": 0.64, "ImageNet16-120": 0.58},
     "snip": {"cifar10": 0.58, "cifar100": 0.63, "ImageNet16-120": 0.58},

@@ -27,8 +27,9 @@ class EnsembleParams:
     min_child_weight: float = 1.0
     #: each member sees a bootstrap resample (bagging) so the members' spread reflects data uncertainty
     bootstrap: bool = True
-    #: xgboost threads for training and prediction (0: xgboost's default, all cores)
-    nthread: int = 0
+    #: xgboost threads for training (0: xgboost's default, all cores). One thread keeps fits bit-for-bit
+    #: reproducible across machines and avoids OpenMP spin-waiting on loaded machines; members are small
+    nthread: int = 1
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -69,7 +70,7 @@ def check_training_data(features: np.ndarray, targets: np.ndarray, what: str) ->
 class XGBEnsemble:
     """Members are xgboost Boosters over the same features; predictions are one row per member."""
 
-    def __init__(self, boosters: list, n_features: int):
+    def __init__(self, boosters: list, n_features: int, threads: int = 0):
         if not boosters:
             raise ConfigError("an ensemble needs at least one member")
         self.boosters = list(boosters)
@@ -78,6 +79,12 @@ class XGBEnsemble:
             if b.num_features() != self.n_features:
                 raise DataFileError(f"ensemble member {i} expects {b.num_features()} features, "
                                     f"the others {self.n_features}")
+        self.set_threads(threads)
+
+    def set_threads(self, threads: int) -> None:
+        """Threads xgboost uses for predictions (0: all cores), the same for fitted and loaded members."""
+        for b in self.boosters:
+            b.set_param({"nthread": int(threads)})
 
     @classmethod
     def fit(cls, features: np.ndarray, targets: np.ndarray, params: EnsembleParams, seed: int,

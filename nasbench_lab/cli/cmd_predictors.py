@@ -173,7 +173,7 @@ def run_proxies(args: argparse.Namespace) -> int:
     result = {"file": str(args.path), "published_source": PUBLISHED_SOURCE, "correlations": rows_as_dicts(rows)}
     if args.live:
         result["live"] = _live(args, {d: records[d] for d in wanted})
-    _atomic_write(out / "proxies.json", json.dumps(result, indent=1).encode())
+    _atomic_write(out / "proxies.json", json.dumps(_strict(result), indent=1, allow_nan=False).encode())
     _atomic_write(out / "table.md", md.encode())
     _atomic_write(out / "table.csv", csv.encode())
     if not args.no_plots:
@@ -189,7 +189,7 @@ def run_proxies(args: argparse.Namespace) -> int:
                               ylabel="validation accuracy", x_as_rank=True,
                               suptitle=f"{rec.benchmark} {d}: proxy vs accuracy")
     if args.json:
-        print_json(result)
+        print_json(_strict(result))
     else:
         print(f"Spearman / Kendall tau of each proxy with validation accuracy ({PUBLISHED_SOURCE} for "
               "'published')\n")
@@ -204,6 +204,17 @@ def run_proxies(args: argparse.Namespace) -> int:
             print()
         print(f"results: {out}")
     return 0
+
+
+def _strict(obj):
+    """NaN/inf -> None, so that the JSON is strict (an undefined correlation is null, not NaN)."""
+    if isinstance(obj, dict):
+        return {k: _strict(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_strict(v) for v in obj]
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    return obj
 
 
 def _live(args: argparse.Namespace, records: dict) -> dict:

@@ -31,6 +31,9 @@ class LocalSearch(Optimizer):
     def ask(self, n: int) -> np.ndarray:
         if not self._queue and not self._pending:
             self._refill()
+        if n == 1 and self._queue:  # the common sequential case, without list copies
+            self._pending += 1
+            return self._queue.pop(0)[None]
         take, self._queue = self._queue[:n], self._queue[n:]
         self._pending += len(take)
         return np.stack(take) if take else self.empty()

@@ -43,6 +43,8 @@ class RegularizedEvolution(Optimizer):
         return self.space.sample(self.rng, n)
 
     def ask(self, n: int) -> np.ndarray:
+        if n == 1 and not self._initial_left and self._members:  # the common sequential case
+            return self._child(self._tournament())[None]
         n_init = min(n, self._initial_left)
         self._initial_left -= n_init
         parts = [self.initial(n_init)] if n_init else []

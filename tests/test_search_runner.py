@@ -130,6 +130,13 @@ def test_trajectory_file_round_trip(tmp_path, nb201_c10):
         assert getattr(back, field).dtype == getattr(traj, field).dtype
     assert back.meta == traj.meta
     assert not list(tmp_path.glob("a/.*tmp"))
+    as_json = Trajectory.load(traj.save(tmp_path / "a" / "run.json"))
+    for field in ("archs", "valid", "test", "fidelity", "cost", "start", "finish"):
+        assert np.array_equal(getattr(as_json, field), getattr(traj, field))
+    assert as_json.archs.dtype == traj.archs.dtype and as_json.meta == traj.meta
+    (tmp_path / "bad.json").write_text('{"format": "other"}')
+    with pytest.raises(DataFileError, match="not a nasbench_lab trajectory"):
+        Trajectory.load(tmp_path / "bad.json")
     (tmp_path / "bad.npz").write_bytes(b"not a trajectory")
     with pytest.raises(DataFileError, match="not a nasbench_lab trajectory"):
         Trajectory.load(tmp_path / "bad.npz")

@@ -13,6 +13,7 @@ import numpy as np
 from nasbench_lab.errors import DataFileError
 
 _ARRAYS = ("archs", "valid", "test", "fidelity", "cost", "start", "finish")
+_DTYPES = {"archs": np.int64, "fidelity": np.int64}
 FORMAT = "nasbench_lab.trajectory/1"
 
 
@@ -98,15 +99,38 @@ class Trajectory:
             raise DataFileError(f"{source} is not a {FORMAT} file")
         return cls(meta=meta, **arrays)
 
+    def to_json(self) -> str:
+        """The trajectory as JSON (arrays as lists; readable anywhere, larger than ``.npz``)."""
+        body = {name: getattr(self, name).tolist() for name in _ARRAYS}
+        body["arch_dtype"] = str(self.archs.dtype)
+        return json.dumps({"format": FORMAT, "meta": self.meta, **body}, default=_jsonable, allow_nan=True)
+
+    @classmethod
+    def from_json(cls, text: str, source: str = "<json>") -> Trajectory:
+        try:
+            data = json.loads(text)
+            if data.get("format") != FORMAT:
+                raise ValueError(f"not a {FORMAT} document")
+            arrays = {name: np.asarray(data[name], dtype=_DTYPES.get(name, np.float64)) for name in _ARRAYS}
+            arrays["archs"] = arrays["archs"].astype(data.get("arch_dtype", "int64"))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise DataFileError(f"{source} is not a nasbench_lab trajectory file: {exc}") from None
+        return cls(meta=data.get("meta", {}), **arrays)
+
     def save(self, path: str | os.PathLike) -> Path:
-        """Writes the ``.npz`` atomically (a temporary file renamed into place)."""
-        return atomic_write(Path(path), self.to_bytes())
+        """Writes ``.npz`` (or ``.json`` by suffix) atomically (a temporary file renamed into place)."""
+        path = Path(path)
+        data = self.to_json().encode() if path.suffix == ".json" else self.to_bytes()
+        return atomic_write(path, data)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Trajectory:
+        """Reads a file written by :meth:`save` (``.npz`` or ``.json``)."""
         path = Path(path)
         if not path.is_file():
             raise DataFileError(f"trajectory file not found: {path}")
+        if path.suffix == ".json":
+            return cls.from_json(path.read_text(), str(path))
         return cls.from_bytes(path.read_bytes(), str(path))
 
 

@@ -45,7 +45,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=0, help="xgboost prediction threads (0: all cores)")
+    parser.add_argument("--threads", type=int, default=1, help="xgboost prediction threads (0: all cores)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
 

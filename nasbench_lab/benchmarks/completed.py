@@ -35,6 +35,7 @@ class CompletedBenchmark(Benchmark):
         self.dataset = surrogate.dataset
         self.space: EnumerableSpace = surrogate.space
         self.search_metric = surrogate.search_metric
+        self.report_metric = surrogate.report_metric
         self.source = source
         self._dense: dict[str, np.ndarray] = {}
         for metric, (idx, values) in known.items():

@@ -179,6 +179,8 @@ class NB301Benchmark(Benchmark):
     """NAS-Bench-301 v1.0: the XGBoost performance ensemble and, when given, the runtime model."""
 
     name = "nb301"
+    #: NB301 publishes no test-accuracy surrogate
+    report_metric = None
 
     def __init__(self, performance: NB301Ensemble, runtime: NB301Ensemble | None = None, dataset: str = "cifar10"):
         if performance.is_runtime:

@@ -37,7 +37,7 @@ def plot_predicted_vs_true(y_true: np.ndarray, y_pred: np.ndarray, path: str | P
     p = np.asarray(y_pred, dtype=np.float64)
     rep = regression_report(t, p)
     fig, ax = plt.subplots(figsize=(5, 5), dpi=120)
-    ax.scatter(t, p, s=4, alpha=0.4, linewidths=0)
+    ax.scatter(t, p, s=10 if len(t) < 2000 else 3, alpha=0.5, linewidths=0)
     lo, hi = float(min(t.min(), p.min())), float(max(t.max(), p.max()))
     ax.plot([lo, hi], [lo, hi], color="black", lw=0.8, ls="--", label="y = x")
     suffix = f" ({unit})" if unit else ""

@@ -108,3 +108,12 @@ def test_live_check_compares_rankings_and_says_digits_is_not_cifar(nb201_c10, tm
 def test_build_table_with_a_process_pool(tmp_path):
     path, results = build_table(TINY, [1, 2, 3, 4], [0], tmp_path / "pool.h5", workers=2)
     assert len(results) == 4 and len(nasbench_lab.load(path).indices_with_data()) == 4
+
+
+@pytest.mark.slow
+def test_build_table_on_a_dask_cluster(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cl:
+        path, results = build_table(TINY, [7, 8], [0], tmp_path / "dask.h5", scheduler=cl.scheduler_address)
+    assert len(results) == 2 and all(r.finished for r in results.values())
+    np.testing.assert_array_equal(nasbench_lab.load(path).indices_with_data(), [7, 8])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from nasbench_lab.live._torch import require_torch
 
 require_torch()
@@ -21,10 +23,14 @@ def _drop_batchnorm(net: nn.Module) -> None:
             _drop_batchnorm(child)
 
 
-@register_proxy("synflow", description="sum |w * dR/dw| with R the output sum of the |w|-network on an all-ones "
-                                       "input, float64, no BN (Tanaka et al. 2020)")
+@register_proxy("synflow", description="log of sum |w * dR/dw|, R the output sum of the |w|-network on an all-ones "
+                                       "input, float64, no BN (Tanaka et al. 2020); 0 when no signal flows")
 def synflow(net: nn.Module, inputs: torch.Tensor, targets: torch.Tensor) -> float:
-    """Synaptic flow of the linearised (absolute-valued) network, data-free."""
+    """Log synaptic flow of the linearised (absolute-valued) network, data-free.
+
+    The raw sum overflows float32 on deep networks (1e30 and more), so the score is its natural
+    log, as NAS-Bench-Suite-Zero stores it (0 stays 0: a cell whose output is constant).
+    """
     _drop_batchnorm(net)
     net.double()
     with torch.no_grad():
@@ -34,7 +40,8 @@ def synflow(net: nn.Module, inputs: torch.Tensor, targets: torch.Tensor) -> floa
     net.zero_grad(set_to_none=True)
     ones = torch.ones((1, *inputs.shape[1:]), dtype=torch.float64, device=inputs.device)
     net(ones).sum().backward()
-    return total((m.weight * m.weight.grad).abs().sum() for m in weighted_layers(net) if m.weight.grad is not None)
+    raw = total((m.weight * m.weight.grad).abs().sum() for m in weighted_layers(net) if m.weight.grad is not None)
+    return math.log(raw) if raw > 0 else 0.0
 
 
 @register_proxy("params", mutates=False, description="trainable parameters, millions")

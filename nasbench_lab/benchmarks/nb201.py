@@ -7,6 +7,8 @@ from pathlib import Path
 from nasbench_lab.benchmarks.spec import BENCHMARKS, BenchmarkSpec
 from nasbench_lab.loaders.base import Loader
 from nasbench_lab.loaders.flat_csv import ColumnSpec, read_flat_csv
+from nasbench_lab.loaders.naslib_nb201 import NaslibNb201Loader
+from nasbench_lab.loaders.nats import NatsTopologyLoader
 from nasbench_lab.spaces.registry import space
 from nasbench_lab.tables.table import BenchmarkTable
 
@@ -82,7 +84,7 @@ SPEC = BENCHMARKS.register("nb201")(BenchmarkSpec(
     description="NAS-Bench-201 / NATS-Bench topology space: 15,625 cells, CIFAR-10/100, ImageNet16-120",
     datasets=DATASETS,
     default_dataset="cifar10",
-    loaders=(NB201CsvLoader(),),
+    loaders=(NB201CsvLoader(), NatsTopologyLoader(), NaslibNb201Loader()),
     space_for=lambda dataset: "nb201",
     dataset_aliases={"cifar10-valid": "cifar10", "imagenet16": "ImageNet16-120", "ImageNet16": "ImageNet16-120"},
     notes=_SPLITS,

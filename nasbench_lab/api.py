@@ -14,7 +14,7 @@ from nasbench_lab.paths import cached_table_path
 from nasbench_lab.registry import Registry
 from nasbench_lab.spaces.registry import space as get_space
 from nasbench_lab.tables.checksums import describe_source, verify_source
-from nasbench_lab.tables.hdf5 import FORMAT, read_header, read_table, write_table
+from nasbench_lab.tables.hdf5 import FORMAT, is_table_file, read_header, read_table, write_table
 from nasbench_lab.tables.table import BenchmarkTable
 
 #: loaders for paths that are a benchmark on their own (e.g. a fitted surrogate folder):
@@ -25,10 +25,7 @@ DEFAULT_BENCHMARK = "nbgraph"
 
 
 def _is_table_file(path: Path) -> bool:
-    if not path.is_file() or path.suffix not in (".h5", ".hdf5"):
-        return False
-    with open(path, "rb") as f:
-        return f.read(8) == b"\x89HDF\r\n\x1a\n"
+    return is_table_file(path)
 
 
 def load(name: str | os.PathLike = DEFAULT_BENCHMARK, dataset: str | None = None,
@@ -45,7 +42,14 @@ def load(name: str | os.PathLike = DEFAULT_BENCHMARK, dataset: str | None = None
     spec = BENCHMARKS.get(str(name))
     dataset = spec.resolve_dataset(dataset)
     table_path = table_file(spec, path, cache_dir=cache_dir, rebuild=rebuild, verify=verify)
-    table = read_table(table_path, [dataset])
+    try:
+        table = read_table(table_path, [dataset])
+    except DataFileError:
+        if path is None or _is_table_file(Path(path)):
+            raise  # the user's own table file: report it
+        # a damaged cache (e.g. a flipped byte caught by the HDF5 checksum): convert the source again
+        table_path = table_file(spec, path, cache_dir=cache_dir, rebuild=True, verify=verify)
+        table = read_table(table_path, [dataset])
     return _tabular(spec.name, spec, table, dataset)
 
 

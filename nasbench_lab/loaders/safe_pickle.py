@@ -57,9 +57,9 @@ def safe_loads(data: bytes, allowed: Iterable[tuple[str, str]] = DEFAULT_ALLOWED
         return RestrictedUnpickler(io.BytesIO(data), allowed, source=source).load()
     except UnsafePickleError:
         raise
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError,
-            KeyError, UnicodeDecodeError) as exc:
-        raise DataFileError(f"{source or 'pickle'}: truncated or corrupted pickle ({type(exc).__name__}: {exc})") from None
+    except Exception as exc:  # corrupt bytes raise almost anything from C code (Overflow, Memory, Lookup, System...)
+        raise DataFileError(
+            f"{source or 'pickle'}: truncated or corrupted pickle ({type(exc).__name__}: {exc})") from None
 
 
 def safe_load(path: str | os.PathLike, allowed: Iterable[tuple[str, str]] = DEFAULT_ALLOWED) -> object:

@@ -36,11 +36,28 @@ def sha256_tree(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
+def _tree_stat(p: Path) -> tuple[int, int]:
+    """(total size, newest mtime) of a file, or of a directory and every file under it.
+
+    A directory's own mtime does not change when a file inside it is rewritten, so the files count.
+    """
+    stat = p.stat()
+    if p.is_file():
+        return stat.st_size, stat.st_mtime_ns
+    size, newest = 0, stat.st_mtime_ns
+    for child in p.rglob("*"):
+        if child.is_file():
+            child_stat = child.stat()
+            size += child_stat.st_size
+            newest = max(newest, child_stat.st_mtime_ns)
+    return size, newest
+
+
 def describe_source(path: str | os.PathLike) -> SourceFile:
     """A SourceFile record (absolute path, checksum, size, mtime) for ``path``."""
     p = Path(path).resolve()
-    stat = p.stat()
-    return SourceFile(str(p), sha256_tree(p), stat.st_size if p.is_file() else 0, stat.st_mtime_ns)
+    size, mtime_ns = _tree_stat(p)
+    return SourceFile(str(p), sha256_tree(p), size, mtime_ns)
 
 
 def verify_source(recorded: SourceFile, *, full: bool = False) -> None:
@@ -52,8 +69,8 @@ def verify_source(recorded: SourceFile, *, full: bool = False) -> None:
     p = Path(recorded.path)
     if not p.exists():
         return
-    stat = p.stat()
-    same_stat = (not p.is_file() or stat.st_size == recorded.size) and stat.st_mtime_ns == recorded.mtime_ns
+    size, mtime_ns = _tree_stat(p)
+    same_stat = size == recorded.size and mtime_ns == recorded.mtime_ns
     if same_stat and not full:
         return
     actual = sha256_tree(p)

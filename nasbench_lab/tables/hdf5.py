@@ -3,13 +3,20 @@
 Layout: root attributes ``format``, ``format_version``, ``benchmark``, ``sources`` (JSON);
 group ``/datasets/<name>`` with attributes ``space``, ``fidelities``, ``notes`` (JSON) and
 one float32 dataset per metric shaped (architectures, seeds, fidelities) with attributes
-``per_seed``, ``unit``, ``source``.
+``per_seed``, ``unit``, ``source``, ``crc32`` (of the numbers).
+
+Integrity: the HDF5 user block (the file's first bytes, which HDF5 skips) holds a seal: the CRC of
+every byte outside the metric arrays, plus the file size. It is checked before HDF5 parses anything,
+because a damaged byte in HDF5's own metadata can make the HDF5 library loop forever; the arrays are
+checked against their ``crc32`` attribute when read, so checking costs little more than reading.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import struct
+import zlib
 from dataclasses import asdict
 from pathlib import Path
 
@@ -21,6 +28,19 @@ from nasbench_lab.tables.table import BenchmarkTable, DatasetTable, MetricTable,
 
 FORMAT = "nasbench_lab.table"
 FORMAT_VERSION = 1
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+_SEAL = b"NBLSEAL1"  # then: user block size, number of array ranges, file size, CRC; then the ranges
+_SEAL_HEAD = struct.Struct("<8sIIQI")
+_RANGE = struct.Struct("<QQ")
+
+
+def is_table_file(path: str | os.PathLike) -> bool:
+    """Cheap sniff: an HDF5 file, sealed by :func:`write_table` or not."""
+    p = Path(path)
+    if not p.is_file() or p.suffix not in (".h5", ".hdf5"):
+        return False
+    with open(p, "rb") as handle:
+        return handle.read(8) in (HDF5_SIGNATURE, _SEAL)
 
 
 def write_table(table: BenchmarkTable, path: str | os.PathLike) -> Path:
@@ -29,7 +49,11 @@ def write_table(table: BenchmarkTable, path: str | os.PathLike) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with h5py.File(tmp, "w") as f:
+        n_arrays = sum(len(ds.metrics) for ds in table.datasets.values())
+        block = 512
+        while block < _SEAL_HEAD.size + _RANGE.size * n_arrays:
+            block *= 2
+        with h5py.File(tmp, "w", userblock_size=block) as f:
             f.attrs["format"] = FORMAT
             f.attrs["format_version"] = FORMAT_VERSION
             f.attrs["benchmark"] = table.benchmark
@@ -43,10 +67,15 @@ def write_table(table: BenchmarkTable, path: str | os.PathLike) -> Path:
                 g.attrs["fidelities"] = np.asarray(ds.fidelities, dtype=np.int64)
                 g.attrs["notes"] = json.dumps(ds.notes)
                 for metric, mt in ds.metrics.items():
-                    d = g.create_dataset(metric, data=mt.values.astype(np.float32), compression=None)
+                    values = np.ascontiguousarray(mt.values, dtype=np.float32)
+                    d = g.create_dataset(metric, data=values, compression=None)
+                    # a CRC of the numbers, so a damaged file fails to read instead of giving wrong values
+                    # (HDF5's fletcher32 filter would do it too, but makes reads of large tables 4-10x slower)
+                    d.attrs["crc32"] = zlib.crc32(memoryview(values).cast("B"))
                     d.attrs["per_seed"] = np.asarray(mt.per_seed, dtype=bool)
                     d.attrs["unit"] = mt.unit
                     d.attrs["source"] = mt.source
+        _seal(tmp, block)
         os.replace(tmp, path)
     finally:
         if tmp.exists():
@@ -54,18 +83,77 @@ def write_table(table: BenchmarkTable, path: str | os.PathLike) -> Path:
     return path
 
 
+def _array_ranges(path: Path) -> list[tuple[int, int]]:
+    ranges = []
+    with h5py.File(path, "r") as f:
+        def visit(_name, obj):
+            if isinstance(obj, h5py.Dataset) and obj.id.get_offset() is not None:
+                ranges.append((obj.id.get_offset(), obj.id.get_storage_size()))
+        f.visititems(visit)
+    return sorted(ranges)
+
+
+def _crc_outside(handle, start: int, end: int, ranges: list[tuple[int, int]]) -> int:
+    """CRC of bytes ``start..end`` of the file, skipping the given (offset, size) ranges."""
+    crc, pos = 0, start
+    for offset, size in [*ranges, (end, 0)]:
+        handle.seek(pos)
+        remaining = offset - pos
+        while remaining > 0:
+            chunk = handle.read(min(remaining, 1 << 22))
+            if not chunk:
+                raise DataFileError(f"{handle.name}: truncated table file")
+            crc = zlib.crc32(chunk, crc)
+            remaining -= len(chunk)
+        pos = max(pos, offset + size)
+    return crc
+
+
+def _seal(path: Path, block: int) -> None:
+    """Writes the seal (see the module docstring) into the user block of a freshly written table."""
+    ranges = _array_ranges(path)
+    size = path.stat().st_size
+    with open(path, "r+b") as handle:
+        crc = _crc_outside(handle, block, size, ranges)
+        handle.seek(0)
+        handle.write(_SEAL_HEAD.pack(_SEAL, block, len(ranges), size, crc))
+        handle.write(b"".join(_RANGE.pack(*r) for r in ranges))
+
+
+def _check_seal(p: Path) -> None:
+    """Raises DataFileError if a sealed table's size or bytes outside its arrays changed."""
+    with open(p, "rb") as handle:
+        head = handle.read(_SEAL_HEAD.size)
+        if len(head) < _SEAL_HEAD.size or not head.startswith(_SEAL):
+            return  # not sealed (written before seals existed): HDF5 itself checks what it can
+        _, block, n, size, crc = _SEAL_HEAD.unpack(head)
+        actual = os.fstat(handle.fileno()).st_size
+        if actual != size:
+            raise DataFileError(f"{p}: truncated or corrupted table file ({actual} bytes, written with {size})")
+        if block < 512 or block & (block - 1) or _SEAL_HEAD.size + _RANGE.size * n > block:
+            raise DataFileError(f"{p}: corrupted table file (bad seal)")
+        ranges = [_RANGE.unpack(handle.read(_RANGE.size)) for _ in range(n)]
+        if any(o < block or o + s > size for o, s in ranges) or _crc_outside(handle, block, size, ranges) != crc:
+            raise DataFileError(f"{p}: corrupted table file (checksum mismatch); convert the source again")
+
+
 def _open(path: str | os.PathLike) -> h5py.File:
     p = Path(path)
     if not p.is_file():
         raise DataFileError(f"table file not found: {p}")
+    _check_seal(p)
     try:
         f = h5py.File(p, "r")
     except OSError as exc:
         raise DataFileError(f"{p} is not a readable HDF5 file (truncated or corrupted?): {exc}") from None
-    if f.attrs.get("format") != FORMAT:
+    try:
+        fmt, version = f.attrs.get("format"), int(f.attrs.get("format_version", -1))
+    except (OSError, KeyError, ValueError, TypeError, RuntimeError) as exc:
+        f.close()  # a handle left open makes HDF5 reuse its stale state when the path is opened again
+        raise DataFileError(f"{p}: truncated or corrupted table file: {exc}") from None
+    if fmt != FORMAT:
         f.close()
         raise DataFileError(f"{p} is an HDF5 file but not a nasbench_lab table (no format={FORMAT!r} attribute)")
-    version = int(f.attrs.get("format_version", -1))
     if version != FORMAT_VERSION:
         f.close()
         raise DataFileError(f"{p} has table format version {version}; this nasbench_lab reads version {FORMAT_VERSION}")
@@ -75,7 +163,10 @@ def _open(path: str | os.PathLike) -> h5py.File:
 def read_header(path: str | os.PathLike) -> tuple[str, list[SourceFile], list[str]]:
     """(benchmark name, source files, dataset names) without reading any array."""
     with _open(path) as f:
-        return f.attrs["benchmark"], _sources(f, path), list(f["datasets"].keys())
+        try:
+            return str(f.attrs["benchmark"]), _sources(f, path), list(f["datasets"].keys())
+        except (KeyError, ValueError, RuntimeError, TypeError) as exc:
+            raise DataFileError(f"{path}: truncated or corrupted table file: {exc}") from None
 
 
 def _sources(f: h5py.File, path: str | os.PathLike) -> list[SourceFile]:
@@ -83,6 +174,16 @@ def _sources(f: h5py.File, path: str | os.PathLike) -> list[SourceFile]:
         return [SourceFile(**s) for s in json.loads(f.attrs.get("sources", "[]"))]
     except (ValueError, TypeError) as exc:
         raise DataFileError(f"{path}: corrupted 'sources' attribute: {exc}") from None
+
+
+def _checked(d: h5py.Dataset, path: str | os.PathLike, dataset: str, metric: str) -> np.ndarray:
+    """The dataset's values, after checking them against the CRC recorded when they were written."""
+    values = d[()]
+    expected = d.attrs.get("crc32")
+    if expected is not None and zlib.crc32(memoryview(np.ascontiguousarray(values)).cast("B")) != int(expected):
+        raise DataFileError(f"{path}: the numbers of {dataset}/{metric} do not match their recorded checksum "
+                            "(corrupted file); convert the source again")
+    return values
 
 
 def read_table(path: str | os.PathLike, datasets: list[str] | None = None) -> BenchmarkTable:
@@ -93,12 +194,12 @@ def read_table(path: str | os.PathLike, datasets: list[str] | None = None) -> Be
             wanted = available if datasets is None else datasets
             out: dict[str, DatasetTable] = {}
             for name in wanted:
-                if name not in f["datasets"]:
+                if name not in available:
                     raise UnknownNameError(f"dataset in {Path(path).name}", name, available)
                 g = f["datasets"][name]
                 metrics = {
                     m: MetricTable(
-                        values=d[()],
+                        values=_checked(d, path, name, m),
                         per_seed=tuple(bool(x) for x in np.atleast_1d(d.attrs.get("per_seed", True))),
                         unit=str(d.attrs.get("unit", "")),
                         source=str(d.attrs.get("source", "")),
@@ -119,8 +220,8 @@ def read_table(path: str | os.PathLike, datasets: list[str] | None = None) -> Be
                 sources=_sources(f, path),
                 attrs=json.loads(f.attrs.get("attrs", "{}")),
             )
-    except (OSError, KeyError, ValueError) as exc:
-        if isinstance(exc, (DataFileError, UnknownNameError)):
+    except (OSError, KeyError, ValueError, RuntimeError, TypeError) as exc:  # TypeError: h5py gives None for
+        if isinstance(exc, (DataFileError, UnknownNameError)):                # objects it cannot resolve
             raise
         raise DataFileError(f"{path}: truncated or corrupted table file: {exc}") from None
 

@@ -1,0 +1,345 @@
+"""Bad input of every kind raises the project's own error types, naming what was wrong and what is accepted.
+
+Tables here are SYNTHETIC (a few NB201 cells with made-up numbers, in the flat CSV layout), so these
+checks run on a fresh clone without ../shared/data.
+"""
+
+from __future__ import annotations
+
+import bz2
+import functools
+import os
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fixtures.make_fixtures import meta, nats_cell, write_naslib
+
+import nasbench_lab
+from nasbench_lab.api import convert
+from nasbench_lab.benchmarks.spec import BENCHMARKS
+from nasbench_lab.errors import (
+    ChecksumMismatchError,
+    ConfigError,
+    DataFileError,
+    InvalidArchitectureError,
+    UnknownNameError,
+    UnsafePickleError,
+)
+from nasbench_lab.tables.hdf5 import read_table
+
+SPACE = nasbench_lab.space("nb201")
+SPEC = BENCHMARKS.get("nb201")
+HEADER = "index,arch_str,cifar10valid_valid_acc_200ep_per_seed,cifar10_test_acc_200ep,cifar10_valid_acc_12ep\n"
+CELLS = (0, 6111, 42, 15624)
+
+
+def csv_text(cells=CELLS, header=HEADER) -> str:
+    """A synthetic flat CSV (made-up numbers) in the layout of ../shared/data/README.md."""
+    rows = [f"{i},{SPACE.to_string(SPACE.from_index(i))},{80 + i % 7};{81 + i % 7},{90 + i % 5},{60 + i % 3}"
+            for i in cells]
+    return header + "\n".join(rows) + "\n"
+
+
+@pytest.fixture
+def table_csv(tmp_path) -> Path:
+    path = tmp_path / "results.csv"
+    path.write_text(csv_text())
+    return path
+
+
+@pytest.fixture
+def bench(table_csv, tmp_path):
+    return nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=tmp_path / "cache")
+
+
+# ------------------------------------------------------------------ names
+def test_unknown_benchmark_dataset_metric(table_csv, bench):
+    with pytest.raises(UnknownNameError, match="unknown benchmark 'nb999'; accepted: .*nb201"):
+        nasbench_lab.load("nb999", path=table_csv)
+    with pytest.raises(UnknownNameError, match="unknown dataset .*'mnist'.*cifar100.*ImageNet16-120"):
+        nasbench_lab.load("nb201", dataset="mnist", path=table_csv)
+    with pytest.raises(UnknownNameError, match="unknown metric .*'accuracy'.*test_acc.*valid_acc"):
+        bench.query(SPACE.from_index(0), "accuracy")
+
+
+def test_fidelity_not_in_table(bench):
+    arch = SPACE.from_index(0)
+    with pytest.raises(UnknownNameError, match="fidelity .* 50.*accepted: 12, 200"):
+        bench.query(arch, "valid_acc", fidelity=50)
+    with pytest.raises(UnknownNameError, match="accepted: 12, 200"):
+        bench.query_index([0], "valid_acc", 7)
+    with pytest.raises(ConfigError, match="no train_time metric"):
+        bench.cost(arch, 200)
+    with pytest.raises(ConfigError, match="fidelities with values: 200"):
+        bench.query(arch, "test_acc", fidelity=12)
+
+
+# --------------------------------------------------------- architectures
+@pytest.mark.parametrize("text, problem", [
+    ("|conv_5x5~0|+|none~0|none~1|+|none~0|none~1|none~2|", "unknown op 'conv_5x5'.*accepted: none, skip_connect"),
+    ("|none~0|+|none~0|none~1|", "2 nodes; expected 3"),
+    ("|none~0|none~0|+|none~0|none~1|+|none~0|none~1|none~2|", "node 1 .* 1 inputs"),
+    ("", "expected 3"),
+])
+def test_bad_architecture_strings(text, problem):
+    with pytest.raises(InvalidArchitectureError, match=problem):
+        SPACE.from_string(text)
+
+
+@pytest.mark.parametrize("archs, problem", [
+    (np.zeros(5, dtype=np.int8), "shape \\(6,\\).*got shape \\(5,\\)"),
+    (np.zeros((2, 3, 6), dtype=np.int8), "got shape \\(2, 3, 6\\)"),
+    (np.array([0, 1, 2, 3, 4, 5]), "op codes must be 0..4"),
+    (np.array(["a"] * 6), "integer arrays"),
+])
+def test_bad_architecture_arrays(bench, archs, problem):
+    with pytest.raises(InvalidArchitectureError, match=problem):
+        bench.query(archs, "valid_acc")
+
+
+@pytest.mark.parametrize("indices", [[15625], [-1], [0, 99999]])
+def test_indices_out_of_range(bench, indices):
+    with pytest.raises(InvalidArchitectureError, match="out of range; accepted: 0 to 15624"):
+        bench.query_index(indices, "valid_acc")
+    with pytest.raises(InvalidArchitectureError, match="0 to 15624"):
+        SPACE.from_index(indices)
+
+
+# ------------------------------------------------------------------ files
+def test_missing_files(tmp_path):
+    with pytest.raises(DataFileError, match="not found"):
+        nasbench_lab.load("nb201", path=tmp_path / "nope.csv")
+    with pytest.raises(DataFileError, match="needs a data file"):
+        nasbench_lab.load("nb201")
+    with pytest.raises(DataFileError, match="not found"):
+        read_table(tmp_path / "nope.h5")
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(DataFileError, match="accepted: nb201-csv: .*nats-tss: .*naslib-nb201"):
+        nasbench_lab.load("nb201", path=tmp_path / "folder")
+    # a NATS folder without its meta file is not recognised as one
+    (tmp_path / "folder" / "000000.pickle.pbz2").write_bytes(bz2.compress(pickle.dumps(nats_cell(0))))
+    with pytest.raises(DataFileError, match="meta.pickle.pbz2"):
+        nasbench_lab.load("nb201", path=tmp_path / "folder")
+
+
+# ------------------------------------------------------------------- HDF5
+@pytest.fixture
+def converted(table_csv, tmp_path) -> Path:
+    return convert(SPEC, table_csv, tmp_path / "table.h5")
+
+
+def test_truncated_hdf5(converted):
+    data = converted.read_bytes()
+    converted.write_bytes(data[: len(data) // 2])
+    with pytest.raises(DataFileError, match="truncated or corrupted"):
+        nasbench_lab.load(converted)
+    converted.write_bytes(b"")
+    with pytest.raises(DataFileError):
+        nasbench_lab.load("nb201", path=converted)
+
+
+def test_flipped_bytes_in_hdf5_never_give_silent_wrong_values(converted, tmp_path):
+    good = read_table(converted).datasets["cifar10"]
+    data = converted.read_bytes()
+    damaged = tmp_path / "damaged.h5"
+    caught = 0
+    for offset in range(0, len(data), max(1, len(data) // 150)):
+        flipped = bytearray(data)
+        flipped[offset] ^= 0xFF
+        damaged.write_bytes(bytes(flipped))
+        try:
+            table = read_table(damaged).datasets["cifar10"]
+        except DataFileError:
+            caught += 1
+            continue
+        for metric, mt in good.metrics.items():  # a flip in unused bytes may be harmless, never silent
+            np.testing.assert_array_equal(table.metrics[metric].values, mt.values)
+    assert caught > 50
+
+
+def test_damaged_cache_is_converted_again(table_csv, tmp_path):
+    cache = tmp_path / "cache"
+    first = nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache)
+    (cached,) = cache.glob("*.h5")
+    data = bytearray(cached.read_bytes())
+    values = first.table.metrics["valid_acc"].values
+    needle = values[~np.isnan(values)][0].tobytes()
+    data[data.index(needle)] ^= 0xFF  # a flipped bit inside the stored numbers
+    cached.write_bytes(bytes(data))
+    again = nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache)
+    np.testing.assert_array_equal(again.table.metrics["valid_acc"].values, values)
+
+
+def test_source_changed_after_conversion(table_csv, tmp_path):
+    cache = tmp_path / "cache"
+    arch = SPACE.from_index(6111)
+    before = nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache)
+    assert before.query(arch, "test_acc", 200) == 91.0
+    table_csv.write_text(csv_text().replace(",91,", ",99,"))
+    stat = table_csv.stat()
+    os.utime(table_csv, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    with pytest.raises(ChecksumMismatchError, match="changed since it was converted.*rebuild=True"):
+        nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache)
+    after = nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache, rebuild=True)
+    assert after.query(arch, "test_acc", 200) == 99.0
+
+
+def test_same_size_same_mtime_change_needs_verify(table_csv, tmp_path):
+    cache = tmp_path / "cache"
+    nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache)
+    stat = table_csv.stat()
+    table_csv.write_text(csv_text().replace(",91,", ",97,"))  # same size
+    os.utime(table_csv, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache)  # cheap check passes
+    with pytest.raises(ChecksumMismatchError):
+        nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache, verify=True)
+
+
+def test_file_changed_inside_a_source_folder(tmp_path):
+    folder = tmp_path / "naslib"
+    path = write_naslib(folder, "cifar10", cells=(0,))
+    cache = tmp_path / "cache"
+    nasbench_lab.load("nb201", dataset="cifar10", path=folder, cache_dir=cache)
+    write_naslib(folder, "cifar10", cells=(0, 5))  # rewritten in place: the folder's own mtime may not move
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    with pytest.raises(ChecksumMismatchError, match="naslib"):
+        nasbench_lab.load("nb201", dataset="cifar10", path=folder, cache_dir=cache)
+
+
+# ---------------------------------------------------------- pickle, pbz2
+def naslib_file(tmp_path: Path, data: bytes) -> Path:
+    path = tmp_path / "nb201_cifar10_full_training.pickle"
+    path.write_bytes(data)
+    return path
+
+
+def test_truncated_and_corrupted_pickle(tmp_path):
+    good = write_naslib(tmp_path / "good", "cifar10", cells=(0,)).read_bytes()
+    for damaged in (good[: len(good) // 2], good[:-1], b"", b"not a pickle at all", good[:40] + b"\x00" * 40):
+        path = naslib_file(tmp_path, damaged)
+        with pytest.raises(DataFileError, match="truncated or corrupted pickle"):
+            nasbench_lab.load("nb201", path=path, cache_dir=tmp_path / "cache")
+
+
+@functools.cache
+def good_meta() -> bytes:
+    return bz2.compress(pickle.dumps(meta(), protocol=4))
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_random_pickle_damage_raises_only_data_file_error():
+    # corrupt pickles make C code raise almost anything (OverflowError, MemoryError, LookupError, ...)
+    from nasbench_lab.loaders.safe_pickle import safe_loads
+
+    good = pickle.dumps({"|none~0|+|none~0|none~1|+|none~0|none~1|none~2|": {
+        "cifar10-valid": {"eval_acc1es": [1.5, 2.5], "epochs": 2, "cost_info": {"latency": None}},
+        ("tuple", 1): {1, 2}, "raw": b"bytes", "ba": bytearray(b"xy")}}, protocol=4)
+    rng = np.random.default_rng(0)
+    for _ in range(600):
+        damaged = bytearray(good)
+        for _ in range(int(rng.integers(1, 4))):
+            damaged[int(rng.integers(len(damaged)))] = int(rng.integers(256))
+        if rng.random() < 0.3:
+            damaged = damaged[: int(rng.integers(len(damaged)))]
+        try:
+            safe_loads(bytes(damaged))
+        except DataFileError:
+            pass
+
+
+def nats_folder(tmp_path: Path, cell_bytes: bytes | None = None, meta_bytes: bytes | None = None) -> Path:
+    folder = tmp_path / "NATS-tss-v1_0-3ffb9-simple"
+    folder.mkdir(exist_ok=True)
+    (folder / "meta.pickle.pbz2").write_bytes(meta_bytes or good_meta())
+    if cell_bytes is not None:
+        (folder / "000042.pickle.pbz2").write_bytes(cell_bytes)
+    return folder
+
+
+def test_truncated_and_corrupted_pbz2(tmp_path):
+    good = bz2.compress(pickle.dumps(nats_cell(42), protocol=4))
+    cases = [
+        (good[: len(good) // 2], "truncated or corrupted bz2"),
+        (b"BZh9" + b"\x00" * 100, "truncated or corrupted bz2"),
+        (b"plain bytes", "truncated or corrupted bz2"),
+        (bz2.compress(pickle.dumps(nats_cell(42), protocol=4)[:-30]), "truncated or corrupted pickle"),
+        (bz2.compress(pickle.dumps([1, 2], protocol=4)), "dict of training schedules"),
+        (bz2.compress(pickle.dumps({"200": {"all_results": 5}}, protocol=4)), "unexpected NATS-Bench record"),
+        (bz2.compress(pickle.dumps(nats_cell(43), protocol=4)), "not the official cell at that index"),
+    ]
+    for data, problem in cases:
+        folder = nats_folder(tmp_path, cell_bytes=data)
+        with pytest.raises(DataFileError, match=problem):
+            nasbench_lab.load("nb201", path=folder, cache_dir=tmp_path / "cache")
+
+
+def test_nats_cell_files_out_of_range_or_twice(tmp_path):
+    cell = bz2.compress(pickle.dumps(nats_cell(42), protocol=4))
+    folder = nats_folder(tmp_path, cell_bytes=cell)
+    (folder / "42.pickle.pbz2").write_bytes(cell)  # the official API also reads un-padded names
+    with pytest.raises(DataFileError, match="cell 42 appears twice"):
+        nasbench_lab.load("nb201", path=folder, cache_dir=tmp_path / "cache")
+    (folder / "42.pickle.pbz2").unlink()
+    (folder / "015625.pickle.pbz2").write_bytes(cell)
+    with pytest.raises(DataFileError, match="15625 out of range; accepted: 0 to 15624"):
+        nasbench_lab.load("nb201", path=folder, cache_dir=tmp_path / "cache")
+
+
+def test_bad_nats_meta(tmp_path):
+    shuffled = meta()
+    shuffled["meta_archs"] = shuffled["meta_archs"][::-1]
+    for data, problem in [(bz2.compress(pickle.dumps(shuffled, protocol=4)), "official NB201 order"),
+                          (bz2.compress(pickle.dumps({"x": 1}, protocol=4)), "meta_archs"),
+                          (b"BZh91AY&SY" + b"\x01" * 50, "bz2")]:
+        folder = nats_folder(tmp_path, meta_bytes=data)
+        with pytest.raises(DataFileError, match=problem):
+            nasbench_lab.load("nb201", path=folder, cache_dir=tmp_path / "cache")
+
+
+class _Payload:
+    """Unpickling this would run a shell command; the restricted unpickler must refuse it."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+def test_unsafe_pickles_are_refused(tmp_path):
+    marker = tmp_path / "pwned"
+    evil = pickle.dumps({"|none~0|+|none~0|none~1|+|none~0|none~1|none~2|": _Payload(marker)}, protocol=4)
+    with pytest.raises(UnsafePickleError, match="system.*not an allowed type; allowed: "):
+        nasbench_lab.load("nb201", path=naslib_file(tmp_path, evil), cache_dir=tmp_path / "cache")
+    folder = nats_folder(tmp_path, cell_bytes=bz2.compress(evil))
+    with pytest.raises(UnsafePickleError, match="system"):
+        nasbench_lab.load("nb201", path=folder, cache_dir=tmp_path / "cache")
+    assert not marker.exists()
+    # the '-full' archive's torch tensors: refused, with a hint to use the '-simple' one
+    torch_global = b"\x80\x04ctorch._utils\n_rebuild_tensor_v2\n."
+    folder = nats_folder(tmp_path, cell_bytes=bz2.compress(torch_global))
+    with pytest.raises(UnsafePickleError, match="-simple"):
+        nasbench_lab.load("nb201", path=folder, cache_dir=tmp_path / "cache")
+
+
+# -------------------------------------------------------------------- CSV
+@pytest.mark.parametrize("text, problem", [
+    (csv_text()[:-12] + "\n", "line 5 has 3 fields but the header has 5"),
+    (csv_text().replace(",91,", ",ninety-one,"), "line 3, column 'cifar10_test_acc_200ep': 'ninety-one' is not a num"),
+    (csv_text(cells=(0, 42, 0)), "same architecture appears in more than one row"),
+    (csv_text().replace("index,arch_str,", "id,arch,"), "no architecture key column; accepted: index, arch_str"),
+    (csv_text().replace("|+|", "|*|", 1), "bad value in key column 'arch_str'"),
+    (csv_text().replace("\n15624,", "\n15625,"), "bad value in key column 'index'.*0 to 15624"),
+    ("", "empty CSV"),
+    (HEADER, "header but no rows"),
+    ("arch_str,comment\n|none~0|+|none~0|none~1|+|none~0|none~1|none~2|,hello\n", "no metric columns"),
+    (csv_text().replace("\n42,", "\n43,", 1), "key columns .* disagree"),
+])
+def test_corrupted_csv(tmp_path, text, problem):
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    with pytest.raises(DataFileError, match=problem):
+        nasbench_lab.load("nb201", path=path, cache_dir=tmp_path / "cache")

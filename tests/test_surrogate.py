@@ -158,3 +158,11 @@ def test_bad_fits_and_queries(darts_surrogate):
     no_cost = fit_surrogate(sp, archs, y, fidelity=100, params=SMALL)
     with pytest.raises(ConfigError, match="no train_time"):
         no_cost.cost(archs)
+
+
+def test_metric_fidelities_and_empty_batches(darts_surrogate):
+    assert darts_surrogate.metric_fidelities("valid_acc") == (100,)
+    with pytest.raises(UnknownNameError):
+        darts_surrogate.metric_fidelities("test_acc")
+    empty = np.zeros((0, 2, 8, 2), dtype=np.int8)
+    assert darts_surrogate.query(empty, "valid_acc", seed=1).shape == (0,)

@@ -55,6 +55,9 @@ class CompletedBenchmark(Benchmark):
     def fidelities(self) -> tuple[int, ...]:
         return self.surrogate.fidelities
 
+    def metric_fidelities(self, metric: str) -> tuple[int, ...]:
+        return self.surrogate.metric_fidelities(metric)
+
     def query(self, archs: object, metric: str, fidelity: int | None = None,
               seed: SeedChoice = "mean") -> np.ndarray | float:
         """The real value where the table has one (for every seed choice), else the surrogate's."""

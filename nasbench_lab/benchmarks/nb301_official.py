@@ -201,6 +201,11 @@ class NB301Benchmark(Benchmark):
     def fidelities(self) -> tuple[int, ...]:
         return (EPOCHS,)
 
+    def metric_fidelities(self, metric: str) -> tuple[int, ...]:
+        if metric not in self.models:
+            raise UnknownNameError(f"metric of nb301/{self.dataset}", metric, self.metrics)
+        return self.fidelities
+
     def query(self, archs: object, metric: str, fidelity: int | None = None,
               seed: SeedChoice = "mean") -> np.ndarray | float:
         """Ensemble mean (``seed="mean"``, NB301's ``with_noise=False``) or mean + member spread * noise.

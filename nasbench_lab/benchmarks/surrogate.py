@@ -107,6 +107,11 @@ class SurrogateBenchmark(Benchmark):
     def fidelities(self) -> tuple[int, ...]:
         return (self.fidelity,)
 
+    def metric_fidelities(self, metric: str) -> tuple[int, ...]:
+        """Fidelities at which ``metric`` has values: the one the surrogate was fitted at."""
+        self._fitted(metric)
+        return self.fidelities
+
     # ---------------------------------------------------------------- query
     def features(self, archs: object) -> np.ndarray:
         """The surrogate's feature matrix for a batch (validated, canonicalised, encoded)."""

@@ -381,7 +381,7 @@ def _adjacency(batch: np.ndarray) -> np.ndarray:
     out = np.zeros((n, 2 * len(EDGES) * NUM_OPS), dtype=np.float32)
     edge = _EDGE_START[_NODE_OF_SLOT][None, None, :] + batch[..., 0].astype(np.int64)  # (n, 2, 8)
     col = (np.arange(2)[None, :, None] * len(EDGES) + edge) * NUM_OPS + batch[..., 1]
-    np.put_along_axis(out, col.reshape(n, -1), 1.0, axis=1)
+    np.put_along_axis(out, col.reshape(n, 2 * NUM_SLOTS), 1.0, axis=1)
     return out
 
 
@@ -461,7 +461,7 @@ def _counts(batch: np.ndarray) -> np.ndarray:
 
 def _compact_features(batch: np.ndarray) -> np.ndarray:
     """The canonical (input, op) integers as 32 numeric features."""
-    return _canonical(batch).reshape(len(batch), -1).astype(np.float32)
+    return _canonical(batch).reshape(len(batch), 4 * NUM_SLOTS).astype(np.float32)
 
 
 SPACES.add("darts", DartsSpace)

@@ -220,3 +220,29 @@ def test_native_json_member_is_preferred(nb_models, tmp_path):
     archs = nl.space("darts").sample(np.random.default_rng(2), 20)
     assert np.allclose(load_nb301(folder).query(archs, "valid_acc"),
                        load_nb301(nb_models / "xgb_v1.0").query(archs, "valid_acc"), atol=1e-5)
+
+
+def test_member_pickled_by_xgboost_1_2_1(tmp_path):
+    """A member pickled by xgboost 1.2.1 (NB301's era), committed as a small SYNTHETIC fixture.
+
+    tests/fixtures/nb301_legacy_xgb121/make_fixture.py wrote it (random features, made-up targets)
+    together with xgboost 1.2.1's own predictions, including rows with missing values. Today's
+    xgboost cannot read such snapshots; the legacy converter must reproduce 1.2.1's predictions.
+    """
+    import shutil
+
+    from tests.conftest import REPO
+
+    fixture = REPO / "tests" / "fixtures" / "nb301_legacy_xgb121"
+    expected = json.loads((fixture / "expected.json").read_text())
+    assert expected["xgboost_version"] == "1.2.1"
+    folder = tmp_path / "xgb_v1.0"
+    member = folder / "ensemble_member_0"
+    member.mkdir(parents=True)
+    shutil.copy(fixture / "surrogate_model.model", member / "surrogate_model.model")
+    (member / "model_config.json").write_text(json.dumps({"model": "xgb"}))
+    ens = load_nb301(folder).models["valid_acc"]
+    rows = np.array([[np.nan if v is None else v for v in r] for r in expected["rows"]], dtype=np.float32)
+    got = ens.members[0].predict(rows)
+    assert np.allclose(got, expected["predictions"], atol=1e-5)
+    assert np.isnan(rows[4]).all()  # the all-missing row follows every default direction

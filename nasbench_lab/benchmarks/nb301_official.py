@@ -5,8 +5,9 @@ member (``ensemble_member_<i>``), each with ``surrogate_model.model`` (a pickled
 lightgbm Booster) and ``model_config.json`` (``"model": "xgb"`` / ``"lgb_time"`` ...); the
 folder itself also has ``model_config.json`` and ``data_config.json``. The pickles are read
 with a restricted unpickler that replaces the Booster class by an inert stand-in and keeps
-only its raw model bytes, which xgboost then parses (a LightGBM model is the text format,
-evaluated in numpy). A member may instead hold ``surrogate_model.json``/``.ubj`` (xgboost's
+only its raw model bytes, which xgboost then parses; xgboost 1.x snapshots, which xgboost 3
+no longer reads, are converted by :mod:`nasbench_lab.benchmarks.xgb_legacy` (a LightGBM model
+is the text format, evaluated in numpy). A member may instead hold ``surrogate_model.json``/``.ubj`` (xgboost's
 own format), preferred when present. Inputs are NB301's ConfigSpace vectors
 (:mod:`nasbench_lab.benchmarks.nb301_config`). Tested only on synthetic models written in this
 layout at test time: see docs/surrogates.md for what was and was not verified.
@@ -77,21 +78,27 @@ def read_pickled_booster(path: Path) -> bytes | str:
 
 
 def _xgb_from_raw(raw: bytes, path: Path):
+    """A Booster from a pickle's raw bytes: xgboost's own snapshot reader, then (for pickles of
+    xgboost 1.x, which today's xgboost cannot read) our converter of the legacy binary model."""
     import xgboost as xgb
 
+    from nasbench_lab.benchmarks.xgb_legacy import SNAPSHOT_HEADER, booster_from_legacy
+
     booster = xgb.Booster()
-    try:  # a pickle's handle is xgboost's memory snapshot; try that reader first, then the model reader
+    try:
         booster.__setstate__({"handle": bytearray(raw)})
         return booster
-    except xgb.core.XGBoostError:
-        pass
+    except xgb.core.XGBoostError as exc:
+        first_error = str(exc).splitlines()[0][:160]
+    if raw.startswith((SNAPSHOT_HEADER, b"binf")):
+        return booster_from_legacy(raw, str(path))
     try:
         return xgb.Booster(model_file=bytearray(raw))
-    except xgb.core.XGBoostError as exc:
+    except xgb.core.XGBoostError:
         raise DataFileError(
-            f"{path}: xgboost {xgb.__version__} cannot read this model ({str(exc).splitlines()[0][:160]}). It was "
-            "probably written by an older xgboost in a format since dropped: with that xgboost, load the pickle and "
-            "call booster.save_model('surrogate_model.json') in the member folder; this loader prefers that file"
+            f"{path}: xgboost {xgb.__version__} cannot read this model ({first_error}). With the xgboost that "
+            "wrote it, load the pickle and call booster.save_model('surrogate_model.json') in the member folder; "
+            "this loader prefers that file"
         ) from None
 
 

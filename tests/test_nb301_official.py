@@ -246,3 +246,27 @@ def test_member_pickled_by_xgboost_1_2_1(tmp_path):
     got = ens.members[0].predict(rows)
     assert np.allclose(got, expected["predictions"], atol=1e-5)
     assert np.isnan(rows[4]).all()  # the all-missing row follows every default direction
+
+
+def test_runtime_member_pickled_by_lightgbm_2_3_1(tmp_path):
+    """A runtime member pickled by lightgbm 2.3.1 (NB301 asks for >= 2.3.1): a small SYNTHETIC committed
+    fixture written by tests/fixtures/nb301_legacy_lgb231/make_fixture.py with lightgbm's own predictions
+    (rows with exact zeros and missing values included). Our numpy evaluator must reproduce them."""
+    import shutil
+
+    from tests.conftest import REPO
+
+    fixture = REPO / "tests" / "fixtures" / "nb301_legacy_lgb231"
+    expected = json.loads((fixture / "expected.json").read_text())
+    assert expected["lightgbm_version"] == "2.3.1"
+    folder = tmp_path / "lgb_runtime_v1.0"
+    member = folder / "ensemble_member_0"
+    member.mkdir(parents=True)
+    shutil.copy(fixture / "surrogate_model.model", member / "surrogate_model.model")
+    (member / "model_config.json").write_text(json.dumps({"model": "lgb_time"}))
+    from nasbench_lab.benchmarks.nb301_official import NB301Ensemble
+
+    ens = NB301Ensemble(folder)
+    assert ens.is_runtime and ens.members[0].kind == "lgb"
+    rows = np.array([[np.nan if v is None else v for v in r] for r in expected["rows"]])
+    assert np.allclose(ens.members[0].predict(rows), expected["predictions"], rtol=0, atol=1e-6)

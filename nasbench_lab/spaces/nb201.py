@@ -107,12 +107,20 @@ class NB201Space(EnumerableSpace):
         return rng.integers(0, NUM_OPS, size=shape, dtype=np.int8)
 
     def mutate(self, archs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Changes one uniformly drawn edge of each architecture to one of its 4 other ops."""
+        changes = NUM_EDGES * (NUM_OPS - 1)
+        if type(archs) is np.ndarray and archs.dtype == np.int8 and archs.shape == (NUM_EDGES,) \
+                and archs.tobytes() in self._index_of_bytes:  # one valid architecture: skip array checks
+            draw = int(rng.integers(changes))
+            out = archs.copy()
+            edge = draw // (NUM_OPS - 1)
+            out[edge] = (out[edge] + draw % (NUM_OPS - 1) + 1) % NUM_OPS
+            return out
         batch, single = self.as_batch(archs)
         out = batch.astype(np.int8, copy=True)
-        rows = np.arange(len(out))
-        edge = rng.integers(0, NUM_EDGES, size=len(out))
-        shift = rng.integers(1, NUM_OPS, size=len(out))
-        out[rows, edge] = (out[rows, edge] + shift) % NUM_OPS
+        draw = rng.integers(0, changes, size=len(out))
+        rows, edge = np.arange(len(out)), draw // (NUM_OPS - 1)
+        out[rows, edge] = (out[rows, edge] + draw % (NUM_OPS - 1) + 1) % NUM_OPS
         return out[0] if single else out
 
     def neighbours(self, arch: np.ndarray) -> np.ndarray:

@@ -270,3 +270,20 @@ def test_runtime_member_pickled_by_lightgbm_2_3_1(tmp_path):
     assert ens.is_runtime and ens.members[0].kind == "lgb"
     rows = np.array([[np.nan if v is None else v for v in r] for r in expected["rows"]])
     assert np.allclose(ens.members[0].predict(rows), expected["predictions"], rtol=0, atol=1e-6)
+
+
+def test_config_vectors_equal_configspace_0412():
+    """Our input vectors equal ConfigSpace 0.4.12's ``get_array()`` (NaN -> -1) for 40 random DARTS configs.
+
+    The expected vectors were computed with ConfigSpace 0.4.12 (the version NB301 pins) by
+    tests/fixtures/nb301_configspace_0412/make_fixture.py, which applies NB301's configspace.json,
+    its ConfigLoader overrides and api.py's fixed training hyperparameters.
+    """
+    from tests.conftest import REPO
+
+    doc = json.loads((REPO / "tests" / "fixtures" / "nb301_configspace_0412" / "vectors.json").read_text())
+    assert doc["names"] == list(FEATURE_NAMES)
+    sp = nl.space("darts")
+    archs = np.stack([sp.from_config(case["config"]) for case in doc["cases"]])
+    expected = np.array([case["vector"] for case in doc["cases"]])
+    assert np.allclose(config_vectors(archs), expected, rtol=0, atol=1e-6)

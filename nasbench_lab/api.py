@@ -39,6 +39,8 @@ def load(name: str | os.PathLike = DEFAULT_BENCHMARK, dataset: str | None = None
     """
     if path is None and (Path(name).exists() and (Path(name).is_dir() or _is_table_file(Path(name)))):
         return _load_path(Path(name), dataset, verify)
+    if str(name) not in BENCHMARKS and path is not None and Path(path).is_dir():
+        return _load_path(Path(path), dataset, verify)  # e.g. load("nb301", path=MODEL_FOLDER)
     spec = BENCHMARKS.get(str(name))
     dataset = spec.resolve_dataset(dataset)
     table_path = table_file(spec, path, cache_dir=cache_dir, rebuild=rebuild, verify=verify)

@@ -63,3 +63,26 @@ def test_convert_and_export_round_trip(capsys, nb201_csv, tmp_path):
                 for seed in range(3):
                     np.testing.assert_array_equal(again.query(archs, metric, fid, seed=seed),
                                                   original.query(archs, metric, fid, seed=seed))
+
+
+def test_embedded_nbgraph_exports_per_space_and_reads_back(capsys, tmp_path):
+    """NAS-Bench-Graph's proteins dataset lives in another space: one CSV per space, read back exactly."""
+    code, _, err = run_cli(capsys, "export", "-b", "nbgraph", "--csv", str(tmp_path / "all.csv"))
+    assert code == 2 and "--dataset" in err
+    for dataset in ("cora", "proteins"):
+        out = tmp_path / f"{dataset}.csv"
+        code, _, _ = run_cli(capsys, "--quiet", "export", "-b", "nbgraph", "-d", dataset, "--csv", str(out))
+        assert code == 0
+        original = nasbench_lab.load("nbgraph", dataset=dataset)
+        again = nasbench_lab.load("nbgraph", dataset=dataset, path=out)
+        archs = original.space.all()
+        for metric in original.metrics:
+            np.testing.assert_array_equal(again.query(archs, metric), original.query(archs, metric))
+
+
+def test_query_defaults_to_the_embedded_benchmark_and_its_search_and_report_metrics(capsys):
+    code, out, err = run_cli(capsys, "query", "--index", "0", "--json")
+    assert code == 0 and "embedded default 'nbgraph'" in err
+    payload = json.loads(out)
+    assert payload["benchmark"] == "nbgraph" and payload["dataset"] == "cora"
+    assert set(payload["results"][0]) == {"arch", "index", "valid_acc", "test_acc"}

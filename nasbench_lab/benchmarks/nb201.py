@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from nasbench_lab.benchmarks.spec import BENCHMARKS, BenchmarkSpec
-from nasbench_lab.loaders.base import Loader
-from nasbench_lab.loaders.flat_csv import ColumnSpec, read_flat_csv
+from nasbench_lab.loaders.flat_csv import ColumnSpec, FlatCsvLoader
 from nasbench_lab.loaders.naslib_nb201 import NaslibNb201Loader
 from nasbench_lab.loaders.nats import NatsTopologyLoader
-from nasbench_lab.spaces.registry import space
-from nasbench_lab.tables.table import BenchmarkTable
 
 DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
 
@@ -43,20 +38,6 @@ def csv_mapper(col: ColumnSpec) -> tuple[str, str] | None:
     return None
 
 
-class NB201CsvLoader(Loader):
-    """The flat CSV layout (``index``/``arch_str`` key, ``{dataset}_{metric}_{N}ep`` columns)."""
-
-    name = "nb201-csv"
-    accepts_description = "a flat CSV with an index or arch_str column (e.g. nb201_tables.csv or an export)"
-
-    def accepts(self, path: Path) -> bool:
-        return path.is_file() and path.suffix.lower() == ".csv"
-
-    def convert(self, path: Path) -> BenchmarkTable:
-        tables = read_flat_csv(path, space("nb201"), csv_mapper)
-        return BenchmarkTable(benchmark="nb201", datasets=tables)
-
-
 _SPLITS = {
     "cifar10": {
         "search": "valid_acc is the validation accuracy of the 'cifar10-valid' runs (trained on 25k "
@@ -84,7 +65,8 @@ SPEC = BENCHMARKS.register("nb201")(BenchmarkSpec(
     description="NAS-Bench-201 / NATS-Bench topology space: 15,625 cells, CIFAR-10/100, ImageNet16-120",
     datasets=DATASETS,
     default_dataset="cifar10",
-    loaders=(NB201CsvLoader(), NatsTopologyLoader(), NaslibNb201Loader()),
+    loaders=(FlatCsvLoader("nb201", lambda dataset: "nb201", csv_mapper), NatsTopologyLoader(),
+             NaslibNb201Loader()),
     space_for=lambda dataset: "nb201",
     dataset_aliases={"cifar10-valid": "cifar10", "imagenet16": "ImageNet16-120", "ImageNet16": "ImageNet16-120"},
     notes=_SPLITS,

@@ -21,6 +21,7 @@ import numpy as np
 from nasbench_lab.benchmarks.spec import BENCHMARKS, BenchmarkSpec
 from nasbench_lab.errors import DataFileError, InvalidArchitectureError
 from nasbench_lab.loaders.base import Loader
+from nasbench_lab.loaders.flat_csv import ColumnSpec, FlatCsvLoader
 from nasbench_lab.loaders.safe_pickle import safe_load
 from nasbench_lab.spaces.nbgraph import ALL_SKIP_HASH, NBGraphSpace
 from nasbench_lab.spaces.registry import space as get_space
@@ -256,13 +257,18 @@ _SPLITS = {
 }
 NOTES: dict[str, dict[str, str]] = {d: {**_COMMON, "split": _SPLITS[d]} for d in DATASETS}
 
+def _csv_mapper(col: ColumnSpec) -> tuple[str, str] | None:
+    """Our export layout: ``{dataset}_{metric}_{N}ep`` columns of the nine datasets."""
+    return (col.dataset, col.metric) if col.dataset in DATASETS else None
+
+
 SPEC = BENCHMARKS.register("nbgraph")(BenchmarkSpec(
     name="nbgraph",
     description="NAS-Bench-Graph: 26,206 GNN macro architectures (2,021 for proteins) on 9 graph datasets; "
                 "embedded in the nas-bench-graph package",
     datasets=DATASETS,
     default_dataset=DEFAULT_DATASET,
-    loaders=(NBGraphLoader(),),
+    loaders=(NBGraphLoader(), FlatCsvLoader("nbgraph", space_name, _csv_mapper)),
     space_for=space_name,
     dataset_aliases={"Cora": "cora", "CiteSeer": "citeseer", "PubMed": "pubmed", "coauthor-cs": "cs",
                      "coauthor-physics": "physics", "amazon-photo": "photo", "amazon-computers": "computers",

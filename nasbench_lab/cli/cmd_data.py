@@ -150,7 +150,7 @@ def run_query(args: argparse.Namespace) -> int:
         archs += list(space.from_index(np.asarray(args.index)))
     if not archs:
         raise ConfigError("give at least one architecture with --arch STRING or --index N")
-    metrics = args.metric or [bench.search_metric, bench.report_metric]
+    metrics = args.metric or [m for m in (bench.search_metric, bench.report_metric) if m]
     seed = _parse_seed(args.seed)
     batch = np.stack(archs)
     rows = []
@@ -184,11 +184,12 @@ def run_convert(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     spec = _spec_from_args(args)
-    table = read_table(table_file(spec, args.path))
+    datasets = [spec.resolve_dataset(args.dataset)] if args.dataset else None
+    table = read_table(table_file(spec, args.path), datasets)
     spaces = {ds.space for ds in table.datasets.values()}
     if len(spaces) != 1:
-        raise ConfigError(f"benchmark {spec.name} mixes spaces {sorted(spaces)}; export one dataset at a time "
-                          "is not supported yet")
+        raise ConfigError(f"benchmark {spec.name} has datasets in different search spaces "
+                          f"({', '.join(sorted(spaces))}); export one space per CSV with --dataset")
     space = get_space(spaces.pop())
     if not isinstance(space, EnumerableSpace):
         raise ConfigError(f"space {space.name} is not enumerable; only tables export to CSV")

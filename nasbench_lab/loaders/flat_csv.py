@@ -18,8 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from nasbench_lab.errors import DataFileError, InvalidArchitectureError
+from nasbench_lab.loaders.base import Loader
 from nasbench_lab.spaces.base import EnumerableSpace
-from nasbench_lab.tables.table import DatasetTable, MetricTable
+from nasbench_lab.spaces.registry import space as get_space
+from nasbench_lab.tables.table import BenchmarkTable, DatasetTable, MetricTable
 
 _FID = re.compile(r"^(\d+)ep$")
 _AGGREGATES = ("per_seed", "mean")
@@ -73,8 +75,38 @@ def identity_mapper(col: ColumnSpec) -> tuple[str, str]:
     return col.dataset, col.metric
 
 
+class FlatCsvLoader(Loader):
+    """A benchmark's flat CSV: its published column names (through ``mapper``) or our export layout.
+
+    All datasets of one file must live in one search space (``space_for`` tells each dataset's).
+    """
+
+    accepts_description = "a flat CSV with an index or arch_str key column and {dataset}_{metric}_{N}ep columns"
+
+    def __init__(self, benchmark: str, space_for: Callable[[str], str], mapper: ColumnMapper = identity_mapper):
+        self.benchmark = benchmark
+        self.name = f"{benchmark}-csv"
+        self._space_for = space_for
+        self._mapper = mapper
+
+    def accepts(self, path: Path) -> bool:
+        return path.is_file() and path.suffix.lower() == ".csv"
+
+    def convert(self, path: Path) -> BenchmarkTable:
+        header, _ = _read_rows(path, header_only=True)
+        datasets = {target[0] for c in header if (col := parse_column(c)) and (target := self._mapper(col))}
+        spaces = sorted({self._space_for(ds) for ds in datasets})
+        if len(spaces) > 1:
+            raise DataFileError(f"{path}: datasets {sorted(datasets)} live in different search spaces "
+                                f"({', '.join(spaces)}); put one space per CSV (export --dataset does)")
+        if not spaces:
+            raise DataFileError(f"{path}: no metric columns of benchmark {self.benchmark} "
+                                "(named like {dataset}_{metric}_{N}ep[_per_seed|_mean])")
+        tables = read_flat_csv(path, get_space(spaces[0]), self._mapper)
+        return BenchmarkTable(benchmark=self.benchmark, datasets=tables)
+
+
 def read_flat_csv(path: Path, space: EnumerableSpace, mapper: ColumnMapper = identity_mapper,
-                  datasets_space: Callable[[str], EnumerableSpace] | None = None,
                   rename: Callable[[str], str] | None = None) -> dict[str, DatasetTable]:
     """Reads a flat CSV into one DatasetTable per dataset, rows placed at official indices.
 
@@ -111,13 +143,15 @@ def read_flat_csv(path: Path, space: EnumerableSpace, mapper: ColumnMapper = ide
     return out
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
+def _read_rows(path: Path, header_only: bool = False) -> tuple[list[str], list[list[str]]]:
     try:
         with open(path, newline="") as handle:
             reader = csv.reader(handle)
             header = next(reader, None)
             if not header:
                 raise DataFileError(f"{path}: empty CSV file (no header row)")
+            if header_only:
+                return header, []
             rows = list(reader)
     except FileNotFoundError:
         raise DataFileError(f"file not found: {path}") from None

@@ -101,7 +101,9 @@ class SearchSpace(ABC):
     # ----------------------------------------------------------- identities
     @abstractmethod
     def keys(self, archs: np.ndarray) -> np.ndarray:
-        """One int64 key per architecture, equal iff the arrays are equal (for dedup and lookups)."""
+        """One int64 key per architecture (for dedup and lookups): equal iff the architectures are the
+        same member of the space, i.e. equal arrays, or equal canonical forms in spaces whose
+        architectures are canonicalised on entry (NAS-Bench-Graph)."""
 
     def canonical(self, archs: np.ndarray) -> np.ndarray:
         """Representative of each architecture's isomorphism class (identity where none is defined)."""

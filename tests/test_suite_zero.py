@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 from conftest import shared_file
+from scipy.stats import spearmanr
 
 import nasbench_lab
 from nasbench_lab.errors import ConfigError, DataFileError, InvalidArchitectureError, UnknownNameError
@@ -50,7 +51,8 @@ def test_nb201_keys_convert_from_naslib_op_order(tiny_file):
     assert sorted(records) == ["cifar10", "cifar100"]
     rec = records["cifar10"]
     sp = nasbench_lab.space("nb201")
-    key = sp.from_string("|skip_connect~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|nor_conv_3x3~0|nor_conv_1x1~1|none~2|")
+    # NASLib key (0, 2, 3, 2, 3, 1): NASLib's edge order puts 3<-0 before 2<-1
+    key = sp.from_string("|skip_connect~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_1x1~0|nor_conv_1x1~1|none~2|")
     bench = ProxyBenchmark(rec)
     assert bench.query(key, "valid_acc") == pytest.approx(86.06)
     assert bench.query(key, "zc_synflow") == pytest.approx(41.9)
@@ -131,6 +133,9 @@ def test_real_nb201_proxies_attach_to_the_table(nb201_c10):
     assert np.isfinite(bench.query(archs, "valid_acc", 12)).all()  # the table's own metrics still answer
     assert "suite_valid_acc" in bench.metrics and "zc_nwot" in bench.metrics
     assert bench.query(nasbench_lab.space("nb201").all()[:3], "zc_synflow").shape == (3,)
+    # keys joined to the right cells: the file's accuracy ranks like the table's (0.74 with edges unswapped)
+    rho = spearmanr(bench.query(archs, "suite_valid_acc"), bench.query(archs, "valid_acc", 200)).statistic
+    assert rho > 0.95
 
 
 @pytest.mark.realdata

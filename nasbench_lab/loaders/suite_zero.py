@@ -5,7 +5,8 @@ Two layouts exist: ``{dataset: {key: {"val_accuracy": v, proxy: {"score": s, "ti
 Keys name architectures in NASLib's notations; :data:`KEY_PARSERS` turns them into ours:
 
 - NB201: a 6-tuple of op indices in NASLib's order (0 skip_connect, 1 none, 2 nor_conv_3x3,
-  3 nor_conv_1x1, 4 avg_pool_3x3), edges in the official order;
+  3 nor_conv_1x1, 4 avg_pool_3x3), edges in NASLib's order (1,2),(1,3),(1,4),(2,3),(2,4),(3,4) (1-based
+  nodes), which swaps positions 2 and 3 of the official string's order (checked on real data);
 - NB101: a flattened n x n adjacency followed by n op indices (0 input, 1 output, 2 maxpool3x3,
   3 conv1x1-bn-relu, 4 conv3x3-bn-relu), pruned and hashed like the official cells;
 - NB301: NASLib's compact DARTS genotype, ``[[(input, op) x 8], [(input, op) x 8]]``.
@@ -28,6 +29,7 @@ import numpy as np
 
 from nasbench_lab.benchmarks.base import Benchmark, SeedChoice, check_seed_choice
 from nasbench_lab.errors import ConfigError, DataFileError, InvalidArchitectureError, UnknownNameError
+from nasbench_lab.loaders.naslib_nb201 import naslib_to_ops
 from nasbench_lab.metrics import metric_info
 from nasbench_lab.registry import Registry
 from nasbench_lab.spaces.base import SearchSpace
@@ -42,7 +44,6 @@ SUITE_ZERO_PROXIES = ("epe_nas", "fisher", "flops", "grad_norm", "grasp", "jacov
 EPOCHS = {"nb201": 200, "nb101": 108, "nb301": 100}
 _WRAPPERS = {"nasbench101": "nb101", "nasbench201": "nb201", "nasbench301": "nb301"}
 _SPACE_OF = {"nb201": "nb201", "nb101": "nb101", "nb301": "darts"}
-_NB201_FROM_NASLIB = np.array([1, 0, 3, 2, 4], dtype=np.int8)  # NASLib op index -> official op code
 _NB101_NASLIB_OPS = ("input", "output", "maxpool3x3", "conv1x1-bn-relu", "conv3x3-bn-relu")
 
 #: benchmark name -> function (space, key texts) -> architecture batch
@@ -87,12 +88,12 @@ def _int_tuple(text: str) -> tuple[int, ...]:
 
 @KEY_PARSERS.register("nb201")
 def parse_nb201_keys(space: SearchSpace, keys: list[str]) -> np.ndarray:
-    """NASLib op-index 6-tuples -> official op codes."""
+    """NASLib op-index 6-tuples (NASLib's op and edge order) -> official op codes in official edge order."""
     raw = np.array([_int_tuple(k) for k in keys], dtype=np.int64).reshape(len(keys), -1)
     if raw.shape[1] != 6 or raw.min(initial=0) < 0 or raw.max(initial=0) > 4:
         raise InvalidArchitectureError(f"nb201 Suite-Zero keys must be 6 op indices 0..4 in NASLib's order; "
                                        f"got e.g. {keys[0]!r}")
-    return space.validate(_NB201_FROM_NASLIB[raw])
+    return space.validate(naslib_to_ops(raw))
 
 
 @KEY_PARSERS.register("nb101")

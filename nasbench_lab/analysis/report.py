@@ -12,8 +12,9 @@ from nasbench_lab.analysis.aggregate import anytime_curve, final_table, table_cs
 from nasbench_lab.analysis.plots import FORMATS, plot_curves, plot_final_box
 from nasbench_lab.analysis.stats import mann_whitney_greater, pairwise_wilcoxon
 from nasbench_lab.errors import ConfigError
+from nasbench_lab.fileio import atomic_write
 from nasbench_lab.search.study import Study
-from nasbench_lab.search.trajectory import Trajectory, atomic_write
+from nasbench_lab.search.trajectory import Trajectory
 
 #: (y, x, log_x, log_y) of the anytime plots
 PLOTS = (("test", "queries", False, False), ("regret", "queries", False, True),

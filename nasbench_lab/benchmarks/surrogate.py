@@ -26,6 +26,7 @@ from nasbench_lab.benchmarks.base import Benchmark, SeedChoice, check_seed_choic
 from nasbench_lab.benchmarks.surrogate_noise import standard_normal
 from nasbench_lab.benchmarks.xgb_ensemble import EnsembleParams, XGBEnsemble
 from nasbench_lab.errors import ConfigError, DataFileError, UnknownNameError
+from nasbench_lab.fileio import atomic_write, json_default
 from nasbench_lab.metrics import metric_info
 from nasbench_lab.spaces.base import SearchSpace
 from nasbench_lab.spaces.registry import SPACES
@@ -205,9 +206,7 @@ class SurrogateBenchmark(Benchmark):
         meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "name": self.name, "dataset": self.dataset,
                 "space": self.space.name, "encoding": self.encoding, "fidelity": self.fidelity,
                 "models": meta_models, "training": self.info, "notes": self.notes}
-        tmp = out / f".{META_FILE}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(meta, indent=2, default=_json_default))
-        os.replace(tmp, out / META_FILE)
+        atomic_write(out / META_FILE, json.dumps(meta, indent=2, default=json_default))
         return out
 
 
@@ -303,14 +302,6 @@ def load_surrogate(folder: str | os.PathLike, expect_space: str | None = None) -
         models[name] = FittedMetric(name, ens, rec.get("unit", ""), int(rec.get("n_train", 0)), tuple(rng))
     return SurrogateBenchmark(meta.get("name", "surrogate"), meta.get("dataset", ""), sp, encoding,
                               int(meta["fidelity"]), models, meta.get("training", {}), meta.get("notes", {}))
-
-
-def _json_default(obj: object):
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
 def open_folder(folder: str | os.PathLike) -> Benchmark:

@@ -23,6 +23,7 @@ from nasbench_lab.benchmarks.surrogate import SurrogateBenchmark, default_encodi
 from nasbench_lab.benchmarks.surrogate_report import plot_predicted_vs_true, regression_report
 from nasbench_lab.benchmarks.xgb_ensemble import EnsembleParams
 from nasbench_lab.errors import ConfigError, UnknownNameError
+from nasbench_lab.fileio import atomic_write
 from nasbench_lab.metrics import metric_info
 from nasbench_lab.rng import as_generator
 from nasbench_lab.spaces.base import EnumerableSpace
@@ -134,9 +135,7 @@ def write_outputs(outcome: FitOutcome, out_dir: str | os.PathLike) -> dict[str, 
     plot = plot_predicted_vs_true(outcome.y_test, outcome.y_pred, out / PLOT_FILE,
                                   title=f"{rep['source']} {rep['metric']} @ {rep['fidelity']} ep: held-out",
                                   unit=metric_info(rep["metric"]).unit)
-    tmp = out / f".{REPORT_FILE}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(rep, indent=2))
-    os.replace(tmp, out / REPORT_FILE)
+    atomic_write(out / REPORT_FILE, json.dumps(rep, indent=2))
     outcome.files = {"report": str(out / REPORT_FILE), "plot": str(plot), "surrogate": str(out)}
     return outcome.files
 

@@ -152,8 +152,8 @@ def run_predictors(args: argparse.Namespace) -> int:
 
 # -------------------------------------------------------------------------------- proxies
 def run_proxies(args: argparse.Namespace) -> int:
+    from nasbench_lab.fileio import atomic_write
     from nasbench_lab.loaders.suite_zero import read_suite_zero
-    from nasbench_lab.predictors.evaluation import _atomic_write
     from nasbench_lab.predictors.plots import plot_heatmap, plot_scatter_grid
     from nasbench_lab.predictors.proxy_eval import (
         PUBLISHED_SOURCE,
@@ -173,9 +173,9 @@ def run_proxies(args: argparse.Namespace) -> int:
     result = {"file": str(args.path), "published_source": PUBLISHED_SOURCE, "correlations": rows_as_dicts(rows)}
     if args.live:
         result["live"] = _live(args, {d: records[d] for d in wanted})
-    _atomic_write(out / "proxies.json", json.dumps(_strict(result), indent=1, allow_nan=False).encode())
-    _atomic_write(out / "table.md", md.encode())
-    _atomic_write(out / "table.csv", csv.encode())
+    atomic_write(out / "proxies.json", json.dumps(_strict(result), indent=1, allow_nan=False).encode())
+    atomic_write(out / "table.md", md.encode())
+    atomic_write(out / "table.csv", csv.encode())
     if not args.no_plots:
         heat = {r.proxy: {} for r in rows}
         for r in rows:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from nasbench_lab.cli.commands import COMMAND_MODULES
 from nasbench_lab.errors import NasbenchLabError
+from nasbench_lab.fileio import json_default
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,18 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def print_json(obj: object) -> None:
     """Machine-readable output for ``--json``."""
-    json.dump(obj, sys.stdout, indent=2, default=_json_default)
+    json.dump(obj, sys.stdout, indent=2, default=json_default)
     sys.stdout.write("\n")
-
-
-def _json_default(obj: object):
-    import numpy as np
-
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
 def note(args: argparse.Namespace, message: str) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from nasbench_lab.errors import ConfigError, DataFileError
+from nasbench_lab.fileio import atomic_write
 from nasbench_lab.live.records import RunResult
 
 CONFIG_FILE = "config.json"
@@ -43,10 +44,6 @@ class TrainJob:
         return d
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 class RunStore:
@@ -72,7 +69,7 @@ class RunStore:
                 raise ConfigError(f"{self.folder} holds runs made with other settings (differing: {', '.join(diff)}); "
                                   "use another output or delete that folder (same settings resume)")
         else:
-            _write_atomic(cfg, json.dumps(want, indent=2, sort_keys=True))
+            atomic_write(cfg, json.dumps(want, indent=2, sort_keys=True))
         return self
 
     def path(self, index: int, seed: int) -> Path:
@@ -82,7 +79,7 @@ class RunStore:
         return self.path(index, seed).is_file()
 
     def save(self, index: int, result: RunResult) -> None:
-        _write_atomic(self.path(index, result.seed), json.dumps(result.to_dict()))
+        atomic_write(self.path(index, result.seed), json.dumps(result.to_dict()))
 
     def load(self, index: int, seed: int) -> RunResult:
         try:

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from nasbench_lab.errors import ConfigError
+from nasbench_lab.fileio import atomic_write
 from nasbench_lab.loaders.suite_zero import archs_with_data
 from nasbench_lab.predictors.registry import PREDICTORS, make_predictor
 from nasbench_lab.predictors.scoring import ranking_scores
@@ -194,14 +195,14 @@ class Evaluation:
                 raise ConfigError(f"{self.out_dir} holds an evaluation with a different protocol or benchmark "
                                   f"({old}); use another output folder")
         else:
-            _atomic_write(ident_path, json.dumps(ident, indent=2).encode())
+            atomic_write(ident_path, json.dumps(ident, indent=2).encode())
         for spec in self.specs:
             spec_path = self.out_dir / "runs" / _safe(spec.key) / "predictor.json"
             described = {"name": spec.name, "params": {k: repr(v) for k, v in sorted(dict(spec.params).items())}}
             if spec_path.exists() and json.loads(spec_path.read_text()) != described:
                 raise ConfigError(f"{self.out_dir}: results labelled {spec.key!r} were made by "
                                   f"{spec_path.read_text().strip()}, not {described}; use another label or folder")
-            _atomic_write(spec_path, json.dumps(described).encode())
+            atomic_write(spec_path, json.dumps(described).encode())
             for size in self.protocol.sizes:
                 for seed in range(self.protocol.seeds):
                     path = self._record_path(spec.key, size, seed)
@@ -212,7 +213,7 @@ class Evaluation:
                     self.predictions[(spec.key, size)] = np.load(pred_path)
         test_path = self.out_dir / "test_set.npz"
         if not test_path.exists():
-            _atomic_write(test_path, _npz_bytes(archs=self.data.test_archs, y=self.data.test_y))
+            atomic_write(test_path, _npz_bytes(archs=self.data.test_archs, y=self.data.test_y))
 
     def _record_path(self, label: str, size: int, seed: int) -> Path:
         return self.out_dir / "runs" / _safe(label) / f"n{size}_s{seed}.json"
@@ -228,8 +229,8 @@ class Evaluation:
         if self.out_dir is None:
             return
         if pred is not None and record.seed == 0:
-            _atomic_write(self._pred_path(record.predictor, record.size), _npy_bytes(pred.astype(np.float32)))
-        _atomic_write(self._record_path(record.predictor, record.size, record.seed),
+            atomic_write(self._pred_path(record.predictor, record.size), _npy_bytes(pred.astype(np.float32)))
+        atomic_write(self._record_path(record.predictor, record.size, record.seed),
                       json.dumps(asdict(record), indent=1).encode())
 
     # ------------------------------------------------------------------ run
@@ -332,12 +333,6 @@ def _safe(label: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in label)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
 
 
 def _npy_bytes(arr: np.ndarray) -> bytes:

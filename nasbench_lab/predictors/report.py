@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from nasbench_lab.predictors.evaluation import SUMMARY_FIELDS, Evaluation, _atomic_write
+from nasbench_lab.fileio import atomic_write
+from nasbench_lab.predictors.evaluation import SUMMARY_FIELDS, Evaluation
 from nasbench_lab.predictors.plots import mean_ci, plot_correlation_vs_size, plot_heatmap, plot_scatter_grid
 
 
@@ -46,10 +47,10 @@ def write_predictor_report(ev: Evaluation, out_dir: str | os.PathLike, *, scatte
     """Writes summary.json, table.md, table.csv and plots/ under ``out_dir``; returns the summary."""
     out = Path(out_dir)
     summary = ev.summary()
-    _atomic_write(out / "summary.json", json.dumps(summary, indent=1).encode())
+    atomic_write(out / "summary.json", json.dumps(summary, indent=1).encode())
     md, csv = summary_tables(summary)
-    _atomic_write(out / "table.md", md.encode())
-    _atomic_write(out / "table.csv", csv.encode())
+    atomic_write(out / "table.md", md.encode())
+    atomic_write(out / "table.csv", csv.encode())
     if plots:
         label = title or f"{ev.benchmark.name}/{ev.benchmark.dataset} {ev.data.metric}"
         for metric in ("kendall_tau", "spearman"):

@@ -19,9 +19,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from nasbench_lab.errors import ConfigError, DataFileError
+from nasbench_lab.fileio import atomic_write
 from nasbench_lab.search.base import OPTIMIZERS, optimizer_params
 from nasbench_lab.search.runner import VALID_SEEDS, Budget, run
-from nasbench_lab.search.trajectory import Trajectory, atomic_write
+from nasbench_lab.search.trajectory import Trajectory
 
 STUDY_FILE = "study.json"
 RUNS_DIR = "runs"

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from nasbench_lab.errors import DataFileError
+from nasbench_lab.fileio import atomic_write, json_default  # noqa: F401  (atomic_write re-exported)
 
 _ARRAYS = ("archs", "valid", "test", "fidelity", "cost", "start", "finish")
 _DTYPES = {"archs": np.int64, "fidelity": np.int64}
@@ -83,7 +84,7 @@ class Trajectory:
     def to_bytes(self) -> bytes:
         """The trajectory as an ``.npz`` file's bytes (arrays plus JSON metadata)."""
         buf = io.BytesIO()
-        np.savez_compressed(buf, meta=np.array(json.dumps({"format": FORMAT, **self.meta}, default=_jsonable)),
+        np.savez_compressed(buf, meta=np.array(json.dumps({"format": FORMAT, **self.meta}, default=json_default)),
                             **{name: getattr(self, name) for name in _ARRAYS})
         return buf.getvalue()
 
@@ -103,7 +104,7 @@ class Trajectory:
         """The trajectory as JSON (arrays as lists; readable anywhere, larger than ``.npz``)."""
         body = {name: getattr(self, name).tolist() for name in _ARRAYS}
         body["arch_dtype"] = str(self.archs.dtype)
-        return json.dumps({"format": FORMAT, "meta": self.meta, **body}, default=_jsonable, allow_nan=True)
+        return json.dumps({"format": FORMAT, "meta": self.meta, **body}, default=json_default, allow_nan=True)
 
     @classmethod
     def from_json(cls, text: str, source: str = "<json>") -> Trajectory:
@@ -134,21 +135,4 @@ class Trajectory:
         return cls.from_bytes(path.read_bytes(), str(path))
 
 
-def atomic_write(path: Path, data: bytes) -> Path:
-    """Writes ``data`` to ``path`` so that readers see the old file or the whole new one, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    return path
 
-
-def _jsonable(obj: object):
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")

@@ -10,7 +10,7 @@ import sys
 import numpy as np
 
 from nasbench_lab.api import DEFAULT_BENCHMARK
-from nasbench_lab.cli.common import add_benchmark_args, benchmark_from_args
+from nasbench_lab.cli.common import add_benchmark_args, benchmark_from_args, dotted_params
 from nasbench_lab.cli.main import note, print_json
 from nasbench_lab.errors import ConfigError, NasbenchLabError
 
@@ -100,7 +100,7 @@ def _spec_from_flags(args: argparse.Namespace):
     from nasbench_lab.search.study import AlgorithmEntry, BenchmarkEntry, StudySpec
 
     bench = benchmark_from_args(args)  # says so when it falls back to the embedded default
-    params = _params(args.param)
+    params = dotted_params(args.param, "ALGO")
     if args.algorithms:
         names = [n.strip() for n in args.algorithms.split(",") if n.strip()]
         for name in names:
@@ -125,21 +125,6 @@ def _spec_from_flags(args: argparse.Namespace):
                      budget_seconds=args.budget_seconds, workers=args.workers, valid_seed=args.valid_seed,
                      name=f"compare-{bench.name}-{bench.dataset}", fidelity=args.fidelity)
     return spec, args.out or os.path.join("results", f"{bench.name}-{bench.dataset}")
-
-
-def _params(items: list[str]) -> dict[str, dict]:
-    out: dict[str, dict] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        algo, dot, name = key.partition(".")
-        if not sep or not dot or not algo or not name:
-            raise ConfigError(f"--param takes ALGO.KEY=VALUE (e.g. re.population_size=20), got {item!r}")
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError:
-            value = raw
-        out.setdefault(algo, {})[name] = value
-    return out
 
 
 def _positive(value: int, flag: str) -> int:

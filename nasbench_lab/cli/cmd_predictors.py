@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nasbench_lab.cli.common import add_benchmark_args
+from nasbench_lab.cli.common import add_benchmark_args, dotted_params
 from nasbench_lab.cli.main import note, print_json
 from nasbench_lab.errors import ConfigError
 
@@ -74,21 +74,6 @@ def _int_list(text: str, what: str) -> list[int]:
     return values
 
 
-def _params(items: list[str]) -> dict[str, dict]:
-    out: dict[str, dict] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        name, dot, param = key.partition(".")
-        if not sep or not dot or not name or not param:
-            raise ConfigError(f"--param takes PREDICTOR.KEY=VALUE, got {item!r}")
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError:
-            value = raw
-        out.setdefault(name, {})[param] = value
-    return out
-
-
 def _default_predictors(bench, with_proxies: bool) -> list[str]:
     from nasbench_lab.predictors.evaluation import ENCODING_BASELINES, LOWFI_BASELINES, PROXY_BASELINES
 
@@ -113,7 +98,7 @@ def run_predictors(args: argparse.Namespace) -> int:
     quiet = getattr(args, "quiet", False)
     sizes = _int_list(args.sizes, "sizes")
     datasets = [d for d in (args.dataset or "").split(",") if d] or [None]
-    params = _params(args.param)
+    params = dotted_params(args.param, "PREDICTOR")
     jobs = args.jobs or min(os.cpu_count() or 1, 4)
     out_root = Path(args.out or os.path.join("results", f"predictors-{args.benchmark}-{datasets[0] or 'default'}"))
     summaries = {}

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 
 from nasbench_lab.api import DEFAULT_BENCHMARK, load
 from nasbench_lab.benchmarks.base import Benchmark
+from nasbench_lab.errors import ConfigError
 
 
 def add_benchmark_args(parser: argparse.ArgumentParser) -> None:
@@ -28,3 +30,19 @@ def benchmark_from_args(args: argparse.Namespace) -> Benchmark:
         note(args, f"no --benchmark given: using the embedded default {DEFAULT_BENCHMARK!r} "
                    "(NAS-Bench-Graph, shipped with the nas-bench-graph package)")
     return load(name, dataset=args.dataset, path=args.path)
+
+
+def dotted_params(items: list[str], owner: str) -> dict[str, dict]:
+    """Parses repeated ``--param OWNER.KEY=VALUE`` (VALUE as JSON where it parses, else a string)."""
+    out: dict[str, dict] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        name, dot, param = key.partition(".")
+        if not sep or not dot or not name or not param:
+            raise ConfigError(f"--param takes {owner}.KEY=VALUE (e.g. re.population_size=20), got {item!r}")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        out.setdefault(name, {})[param] = value
+    return out

@@ -103,6 +103,9 @@ def test_save_load_round_trip(darts_surrogate, tmp_path):
     meta = json.loads((tmp_path / "s" / "surrogate.json").read_text())
     assert meta["space"] == "darts" and len(meta["models"]["valid_acc"]["members"]) == 4
     assert all(len(m["sha256"]) == 64 for m in meta["models"]["valid_acc"]["members"])
+    # a folder also loads when named like a benchmark that has no table of its own (e.g. "nb301")
+    by_name = nl.load("nb301", path=tmp_path / "s")
+    assert np.array_equal(by_name.query(archs, "valid_acc"), loaded.query(archs, "valid_acc"))
 
 
 def test_bad_folders(darts_surrogate, tmp_path):

@@ -14,6 +14,20 @@ import numpy as np
 from nasbench_lab.errors import InvalidArchitectureError, UnknownNameError
 
 
+def positional_codes(batch: np.ndarray, base: int) -> np.ndarray:
+    """Each row's digits read as one base-``base`` number (first column most significant).
+
+    Integer arithmetic on purpose: exact for any batch, and no BLAS call on the query path; int32
+    when every code fits (half the memory traffic of int64), else int64.
+    """
+    dtype = np.int32 if base ** batch.shape[1] < 2**31 else np.int64
+    code = batch[:, 0].astype(dtype)
+    for j in range(1, batch.shape[1]):
+        code *= base
+        code += batch[:, j].astype(dtype, copy=False)
+    return code
+
+
 class SearchSpace(ABC):
     """A discrete architecture space with vectorized sampling, mutation and encodings."""
 

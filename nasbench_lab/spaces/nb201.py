@@ -14,7 +14,7 @@ from functools import cached_property
 import numpy as np
 
 from nasbench_lab.errors import InvalidArchitectureError
-from nasbench_lab.spaces.base import EnumerableSpace
+from nasbench_lab.spaces.base import EnumerableSpace, positional_codes
 from nasbench_lab.spaces.registry import SPACES
 
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
@@ -22,7 +22,6 @@ EDGES = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2))  # (to, from) in offici
 NUM_OPS = len(OPS)
 NUM_EDGES = len(EDGES)
 _PLACE = NUM_OPS ** np.arange(NUM_EDGES - 1, -1, -1, dtype=np.int64)  # edge 0 most significant
-_PLACE_F32 = _PLACE.astype(np.float32)  # BLAS path: codes < 2**24 are exact in float32
 _NODE_RE = re.compile(r"^\|(.+)\|$")
 #: NAS-Bench-201 shuffled its generated cells with Python's ``random.seed(88)``; we replay it.
 _OFFICIAL_SHUFFLE_SEED = 88
@@ -225,7 +224,7 @@ class NB201Space(EnumerableSpace):
 
 def _codes(batch: np.ndarray) -> np.ndarray:
     """Lexicographic code (base-5 number, edge 0 most significant) of each validated row."""
-    return (batch @ _PLACE_F32).astype(np.int64)
+    return positional_codes(batch, NUM_OPS)
 
 
 def _path_counts(ops: np.ndarray) -> np.ndarray:

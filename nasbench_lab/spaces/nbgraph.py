@@ -18,7 +18,7 @@ from functools import cache, cached_property
 import numpy as np
 
 from nasbench_lab.errors import InvalidArchitectureError
-from nasbench_lab.spaces.base import EnumerableSpace
+from nasbench_lab.spaces.base import EnumerableSpace, positional_codes
 from nasbench_lab.spaces.registry import SPACES
 
 #: the 9 canonical link patterns, in the official hash order (the rooted trees on 4 computing nodes)
@@ -182,11 +182,11 @@ class NBGraphSpace(EnumerableSpace):
         archs = np.concatenate([digits[:, :1], local_of_global[digits[:, 1:]]], axis=1)
         self._arch_of_index = np.ascontiguousarray(archs.astype(np.int8))
         self._arch_of_index.flags.writeable = False
-        # array code (link * n_ops**4 + base-n_ops op code, exact in float32) -> official hash / index
+        # array code (link * n_ops**4 + base-n_ops op code) -> official hash / index
         n4 = self._n_ops**NUM_NODES
-        self._place_f32 = (self._n_ops ** np.arange(NUM_NODES, -1, -1, dtype=np.int64)).astype(np.float32)
+        place = self._n_ops ** np.arange(NUM_NODES, -1, -1, dtype=np.int64)
         codes = np.arange(len(LINKS) * n4, dtype=np.int64)
-        local = (codes[:, None] // self._place_f32.astype(np.int64)[None, 1:]) % self._n_ops
+        local = (codes[:, None] // place[None, 1:]) % self._n_ops
         l24 = np.asarray([_ALL_LINK_POS[lk] for lk in LINKS], dtype=np.int64)[codes // n4]
         hash_of_code = self._canon[l24 * _N_GLOBAL**NUM_NODES + self._global_of_local[local] @ _OP_PLACE]
         self._index_of_code = self._index_of_hash[hash_of_code]
@@ -215,8 +215,8 @@ class NBGraphSpace(EnumerableSpace):
         return batch
 
     def _codes(self, batch: np.ndarray) -> np.ndarray:
-        """Array code of each range-checked row (BLAS matmul; codes < 2**24 are exact in float32)."""
-        return (batch @ self._place_f32).astype(np.int64)
+        """Array code of each range-checked row (base n_ops, link column most significant)."""
+        return positional_codes(batch, self._n_ops)
 
     def _lookup(self, batch: np.ndarray) -> np.ndarray:
         """Official index of each range-checked row; InvalidArchitectureError for the all-skip one."""

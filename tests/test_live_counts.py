@@ -154,9 +154,12 @@ def test_nb101_bad_cells_raise_clear_errors():
         nb101_params([[0, 1, 0], [1, 0, 1], [0, 0, 0]], ops)
     with pytest.raises(InvalidArchitectureError, match="unknown op"):
         nb101_params([[0, 1, 0], [0, 0, 1], [0, 0, 0]], ["input", "conv5x5", "output"])
-    with pytest.raises(InvalidArchitectureError, match="not reachable"):
+    with pytest.raises(InvalidArchitectureError, match="no path from the input to the output"):
         nb101_params([[0, 1, 0], [0, 0, 0], [0, 0, 0]], ops)
     with pytest.raises(InvalidArchitectureError, match="square"):
-        nb101_params(np.zeros((8, 8), dtype=int), ["input"] + ["maxpool3x3"] * 6 + ["output"])
+        nb101_params(np.zeros((3, 4), dtype=int), ops)
+    chain = np.eye(8, k=1, dtype=int)  # 8 vertices on one path: too many even after pruning
+    with pytest.raises(InvalidArchitectureError, match="at most 7"):
+        nb101_params(chain, ["input"] + ["maxpool3x3"] * 6 + ["output"])
     with pytest.raises(InvalidArchitectureError, match="op codes"):
         nb201_params([0, 1, 2, 3, 4, 5])

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from nasbench_lab.errors import InvalidArchitectureError
+from nasbench_lab.spaces.nb101_graph import INPUT, INPUT_LABEL, OPS, OUTPUT, OUTPUT_LABEL, prune
 
 # ----------------------------------------------------------------------------- NAS-Bench-201
 
@@ -40,60 +40,11 @@ def nb201_params(archs: object, *, num_classes: int = 10, C: int = 16, N: int = 
 
 # ----------------------------------------------------------------------------- NAS-Bench-101
 
-NB101_OPS = ("conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3")
-NB101_MAX_VERTICES = 7
-NB101_MAX_EDGES = 9
-
-
-def nb101_check_spec(matrix: object, ops: Sequence[str]) -> tuple[np.ndarray, list[str]]:
-    """Validates an NB101 (matrix, ops) cell; returns them as an int array and a list."""
-    m = np.asarray(matrix)
-    if m.ndim != 2 or m.shape[0] != m.shape[1] or not 2 <= m.shape[0] <= NB101_MAX_VERTICES:
-        raise InvalidArchitectureError(f"nb101: the adjacency matrix must be square with 2 to "
-                                       f"{NB101_MAX_VERTICES} vertices, got shape {m.shape}")
-    if m.dtype.kind not in "iub":
-        raise InvalidArchitectureError(f"nb101: the adjacency matrix must hold integers 0/1, got dtype {m.dtype}")
-    rows = m.tolist()
-    n = len(rows)
-    if any(x not in (0, 1) for row in rows for x in row):
-        raise InvalidArchitectureError("nb101: the adjacency matrix must hold only 0 and 1")
-    if any(rows[i][j] for i in range(n) for j in range(i + 1)):
-        raise InvalidArchitectureError("nb101: the adjacency matrix must be strictly upper triangular (a DAG in "
-                                       "topological order)")
-    edges = sum(map(sum, rows))
-    if edges > NB101_MAX_EDGES:
-        raise InvalidArchitectureError(f"nb101: {edges} edges; the space allows at most {NB101_MAX_EDGES}")
-    ops = [str(o) for o in ops]
-    if len(ops) != n:
-        raise InvalidArchitectureError(f"nb101: {len(ops)} ops for {n} vertices")
-    if ops[0] != "input" or ops[-1] != "output":
-        raise InvalidArchitectureError("nb101: the first op must be 'input' and the last 'output'")
-    bad = [o for o in ops[1:-1] if o not in NB101_OPS]
-    if bad:
-        raise InvalidArchitectureError(f"nb101: unknown op {bad[0]!r}; accepted: {', '.join(NB101_OPS)}")
-    return m.astype(np.int64, copy=False), ops
-
-
 def nb101_prune(matrix: object, ops: Sequence[str]) -> tuple[np.ndarray, list[str]]:
-    """Drops vertices not on an input-to-output path, as the official ``ModelSpec`` does."""
-    m, ops = nb101_check_spec(matrix, ops)
-    keep = _kept_vertices(m.tolist())
-    return m[np.ix_(keep, keep)], [ops[i] for i in keep]
-
-
-def _kept_vertices(m: list[list[int]]) -> list[int]:
-    n = len(m)
-    from_input = [False] * n
-    from_input[0] = True
-    for v in range(1, n):
-        from_input[v] = any(from_input[u] and m[u][v] for u in range(v))
-    to_output = [False] * n
-    to_output[-1] = True
-    for v in range(n - 2, -1, -1):
-        to_output[v] = any(to_output[w] and m[v][w] for w in range(v + 1, n))
-    if not from_input[-1]:
-        raise InvalidArchitectureError("nb101: the output is not reachable from the input")
-    return [v for v in range(n) if from_input[v] and to_output[v]]
+    """Drops vertices not on an input-to-output path, as the official ``ModelSpec`` does (the space's rule)."""
+    pruned, labels = prune(matrix, ops)
+    names = {INPUT_LABEL: INPUT, OUTPUT_LABEL: OUTPUT}
+    return pruned.astype(np.int64), [names.get(label) or OPS[label] for label in labels]
 
 
 def nb101_vertex_channels(c_in: int, c_out: int, matrix: object) -> list[int]:
@@ -149,11 +100,8 @@ def _nb101_module_params(c_in: int, c_out: int, m: list[list[int]], ops: list[st
 def nb101_params(matrix: object, ops: Sequence[str], *, num_classes: int = 10, stem_channels: int = 128,
                  num_stacks: int = 3, modules_per_stack: int = 3, in_channels: int = 3) -> int:
     """Trainable parameters of the official NB101 network of one cell (pruned first)."""
-    m, ops = nb101_check_spec(matrix, ops)
-    rows = m.tolist()
-    keep = _kept_vertices(rows)
-    mat = [[rows[i][j] for j in keep] for i in keep]
-    ops = [ops[i] for i in keep]
+    pruned, ops = nb101_prune(matrix, ops)
+    mat = pruned.tolist()
     total = _conv_bn(in_channels, stem_channels, 3)
     c_in = channels = stem_channels
     for stack in range(num_stacks):

@@ -60,7 +60,7 @@ def main() -> int:
     write_predictor_report(full, out / "full", scatter_sizes=(100, 1000))
     shutil.copy(out / "full" / "plots" / "kendall_tau_vs_size.png", docs / "nb201_c10_tau_vs_size.png")
     plot_scatter_grid({n: (full.data.test_y, full.predictions[(n, 100)]) for n in ("xgb", "mlp_ens", "gp", "lc_xgb")},
-                      docs / "nb201_c10_scatter_n100.png", xlabel="true valid_acc", ylabel="predicted",
+                      out / "nb201_c10_scatter_n100.png", xlabel="true valid_acc", ylabel="predicted",
                       suptitle="NB201 CIFAR-10, 100 training cells (seed 0), 5,000 test cells")
     print("## Full default evaluation (NB201 CIFAR-10 valid_acc, 10 seeds, 5,000 test cells)\n")
     print((out / "full" / "table.md").read_text())
@@ -105,7 +105,7 @@ def main() -> int:
         print("## Proxies vs validation accuracy (NB201 Suite-Zero subsets)\n")
         print(md)
         rec = records["cifar10"]
-        plot_scatter_grid({p: (rec.scores[p], rec.val_acc) for p in rec.proxies}, docs / "proxies_nb201_c10.png",
+        plot_scatter_grid({p: (rec.scores[p], rec.val_acc) for p in rec.proxies}, out / "proxies_nb201_c10.png",
                           xlabel="proxy score (rank fraction)", ylabel="validation accuracy", x_as_rank=True,
                           suptitle="NB201 CIFAR-10 (Suite-Zero subset): proxy score vs validation accuracy")
         zb = with_proxies(c10, zc201)

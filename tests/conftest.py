@@ -20,6 +20,17 @@ def shared_file(relative: str) -> Path:
     return path
 
 
+def assert_tables_equal(got, expected, label: str = "") -> None:
+    """Two DatasetTables hold the same fidelities, metrics, per-seed flags and values (NaN where empty)."""
+    import numpy as np
+
+    assert got.fidelities == expected.fidelities, label
+    assert set(got.metrics) == set(expected.metrics), label
+    for metric, mt in expected.metrics.items():
+        assert got.metrics[metric].per_seed == mt.per_seed, (label, metric)
+        np.testing.assert_array_equal(got.metrics[metric].values, mt.values, err_msg=f"{label}/{metric}")
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_cache(tmp_path_factory):
     """Converted tables go to a temporary cache, never to the user's home."""

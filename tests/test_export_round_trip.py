@@ -5,8 +5,8 @@ The exported file lives in tmp_path only; nothing derived from ../shared/data is
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
+from conftest import assert_tables_equal
 
 import nasbench_lab
 from nasbench_lab.api import table_file
@@ -26,10 +26,5 @@ def test_flat_csv_export_round_trip(nb201_csv, tmp_path):
     write_flat_csv(exported, nasbench_lab.space("nb201"), original)
     for ds, table in original.items():
         back = nasbench_lab.load("nb201", dataset=ds, path=exported, cache_dir=tmp_path / "cache").table
-        assert back.fidelities == table.fidelities
-        assert set(back.metrics) == set(table.metrics)
-        for metric, mt in table.metrics.items():
-            got = back.metrics[metric]
-            assert got.per_seed == mt.per_seed, (ds, metric)
-            # every architecture, seed and fidelity, NaN where the source has nothing
-            np.testing.assert_array_equal(got.values, mt.values, err_msg=f"{ds}/{metric}")
+        # every architecture, seed and fidelity, NaN where the source has nothing
+        assert_tables_equal(back, table, ds)

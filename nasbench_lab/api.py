@@ -9,7 +9,7 @@ from pathlib import Path
 from nasbench_lab.benchmarks.base import Benchmark
 from nasbench_lab.benchmarks.spec import BENCHMARKS, BenchmarkSpec
 from nasbench_lab.benchmarks.tabular import TabularBenchmark
-from nasbench_lab.errors import DataFileError
+from nasbench_lab.errors import ChecksumMismatchError, DataFileError
 from nasbench_lab.paths import cached_table_path
 from nasbench_lab.registry import Registry
 from nasbench_lab.spaces.registry import space as get_space
@@ -24,8 +24,12 @@ DIRECT_LOADERS: Registry[Callable[[Path, str | None], Benchmark | None]] = Regis
 DEFAULT_BENCHMARK = "nbgraph"
 
 
-def _is_table_file(path: Path) -> bool:
-    return is_table_file(path)
+def _checked_header(path: Path, verify: bool) -> tuple[str, list[str]]:
+    """(benchmark, datasets) of a table file, after checking that its sources did not change."""
+    benchmark, sources, datasets = read_header(path)
+    for source in sources:
+        verify_source(source, full=verify)
+    return benchmark, datasets
 
 
 def load(name: str | os.PathLike = DEFAULT_BENCHMARK, dataset: str | None = None,
@@ -37,7 +41,7 @@ def load(name: str | os.PathLike = DEFAULT_BENCHMARK, dataset: str | None = None
     a converted ``.h5``; ``name`` may itself be a path to a converted table or a fitted
     surrogate folder. ``rebuild`` converts again; ``verify`` recomputes source checksums.
     """
-    if path is None and (Path(name).exists() and (Path(name).is_dir() or _is_table_file(Path(name)))):
+    if path is None and (Path(name).exists() and (Path(name).is_dir() or is_table_file(Path(name)))):
         return _load_path(Path(name), dataset, verify)
     if str(name) not in BENCHMARKS and path is not None and Path(path).is_dir():
         return _load_path(Path(path), dataset, verify)  # e.g. load("nb301", path=MODEL_FOLDER)
@@ -47,7 +51,7 @@ def load(name: str | os.PathLike = DEFAULT_BENCHMARK, dataset: str | None = None
     try:
         table = read_table(table_path, [dataset])
     except DataFileError:
-        if path is None or _is_table_file(Path(path)):
+        if path is None or is_table_file(Path(path)):
             raise  # the user's own table file: report it
         # a damaged cache (e.g. a flipped byte caught by the HDF5 checksum): convert the source again
         table_path = table_file(spec, path, cache_dir=cache_dir, rebuild=True, verify=verify)
@@ -60,11 +64,9 @@ def _load_path(path: Path, dataset: str | None, verify: bool) -> Benchmark:
         bench = DIRECT_LOADERS.get(loader_name)(path, dataset)
         if bench is not None:
             return bench
-    if not _is_table_file(path):
+    if not is_table_file(path):
         raise DataFileError(f"{path} is neither a converted table (.h5) nor a fitted surrogate folder")
-    benchmark, sources, datasets = read_header(path)
-    for source in sources:
-        verify_source(source, full=verify)
+    benchmark, datasets = _checked_header(path, verify)
     spec = BENCHMARKS.get(benchmark) if benchmark in BENCHMARKS else None
     if dataset is None:
         dataset = spec.default_dataset if spec and spec.default_dataset in datasets else datasets[0]
@@ -99,23 +101,20 @@ def table_file(spec: BenchmarkSpec, path: str | os.PathLike | None, *, cache_dir
     source = Path(path)
     if not source.exists():
         raise DataFileError(f"data file not found: {source} ({spec.where_to_get})")
-    if _is_table_file(source):
-        benchmark, sources, _ = read_header(source)
+    if is_table_file(source):
+        benchmark, _ = _checked_header(source, verify)
         if benchmark != spec.name:
             raise DataFileError(f"{source} holds benchmark {benchmark!r}, not {spec.name!r}")
-        for recorded in sources:
-            verify_source(recorded, full=verify)
         return source
     target = cached_table_path(spec.name, source, Path(cache_dir) if cache_dir else None)
     if target.exists() and not rebuild:
         try:
-            _, sources, _ = read_header(target)
-        except DataFileError:
-            sources = None  # a damaged cache is rebuilt below
-        if sources is not None:
-            for recorded in sources:
-                verify_source(recorded, full=verify)
+            _checked_header(target, verify)
             return target
+        except ChecksumMismatchError:
+            raise  # the source changed since conversion: say so rather than convert silently
+        except DataFileError:
+            pass  # a damaged cache is rebuilt below
     return convert(spec, source, target)
 
 

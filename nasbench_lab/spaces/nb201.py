@@ -69,8 +69,7 @@ class NB201Space(EnumerableSpace):
         self._code_of_index = _official_order()
         self._index_of_code = np.empty_like(self._code_of_index)
         self._index_of_code[self._code_of_index] = np.arange(self.size)
-        digits = (self._code_of_index[:, None] // _PLACE[None, :]) % NUM_OPS
-        self._ops_of_index = np.ascontiguousarray(digits.astype(np.int8))
+        self._ops_of_index = np.ascontiguousarray(_digits(self._code_of_index))
         self._ops_of_index.flags.writeable = False
         # single-architecture fast path: the 6 bytes of an int8 array -> official index
         self._index_of_bytes = {row.tobytes(): i for i, row in enumerate(self._ops_of_index)}
@@ -148,7 +147,7 @@ class NB201Space(EnumerableSpace):
     def _path_table(self) -> np.ndarray:
         """Path encoding of every lexicographic code (15625 x 84), built once."""
         codes = np.arange(self.size)
-        ops = (codes[:, None] // _PLACE[None, :]) % NUM_OPS
+        ops = _digits(codes)
         return _path_counts(ops)
 
     def _path(self, batch: np.ndarray) -> np.ndarray:
@@ -201,9 +200,8 @@ class NB201Space(EnumerableSpace):
         """For each lexicographic code, the smallest code computing the same function."""
         first: dict[tuple, int] = {}
         out = np.empty(self.size, dtype=np.int64)
-        for code in range(self.size):
-            ops = tuple(int(d) for d in (code // _PLACE) % NUM_OPS)
-            out[code] = first.setdefault(_cell_function(ops), code)
+        for code, ops in enumerate(_digits(np.arange(self.size)).tolist()):
+            out[code] = first.setdefault(_cell_function(tuple(ops)), code)
         return out
 
     def canonical(self, archs: np.ndarray) -> np.ndarray:
@@ -215,7 +213,7 @@ class NB201Space(EnumerableSpace):
         """
         batch, single = self.as_batch(archs)
         code = self._canonical_code[_codes(batch)]
-        out = ((code[:, None] // _PLACE[None, :]) % NUM_OPS).astype(np.int8)
+        out = _digits(code)
         return out[0] if single else out
 
     def describe(self) -> dict:
@@ -225,6 +223,11 @@ class NB201Space(EnumerableSpace):
 def _codes(batch: np.ndarray) -> np.ndarray:
     """Lexicographic code (base-5 number, edge 0 most significant) of each validated row."""
     return positional_codes(batch, NUM_OPS)
+
+
+def _digits(codes: np.ndarray) -> np.ndarray:
+    """Op codes (int8, shape (n, 6)) of lexicographic codes: the inverse of :func:`_codes`."""
+    return ((codes[:, None] // _PLACE[None, :]) % NUM_OPS).astype(np.int8)
 
 
 def _path_counts(ops: np.ndarray) -> np.ndarray:

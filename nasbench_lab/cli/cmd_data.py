@@ -10,7 +10,7 @@ import numpy as np
 
 from nasbench_lab.api import DEFAULT_BENCHMARK, convert, table_file
 from nasbench_lab.benchmarks.spec import BENCHMARKS
-from nasbench_lab.cli.common import add_benchmark_args, benchmark_from_args
+from nasbench_lab.cli.common import add_benchmark_args, benchmark_from_args, benchmark_name
 from nasbench_lab.cli.main import note, print_json
 from nasbench_lab.errors import ConfigError, DataFileError
 from nasbench_lab.loaders.flat_csv import write_flat_csv
@@ -60,11 +60,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _spec_from_args(args: argparse.Namespace):
-    name = args.benchmark
-    if name is None:
-        name = DEFAULT_BENCHMARK
-        note(args, f"no --benchmark given: using the embedded default {DEFAULT_BENCHMARK!r}")
-    return BENCHMARKS.get(name)
+    return BENCHMARKS.get(benchmark_name(args))
 
 
 def run_list(args: argparse.Namespace) -> int:

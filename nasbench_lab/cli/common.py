@@ -20,16 +20,20 @@ def add_benchmark_args(parser: argparse.ArgumentParser) -> None:
                         help="data file: an official file, a flat CSV or a converted .h5")
 
 
-def benchmark_from_args(args: argparse.Namespace) -> Benchmark:
-    """Loads the benchmark the arguments name; says so when it falls back to the embedded default."""
+def benchmark_name(args: argparse.Namespace) -> str:
+    """The --benchmark given, or the embedded default (saying so on stderr)."""
     from nasbench_lab.cli.main import note
 
-    name = args.benchmark
-    if name is None:
-        name = DEFAULT_BENCHMARK
-        note(args, f"no --benchmark given: using the embedded default {DEFAULT_BENCHMARK!r} "
-                   "(NAS-Bench-Graph, shipped with the nas-bench-graph package)")
-    return load(name, dataset=args.dataset, path=args.path)
+    if args.benchmark is not None:
+        return args.benchmark
+    note(args, f"no --benchmark given: using the embedded default {DEFAULT_BENCHMARK!r} "
+               "(NAS-Bench-Graph, shipped with the nas-bench-graph package)")
+    return DEFAULT_BENCHMARK
+
+
+def benchmark_from_args(args: argparse.Namespace) -> Benchmark:
+    """Loads the benchmark the arguments name; says so when it falls back to the embedded default."""
+    return load(benchmark_name(args), dataset=args.dataset, path=args.path)
 
 
 def dotted_params(items: list[str], owner: str) -> dict[str, dict]:

@@ -18,6 +18,8 @@ from nasbench_lab.spaces.base import EnumerableSpace
 
 #: enumerable spaces up to this size are scored whole instead of through a random pool
 WHOLE_SPACE_LIMIT = 50_000
+#: random draws tried for fresh architectures before an enumerable space's remaining cells are listed
+RANDOM_DRAW_TRIES = 20
 
 
 def supported_encoding(space, preferred: str) -> str:
@@ -60,9 +62,9 @@ class ModelBasedSearch(Optimizer):
         while len(out) < n:
             if not self._queue:
                 if len(self._values) < self.num_init:
-                    self._queue = self.unvisited(self.space.sample(self.rng, n - len(out)))
+                    self._queue = self.fresh_random(n - len(out))
                 else:
-                    self._queue = list(self._next_batch())
+                    self._queue = list(self._next_batch()) or self.fresh_random(n - len(out))
                 if not self._queue:
                     break
             out.append(self._queue.pop(0))
@@ -102,6 +104,25 @@ class ModelBasedSearch(Optimizer):
                 out.append(arch)
         if mark:
             self.mark(out)
+        return out
+
+    def fresh_random(self, k: int) -> list[np.ndarray]:
+        """``k`` random unvisited architectures, marked visited; fewer only when the space has fewer left.
+
+        A random draw can repeat a visited architecture; an empty answer would end the run early, so
+        draws are retried, and an enumerable space that keeps repeating lists its remaining cells."""
+        out: list[np.ndarray] = []
+        for _ in range(RANDOM_DRAW_TRIES):
+            if len(out) >= k:
+                return out
+            out += self.unvisited(self.space.sample(self.rng, k - len(out)))
+        if len(out) < k and isinstance(self.space, EnumerableSpace):
+            every = self.space.all()
+            visited = np.fromiter(self._visited, dtype=np.int64, count=len(self._visited))
+            rest = every[~np.isin(self.space.keys(every), visited)]
+            out += self.unvisited(rest[self.rng.permutation(len(rest))[: k - len(out)]])
+        while len(out) < k:  # a space that cannot be listed is never exhausted by a search budget
+            out += self.unvisited(self.space.sample(self.rng, k - len(out)))
         return out
 
     def take(self, ranked: np.ndarray, k: int) -> list[np.ndarray]:

@@ -282,3 +282,16 @@ def test_manifest_entries_name_real_loaders_and_say_where_checksums_come_from():
                 assert f.loader in [lo.name for lo in BENCHMARKS.get(f.benchmark).loaders], f.name
             if f.convert == "folder":
                 assert f.loader in DIRECT_LOADERS, f.name
+
+
+def test_a_part_file_the_server_cannot_continue_is_fetched_again(server, manifest, tmp_path):
+    part = tmp_path / "data" / "nb201" / "tiny.bin.part"
+    part.parent.mkdir(parents=True)
+    part.write_bytes(BLOB + b"stale tail")  # longer than the file: the server answers 416
+    result = _get(manifest, tmp_path, "tiny.bin")
+    assert result.transfer.restarted and result.path.read_bytes() == BLOB
+    assert [code for _, _, code in server.requests_for("tiny.bin")] == [416, 200]
+    with pytest.warns(UnverifiedFileWarning):
+        _get(manifest, tmp_path, "sized.bin")
+    rows = {f["name"]: f["state"] for f in file_states(manifest, tmp_path / "data")[0]["files"]}
+    assert rows["sized.bin"] == "present, size checked (no published checksum)"

@@ -9,7 +9,18 @@ from pathlib import Path
 
 from nasbench_lab.errors import ChecksumMismatchError, DataFileError
 from nasbench_lab.official.manifest import Manifest, OfficialFile, load_manifest
-from nasbench_lab.official.store import check_file, file_path, part_path, read_stamp, unpacked_path, write_stamp
+from nasbench_lab.official.store import (
+    CHECK_LENGTH,
+    CHECK_NONE,
+    CHECK_SHA256,
+    CHECK_SIZE,
+    check_file,
+    file_path,
+    part_path,
+    read_stamp,
+    unpacked_path,
+    write_stamp,
+)
 from nasbench_lab.official.transfer import Transfer, TransferError, fetch
 from nasbench_lab.official.unpack import unpack
 from nasbench_lab.paths import cached_table_path
@@ -17,6 +28,10 @@ from nasbench_lab.paths import data_dir as default_data_dir
 from nasbench_lab.registry import Registry
 
 MIRROR_ENV = "NASBENCH_LAB_MIRROR"
+#: how ``list`` words each kind of check
+STATE_WORDS = {CHECK_SHA256: "verified (sha256)", CHECK_SIZE: "present, size checked (no published checksum)",
+               CHECK_LENGTH: "present, transfer complete (no published checksum or size)",
+               CHECK_NONE: "present, unchecked (no published checksum or size)"}
 
 #: the manifest's "convert" field -> makes a ready file (or unpacked folder) loadable; returns what to load
 PREPARERS: Registry[Callable[[OfficialFile, Path], Path]] = Registry("conversion")
@@ -189,9 +204,9 @@ def file_states(manifest: Manifest | str | os.PathLike | None = None,
 def _state(entry: OfficialFile, dest: Path) -> str:
     stamp = read_stamp(dest, entry) if dest.exists() else None
     if stamp is not None:
-        return f"verified ({stamp.check})"
+        return STATE_WORDS.get(stamp.check, stamp.check)
     if dest.exists():
-        return "present, not verified yet"
+        return "present, not checked yet (run download to check it)"
     part = part_path(dest)
     if part.exists():
         return f"partial ({part.stat().st_size} bytes; download again to resume)"

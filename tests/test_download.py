@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import socket
+import tarfile
 import time
 import zipfile
 from pathlib import Path
@@ -38,9 +39,26 @@ def _zip_bytes(members: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
+def _tar_bytes(members: dict[str, bytes], link: str | None = None) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tf:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+        if link:
+            info = tarfile.TarInfo(link)
+            info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
+            tf.addfile(info)
+    return buffer.getvalue()
+
+
 MODELS_ZIP = _zip_bytes({"nb_models/xgb_v1.0/model_config.json": b"{}", "nb_models/README": b"x"})
 EVIL_ZIP = _zip_bytes({"../escaped.txt": b"x"})
-FILES = {"tiny.bin": BLOB, "nosum.bin": BLOB[:1000], "sized.bin": BLOB[:2000], "tiny_nb201.csv": CSV,
+ARCHIVE_TAR = _tar_bytes({"cells-simple/meta.txt": b"m", "cells-simple/0.txt": b"0"})
+LINK_TAR = _tar_bytes({"a/b.txt": b"b"}, link="a/passwd")
+FILES = {"cells-simple.tar": ARCHIVE_TAR, "link.tar": LINK_TAR,
+         "tiny.bin": BLOB, "nosum.bin": BLOB[:1000], "sized.bin": BLOB[:2000], "tiny_nb201.csv": CSV,
          "models.zip": MODELS_ZIP, "evil.zip": EVIL_ZIP, "manual.bin": b"by hand"}
 
 
@@ -73,6 +91,8 @@ def manifest(server, tmp_path) -> Path:
         _entry("tiny_nb201.csv", base, loader="nb201-csv", convert="table"),
         _entry("models.zip", base, unpack="zip", loader="nb301-official", convert="folder"),
         _entry("evil.zip", base, unpack="zip", convert="folder"),
+        _entry("cells-simple.tar", base, unpack="tar", convert="folder"),
+        _entry("link.tar", base, unpack="tar", convert="folder"),
         _entry("manual.bin", base, urls=[],
                manual={"host": "Google Drive", "page": "https://drive.example/manual", "source": "test"}),
     ]
@@ -295,3 +315,12 @@ def test_a_part_file_the_server_cannot_continue_is_fetched_again(server, manifes
         _get(manifest, tmp_path, "sized.bin")
     rows = {f["name"]: f["state"] for f in file_states(manifest, tmp_path / "data")[0]["files"]}
     assert rows["sized.bin"] == "present, size checked (no published checksum)"
+
+
+def test_a_tar_with_one_top_folder_unpacks_to_that_folder_and_links_are_refused(server, manifest, tmp_path):
+    result = _get(manifest, tmp_path, "cells-simple.tar", convert=True)
+    assert result.ready == tmp_path / "data" / "nb201" / "cells-simple"
+    assert sorted(p.name for p in result.ready.iterdir()) == ["0.txt", "meta.txt"]
+    with pytest.raises(DataFileError, match="refusing to unpack 'a/passwd'"):
+        _get(manifest, tmp_path, "link.tar", convert=True)
+    assert not (tmp_path / "data" / "nb201" / "link").exists()

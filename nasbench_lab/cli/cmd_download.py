@@ -41,11 +41,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run_download(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         raise ConfigError(f"--timeout must be positive seconds, got {args.timeout}")
-    bench = load_manifest(args.manifest).benchmark(args.name)
+    manifest = load_manifest(args.manifest)
+    bench = manifest.benchmark(args.name)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         results = download(args.name, args.file, convert=args.convert, mirror=args.mirror, data_dir=args.data_dir,
-                           manifest=args.manifest, timeout=args.timeout, force=args.force,
+                           manifest=manifest, timeout=args.timeout, force=args.force,
                            progress=not args.quiet)
     for warning in caught:
         print(f"nasbench-lab download: warning: {warning.message}", file=sys.stderr)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from nasbench_lab.errors import ChecksumMismatchError, DataFileError
@@ -105,7 +105,7 @@ def _download_one(entry: OfficialFile, root: Path, mirror: str | None, *, timeou
                               instructions=manual_instructions(entry, dest))
         result = _fetch_verified(entry, dest, urls, timeout=timeout, progress=progress)
     if convert:
-        result = FileResult(**{**result.__dict__, "ready": prepare(entry, dest, rebuild=force)})
+        result = replace(result, ready=prepare(entry, dest, rebuild=force))
     return result
 
 

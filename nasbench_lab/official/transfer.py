@@ -126,6 +126,9 @@ def _copy(response, part: Path, mode: str, start: int, total: int | None, url: s
         _close_quietly(out)
         part.unlink(missing_ok=True)
         raise WriteError(f"cannot write {part} ({exc.strerror or exc}); removed the partial file") from None
+    except BaseException:  # Ctrl-C: keep what arrived, flushed, so that the next run resumes
+        _close_quietly(out)
+        raise
     finally:
         bar.close()
 

@@ -11,6 +11,7 @@ from nasbench_lab.errors import (
     UnknownNameError,
     UnsafePickleError,
 )
+from nasbench_lab.official.download import download
 from nasbench_lab.spaces import space
 
 __version__ = "0.1.0"
@@ -23,6 +24,7 @@ __all__ = [
     "NasbenchLabError",
     "UnknownNameError",
     "UnsafePickleError",
+    "download",
     "list_benchmarks",
     "load",
     "space",

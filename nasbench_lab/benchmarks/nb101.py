@@ -144,5 +144,6 @@ SPEC = BENCHMARKS.register("nb101")(BenchmarkSpec(
     notes={DATASET: NOTES},
     where_to_get="the official nasbench_only108.tfrecord or nasbench_full.tfrecord "
                  "(https://storage.googleapis.com/nasbench/), NASLib's nasbench_only108.pkl, a flat CSV keyed by "
-                 "nb101_hash, or a converted .h5",
+                 "nb101_hash, or a converted .h5; `nasbench-lab download nb101 --convert` fetches and verifies the "
+                 "tfrecord",
 ))

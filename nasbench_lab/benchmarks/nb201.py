@@ -71,5 +71,6 @@ SPEC = BENCHMARKS.register("nb201")(BenchmarkSpec(
     dataset_aliases={"cifar10-valid": "cifar10", "imagenet16": "ImageNet16-120", "ImageNet16": "ImageNet16-120"},
     notes=_SPLITS,
     where_to_get="the official NATS-tss-v1_0-3ffb9-simple folder, NASLib's nb201_<dataset>_full_training.pickle, "
-                 "a flat CSV such as nb201_tables.csv, or a converted .h5",
+                 "a flat CSV such as nb201_tables.csv, or a converted .h5; `nasbench-lab download nb201` says "
+                 "where to get the official files",
 ))

@@ -10,6 +10,7 @@ import numpy as np
 
 from nasbench_lab.api import DEFAULT_BENCHMARK, convert, table_file
 from nasbench_lab.benchmarks.spec import BENCHMARKS
+from nasbench_lab.cli.cmd_download import official_files_report, print_official_files
 from nasbench_lab.cli.common import add_benchmark_args, benchmark_from_args, benchmark_name
 from nasbench_lab.cli.main import note, print_json
 from nasbench_lab.errors import ConfigError, DataFileError
@@ -23,7 +24,8 @@ from nasbench_lab.tables.hdf5 import read_header, read_summary, read_table
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("list", help="benchmarks, datasets, metrics, fidelities and where their data is",
                        description="List registered benchmarks with their datasets, accepted files, the embedded "
-                                   "data and every converted table in the cache (metrics and fidelities).")
+                                   "data, every converted table in the cache (metrics and fidelities), and "
+                                   "whether each official file is present, verified and converted.")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run_list)
 
@@ -88,8 +90,9 @@ def run_list(args: argparse.Namespace) -> int:
             "embedded_present": bool(embedded and Path(embedded).exists()),
             "converted_tables": cached.get(name, []),
         })
+    official = official_files_report()
     if args.json:
-        print_json({"cache_dir": str(folder), "benchmarks": out})
+        print_json({"cache_dir": str(folder), "benchmarks": out, "official_files": official})
         return 0
     print(f"cache folder: {folder}")
     for b in out:
@@ -107,6 +110,7 @@ def run_list(args: argparse.Namespace) -> int:
             print(f"  table {t['path']} (from {', '.join(t['sources'])}; {state})")
             for ds, s in t["datasets"].items():
                 print(f"    {ds}: fidelities {s['fidelities']}, metrics {', '.join(s['metrics'])}")
+    print_official_files(official)
     return 0
 
 

@@ -6,4 +6,5 @@ COMMAND_MODULES: list[str] = [
     "cmd_live",  # build-table, live-check, live-train (optional extra: live)
     "cmd_predictors",  # predictors, proxies
     "cmd_surrogate",  # fit-surrogate
+    "cmd_download",  # download (official files)
 ]

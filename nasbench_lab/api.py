@@ -9,8 +9,9 @@ from pathlib import Path
 from nasbench_lab.benchmarks.base import Benchmark
 from nasbench_lab.benchmarks.spec import BENCHMARKS, BenchmarkSpec
 from nasbench_lab.benchmarks.tabular import TabularBenchmark
-from nasbench_lab.errors import ChecksumMismatchError, DataFileError
+from nasbench_lab.errors import ChecksumMismatchError, DataFileError, UnknownNameError
 from nasbench_lab.loaders.table_csv import TableCsvLoader, is_table_csv, sidecar_path
+from nasbench_lab.loaders.table_csv import read_header as read_csv_header
 from nasbench_lab.paths import cached_table_path
 from nasbench_lab.registry import Registry
 from nasbench_lab.spaces.registry import space as get_space
@@ -45,8 +46,8 @@ def load(name: str | os.PathLike = DEFAULT_BENCHMARK, dataset: str | None = None
     """
     csv_source = _table_csv_source(name, path)
     if csv_source is not None:
-        return _load_path(table_csv_file(csv_source, cache_dir=cache_dir, rebuild=rebuild, verify=verify), dataset,
-                          verify)
+        table_path = table_csv_file(csv_source, cache_dir=cache_dir, rebuild=rebuild, verify=verify)
+        return _load_path(table_path, dataset, verify, source_name=csv_source.name)
     if path is None and (Path(name).exists() and (Path(name).is_dir() or is_table_file(Path(name)))):
         return _load_path(Path(name), dataset, verify)
     if str(name) not in BENCHMARKS and path is not None and Path(path).is_dir():
@@ -65,7 +66,9 @@ def load(name: str | os.PathLike = DEFAULT_BENCHMARK, dataset: str | None = None
     return _tabular(spec.name, spec, table, dataset)
 
 
-def _load_path(path: Path, dataset: str | None, verify: bool) -> Benchmark:
+def _load_path(path: Path, dataset: str | None, verify: bool, source_name: str | None = None) -> Benchmark:
+    """A benchmark from a table file or folder; ``source_name``: the table CSV it was converted from (its
+    benchmark is then no registered one, whatever its name)."""
     for loader_name in DIRECT_LOADERS:
         bench = DIRECT_LOADERS.get(loader_name)(path, dataset)
         if bench is not None:
@@ -73,7 +76,9 @@ def _load_path(path: Path, dataset: str | None, verify: bool) -> Benchmark:
     if not is_table_file(path):
         raise DataFileError(f"{path} is neither a converted table (.h5) nor a fitted surrogate folder")
     benchmark, datasets = _checked_header(path, verify)
-    spec = BENCHMARKS.get(benchmark) if benchmark in BENCHMARKS else None
+    spec = BENCHMARKS.get(benchmark) if benchmark in BENCHMARKS and source_name is None else None
+    if source_name is not None and dataset is not None and dataset not in datasets:
+        raise UnknownNameError(f"dataset of {source_name}", dataset, datasets)
     if dataset is None:
         dataset = spec.default_dataset if spec and spec.default_dataset in datasets else datasets[0]
     elif spec is not None:
@@ -96,7 +101,16 @@ def _tabular(name: str, spec: BenchmarkSpec | None, table: BenchmarkTable, datas
 def _table_csv_source(name: str | os.PathLike, path: str | os.PathLike | None) -> Path | None:
     """The CSV with ``arch:`` columns that ``load(name, path=path)`` names, if it names one."""
     candidate = Path(path) if path is not None else Path(name)
-    return candidate if is_table_csv(candidate) else None
+    if is_table_csv(candidate):
+        return candidate
+    if candidate.suffix.lower() == ".csv" and candidate.is_file():
+        header = read_csv_header(candidate)
+        if not header:
+            raise DataFileError(f"{candidate}: empty file (no header row)")
+        if path is None or {"metric", "value"} <= set(header):  # meant as a table of its own
+            raise DataFileError(f"{candidate}: no architecture column; name each architecture choice arch:<name> "
+                                f"(columns found: {', '.join(header)})")
+    return None
 
 
 def table_csv_file(source: Path, *, cache_dir: str | os.PathLike | None = None, rebuild: bool = False,

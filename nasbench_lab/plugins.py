@@ -59,8 +59,11 @@ def import_plugin(name: str) -> str:
     return module_name
 
 
+_FILE_PREFIX = "nasbench_lab_plugin_"
+
+
 def _file_module_name(path: str) -> str:
-    return f"nasbench_lab_plugin_{Path(path).stem}"
+    return f"{_FILE_PREFIX}{Path(path).stem}"
 
 
 def _import_file(path: str, module_name: str) -> None:
@@ -100,5 +103,8 @@ def load_plugins(modules: Iterable[str] = ()) -> list[str]:
 
 
 def plugin_of(obj: object) -> str | None:
-    """The plug-in module that defined ``obj``, or None for a built-in."""
-    return plugin_of_module(getattr(obj, "__module__", "") or "")
+    """The plug-in that defined ``obj`` (its module name, or its file for a ``.py`` plug-in), None for a built-in."""
+    module = plugin_of_module(getattr(obj, "__module__", "") or "")
+    if module is not None and module.startswith(_FILE_PREFIX):
+        return getattr(sys.modules.get(module), "__file__", None) or module
+    return module

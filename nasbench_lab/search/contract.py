@@ -38,7 +38,7 @@ class CheckedOptimizer:
         archs, fids = out
         space = self._opt.space
         shape = getattr(archs, "shape", None)
-        if not isinstance(archs, np.ndarray) or archs.ndim != len(space.arch_shape) + 1:
+        if not isinstance(archs, np.ndarray) or archs.shape[1:] != space.arch_shape:
             raise self._fail(f"ask({n}) returned {type(archs).__name__} of shape {shape}; expected an array of "
                              f"shape (k, {', '.join(map(str, space.arch_shape))}) with k <= {n}")
         if len(archs) > n:

@@ -9,6 +9,7 @@ are exactly the combinations present, indexed in that same order.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 
 import numpy as np
 
@@ -35,6 +36,7 @@ class TableSpace(EnumerableSpace):
         self._sizes = np.array([len(ch) for _, ch in self.columns], dtype=np.int64)
         if self._sizes.max() > np.iinfo(np.int16).max:
             raise ConfigError(f"{name}: a column has more than {np.iinfo(np.int16).max} choices")
+        self._min_size = int(self._sizes.min())
         self._place = np.ones(len(self.columns), dtype=np.int64)
         for j in range(len(self.columns) - 2, -1, -1):
             self._place[j] = self._place[j + 1] * self._sizes[j + 1]
@@ -63,7 +65,13 @@ class TableSpace(EnumerableSpace):
 
     # ---------------------------------------------------------------- checks
     def _mixed_codes(self, batch: np.ndarray) -> np.ndarray:
-        return batch.astype(np.int64, copy=False) @ self._place if len(batch) else np.zeros(0, dtype=np.int64)
+        """Mixed-radix number of each row (first column most significant), integer arithmetic only."""
+        dtype = np.int32 if self.product_size < 2**31 else np.int64
+        code = batch[:, 0].astype(dtype)
+        for j in range(1, batch.shape[1]):
+            code *= self._sizes[j]
+            code += batch[:, j]
+        return code
 
     def _from_codes(self, codes: np.ndarray) -> np.ndarray:
         return ((codes[:, None] // self._place[None, :]) % self._sizes[None, :]).astype(self.arch_dtype)
@@ -71,8 +79,8 @@ class TableSpace(EnumerableSpace):
     def _check_values(self, batch: np.ndarray) -> None:
         if not batch.size:
             return
-        bad = ((batch < 0) | (batch >= self._sizes[None, :])).any(axis=1)
-        if bad.any():
+        if batch.min() < 0 or (batch.max() >= self._min_size and (batch.max(axis=0) >= self._sizes).any()):
+            bad = ((batch < 0) | (batch >= self._sizes[None, :])).any(axis=1)
             row = batch[bad][0]
             j = int(np.flatnonzero((row < 0) | (row >= self._sizes))[0])
             raise InvalidArchitectureError(
@@ -90,11 +98,20 @@ class TableSpace(EnumerableSpace):
         return self._codes[pos] == codes
 
     # --------------------------------------------------------------- indices
+    @cached_property
+    def _index_of_bytes(self) -> dict[bytes, int]:
+        """Single-architecture fast path: the bytes of an int16 array -> index (spaces up to 2**20 members)."""
+        return {row.tobytes(): i for i, row in enumerate(self.all())} if self.size <= 2**20 else {}
+
     def index(self, archs: object) -> np.ndarray | int:
+        if type(archs) is np.ndarray and archs.dtype == self.arch_dtype and archs.shape == self.arch_shape:
+            hit = self._index_of_bytes.get(archs.tobytes())
+            if hit is not None:
+                return hit
         batch, single = self.as_batch(archs)
         codes = self._mixed_codes(batch)
         idx = np.searchsorted(self._codes, codes) if self.listed else codes
-        return int(idx[0]) if single else idx.astype(np.int64)
+        return int(idx[0]) if single else idx
 
     def from_index(self, indices: object) -> np.ndarray:
         idx = self.check_indices(indices)

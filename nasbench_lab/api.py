@@ -35,16 +35,18 @@ def _checked_header(path: Path, verify: bool) -> tuple[str, list[str]]:
     return benchmark, datasets
 
 
-def load(name: str | os.PathLike = DEFAULT_BENCHMARK, dataset: str | None = None,
+def load(name: str | os.PathLike | None = None, dataset: str | None = None,
          path: str | os.PathLike | None = None, *, cache_dir: str | os.PathLike | None = None,
          rebuild: bool = False, verify: bool = False) -> Benchmark:
     """Loads benchmark ``name`` for ``dataset`` from ``path``.
 
-    ``path`` may be an official file (converted once and cached as HDF5), a flat CSV, or
-    a converted ``.h5``; ``name`` may itself be a path to a converted table or a fitted
+    ``path`` may be an official file (converted once and cached as HDF5), a flat CSV, a CSV with
+    ``arch:`` columns (a benchmark of its own, see docs/tables.md) or a converted ``.h5``; ``name``
+    (default: the embedded benchmark) may itself be a path to such a CSV, a converted table or a fitted
     surrogate folder. ``rebuild`` converts again; ``verify`` recomputes source checksums.
     """
     csv_source = _table_csv_source(name, path)
+    name = DEFAULT_BENCHMARK if name is None else name
     if csv_source is not None:
         table_path = table_csv_file(csv_source, cache_dir=cache_dir, rebuild=rebuild, verify=verify)
         return _load_path(table_path, dataset, verify, source_name=csv_source.name)
@@ -98,16 +100,19 @@ def _tabular(name: str, spec: BenchmarkSpec | None, table: BenchmarkTable, datas
     return TabularBenchmark(name, dt, space, notes=notes)
 
 
-def _table_csv_source(name: str | os.PathLike, path: str | os.PathLike | None) -> Path | None:
-    """The CSV with ``arch:`` columns that ``load(name, path=path)`` names, if it names one."""
+def _table_csv_source(name: str | os.PathLike | None, path: str | os.PathLike | None) -> Path | None:
+    """The CSV with ``arch:`` columns that ``load(name, path=path)`` names, if it names one; an error naming
+    what is missing when a CSV meant as a table of its own (no benchmark named) lacks them."""
+    if name is None and path is None:
+        return None
     candidate = Path(path) if path is not None else Path(name)
     if is_table_csv(candidate):
         return candidate
-    if candidate.suffix.lower() == ".csv" and candidate.is_file():
+    if (path is None or name is None) and candidate.suffix.lower() == ".csv" and candidate.is_file():
         header = read_csv_header(candidate)
         if not header:
             raise DataFileError(f"{candidate}: empty file (no header row)")
-        if path is None or {"metric", "value"} <= set(header):  # meant as a table of its own
+        if path is None or {"metric", "value"} <= set(header) or not any(c in header for c in ("index", "arch_str")):
             raise DataFileError(f"{candidate}: no architecture column; name each architecture choice arch:<name> "
                                 f"(columns found: {', '.join(header)})")
     return None

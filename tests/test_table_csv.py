@@ -212,3 +212,26 @@ def test_unknown_dataset_metric_and_contradicting_sidecar_via_cli(tmp_path, caps
     (tmp_path / "toy.space.json").write_text(json.dumps({"choices": {"width": ["16", "32", "16"]}}))
     assert main(["info", "-b", str(path)]) == 2
     assert "column 'width' lists a choice twice" in capsys.readouterr().err
+
+
+def test_study_toml_chooses_metrics_and_directions(tmp_path, capsys):
+    from nasbench_lab.search.study import StudySpec
+
+    path = write_rows(tmp_path / "loss.csv", synthetic_rows(metrics=("valid_loss", "test_loss")))
+    toml = tmp_path / "study.toml"
+    toml.write_text(f'name = "l"\nseeds = 2\nbudget = 6\nalgorithms = ["rs"]\nsearch_metric = "valid_loss"\n'
+                    f'report_metric = "test_loss"\ndirections = {{ test_loss = "min" }}\n'
+                    f'[[benchmark]]\nname = "{path}"\n')
+    spec = StudySpec.from_toml(toml)
+    assert spec.metric_settings() == {"search_metric": "valid_loss", "report_metric": "test_loss",
+                                      "directions": {"test_loss": "min"}}
+    assert main(["compare", "--config", str(toml), "-o", str(tmp_path / "res"), "-j", "1", "--quiet"]) == 0
+    summary = json.loads((tmp_path / "res" / "summary.json").read_text())
+    assert set(summary["rs"]) == {"final_test_loss", "final_valid_loss", "wall_s"}
+    capsys.readouterr()
+    assert main(["compare", "-b", str(path), "--search-metric", "valid_loss", "--direction", "valid_loss=down",
+                 "-o", str(tmp_path / "r2")]) == 2
+    assert "direction of metric 'valid_loss' must be min or max, got 'down'" in capsys.readouterr().err
+    assert main(["compare", "-b", str(path), "--search-metric", "test_loss", "-o", str(tmp_path / "r3")]) == 2
+    assert "'test_loss' holds test data and cannot be searched on" in capsys.readouterr().err
+    assert not (tmp_path / "r3").exists()  # refused before anything was written

@@ -24,7 +24,7 @@ from nasbench_lab.fileio import atomic_write
 from nasbench_lab.metrics import check_direction
 from nasbench_lab.plugins import load_plugins, normalize_plugin
 from nasbench_lab.search.base import OPTIMIZERS, optimizer_params
-from nasbench_lab.search.runner import VALID_SEEDS, Budget, run
+from nasbench_lab.search.runner import VALID_SEEDS, Budget, resolve_metrics, run
 from nasbench_lab.search.trajectory import Trajectory
 
 STUDY_FILE = "study.json"
@@ -248,6 +248,8 @@ class Study:
 
     def prepare(self) -> None:
         """Creates the folder and study.json, or checks that an existing folder holds this same study."""
+        for bench in self.spec.benchmarks:  # a metric a benchmark lacks fails before anything is written
+            resolve_metrics(bench.load(), self.spec.search_metric, self.spec.report_metric)
         file = self.out / STUDY_FILE
         if file.is_file():
             try:

@@ -61,7 +61,7 @@ def resolve_metrics(benchmark: Benchmark, search_metric: str | None = None,
     """
     where = f"{benchmark.name}/{benchmark.dataset}"
     search = search_metric or benchmark.search_metric
-    if search not in benchmark.metrics:
+    if search not in benchmark.metrics and not _answers(benchmark, search):
         how = "" if search_metric else "; name the metric to search with --search-metric (search_metric=)"
         raise UnknownNameError(f"search metric of {where}{how}", search, benchmark.metrics)
     if metric_info(search).kind is MetricKind.TEST:
@@ -73,6 +73,15 @@ def resolve_metrics(benchmark: Benchmark, search_metric: str | None = None,
             raise UnknownNameError(f"report metric of {where}", report_metric, benchmark.metrics)
         return search, None
     return search, report
+
+
+def _answers(benchmark: Benchmark, metric: str) -> bool:
+    """Whether the benchmark answers ``metric`` though its ``metrics`` does not list it (e.g. a derived view)."""
+    try:
+        benchmark.query(benchmark.space.sample(np.random.default_rng(0), 1), metric)
+        return True
+    except UnknownNameError:
+        return False
 
 
 def search_problem(benchmark: Benchmark, metric: str | None = None) -> SearchProblem:

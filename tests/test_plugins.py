@@ -172,3 +172,19 @@ def test_contract_breaks_stop_the_study_cleanly(tmp_path, capsys, case):
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert all(not name.startswith(".") and "tmp" not in name for name in written)  # nothing half-written
     assert not any("/bad/" in name for name in written)
+
+
+def test_entry_point_plugins_are_imported_on_a_registry_miss(tmp_path, monkeypatch):
+    import nasbench_lab.plugins as plugins
+
+    (tmp_path / "ep_plugin_for_test.py").write_text(documented_example().replace('"hill"', '"ep_hill"'))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(plugins, "entry_point_modules", lambda: ["nasbench_lab.search", "ep_plugin_for_test"])
+    plugins.load_installed_plugins.cache_clear()
+    try:
+        assert OPTIMIZERS.get("ep_hill").__module__ == "ep_plugin_for_test"
+        assert len(run(nasbench_lab.load(), "ep_hill", seed=0, budget=8)) == 8
+    finally:
+        plugins.load_installed_plugins.cache_clear()
+        OPTIMIZERS._items.pop("ep_hill", None)
+        sys.modules.pop("ep_plugin_for_test", None)

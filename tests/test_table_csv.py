@@ -235,3 +235,18 @@ def test_study_toml_chooses_metrics_and_directions(tmp_path, capsys):
     assert main(["compare", "-b", str(path), "--search-metric", "test_loss", "-o", str(tmp_path / "r3")]) == 2
     assert "'test_loss' holds test data and cannot be searched on" in capsys.readouterr().err
     assert not (tmp_path / "r3").exists()  # refused before anything was written
+
+
+def test_surrogate_of_a_table_space_saves_and_loads_its_space(tmp_path):
+    from nasbench_lab.benchmarks.surrogate import fit_surrogate, load_surrogate
+
+    members = np.array([[a, b, c] for a in range(5) for b in range(5) for c in range(4) if (a + b + c) % 4])
+    space = TableSpace("table-synthetic", [("a", list("vwxyz")), ("b", list("vwxyz")), ("c", list("wxyz"))],
+                       members)
+    archs = space.all()
+    values = 50 + 3 * archs[:, 0] + archs[:, 1] - archs[:, 2]  # synthetic values
+    fit_surrogate(space, archs, values, fidelity=1, seed=0).save(tmp_path / "sur")
+    loaded = load_surrogate(tmp_path / "sur")
+    assert loaded.space.listed and loaded.space.size == space.size == len(members)
+    assert np.array_equal(loaded.space.all(), archs)
+    assert np.corrcoef(loaded.query(archs, "valid_acc"), values)[0, 1] > 0.9

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
@@ -14,6 +15,7 @@ from nasbench_lab.api import DEFAULT_BENCHMARK
 from nasbench_lab.cli.common import add_benchmark_args, benchmark_from_args, dotted_params
 from nasbench_lab.cli.main import note, print_json
 from nasbench_lab.errors import ConfigError, NasbenchLabError
+from nasbench_lab.loaders.table_csv import is_table_csv
 from nasbench_lab.metrics import parse_directions
 
 #: what ``compare`` runs when no --algorithms is given (those a benchmark cannot run are skipped)
@@ -141,7 +143,7 @@ def _spec_from_flags(args: argparse.Namespace):
                           f"(compared: {', '.join(names)})")
     budget = args.budget if args.budget is not None or args.budget_seconds is not None else 150
     path = os.path.abspath(args.path) if args.path else None
-    name = args.benchmark or DEFAULT_BENCHMARK
+    name = args.benchmark or (args.path if args.path and is_table_csv(Path(args.path)) else DEFAULT_BENCHMARK)
     name = os.path.abspath(name) if os.path.exists(name) else name  # a file or folder: workers may run elsewhere
     spec = StudySpec(benchmarks=(BenchmarkEntry(name, args.dataset, path),),
                      algorithms=tuple(AlgorithmEntry(n, n, params.get(n, {})) for n in names),

@@ -9,10 +9,13 @@ from pathlib import Path
 from nasbench_lab.benchmarks.base import Benchmark
 from nasbench_lab.benchmarks.spec import BENCHMARKS, BenchmarkSpec
 from nasbench_lab.benchmarks.tabular import TabularBenchmark
-from nasbench_lab.errors import ChecksumMismatchError, DataFileError
+from nasbench_lab.errors import ChecksumMismatchError, DataFileError, UnknownNameError
+from nasbench_lab.loaders.table_csv import TableCsvLoader, is_table_csv, sidecar_path
+from nasbench_lab.loaders.table_csv import read_header as read_csv_header
 from nasbench_lab.paths import cached_table_path
 from nasbench_lab.registry import Registry
 from nasbench_lab.spaces.registry import space as get_space
+from nasbench_lab.spaces.table_space import TableSpace
 from nasbench_lab.tables.checksums import describe_source, verify_source
 from nasbench_lab.tables.hdf5 import FORMAT, is_table_file, read_header, read_table, write_table
 from nasbench_lab.tables.table import BenchmarkTable
@@ -32,15 +35,21 @@ def _checked_header(path: Path, verify: bool) -> tuple[str, list[str]]:
     return benchmark, datasets
 
 
-def load(name: str | os.PathLike = DEFAULT_BENCHMARK, dataset: str | None = None,
+def load(name: str | os.PathLike | None = None, dataset: str | None = None,
          path: str | os.PathLike | None = None, *, cache_dir: str | os.PathLike | None = None,
          rebuild: bool = False, verify: bool = False) -> Benchmark:
     """Loads benchmark ``name`` for ``dataset`` from ``path``.
 
-    ``path`` may be an official file (converted once and cached as HDF5), a flat CSV, or
-    a converted ``.h5``; ``name`` may itself be a path to a converted table or a fitted
+    ``path`` may be an official file (converted once and cached as HDF5), a flat CSV, a CSV with
+    ``arch:`` columns (a benchmark of its own, see docs/tables.md) or a converted ``.h5``; ``name``
+    (default: the embedded benchmark) may itself be a path to such a CSV, a converted table or a fitted
     surrogate folder. ``rebuild`` converts again; ``verify`` recomputes source checksums.
     """
+    csv_source = _table_csv_source(name, path)
+    name = DEFAULT_BENCHMARK if name is None else name
+    if csv_source is not None:
+        table_path = table_csv_file(csv_source, cache_dir=cache_dir, rebuild=rebuild, verify=verify)
+        return _load_path(table_path, dataset, verify, source_name=csv_source.name)
     if path is None and (Path(name).exists() and (Path(name).is_dir() or is_table_file(Path(name)))):
         return _load_path(Path(name), dataset, verify)
     if str(name) not in BENCHMARKS and path is not None and Path(path).is_dir():
@@ -59,7 +68,9 @@ def load(name: str | os.PathLike = DEFAULT_BENCHMARK, dataset: str | None = None
     return _tabular(spec.name, spec, table, dataset)
 
 
-def _load_path(path: Path, dataset: str | None, verify: bool) -> Benchmark:
+def _load_path(path: Path, dataset: str | None, verify: bool, source_name: str | None = None) -> Benchmark:
+    """A benchmark from a table file or folder; ``source_name``: the table CSV it was converted from (its
+    benchmark is then no registered one, whatever its name)."""
     for loader_name in DIRECT_LOADERS:
         bench = DIRECT_LOADERS.get(loader_name)(path, dataset)
         if bench is not None:
@@ -67,7 +78,9 @@ def _load_path(path: Path, dataset: str | None, verify: bool) -> Benchmark:
     if not is_table_file(path):
         raise DataFileError(f"{path} is neither a converted table (.h5) nor a fitted surrogate folder")
     benchmark, datasets = _checked_header(path, verify)
-    spec = BENCHMARKS.get(benchmark) if benchmark in BENCHMARKS else None
+    spec = BENCHMARKS.get(benchmark) if benchmark in BENCHMARKS and source_name is None else None
+    if source_name is not None and dataset is not None and dataset not in datasets:
+        raise UnknownNameError(f"dataset of {source_name}", dataset, datasets)
     if dataset is None:
         dataset = spec.default_dataset if spec and spec.default_dataset in datasets else datasets[0]
     elif spec is not None:
@@ -79,7 +92,55 @@ def _load_path(path: Path, dataset: str | None, verify: bool) -> Benchmark:
 def _tabular(name: str, spec: BenchmarkSpec | None, table: BenchmarkTable, dataset: str) -> TabularBenchmark:
     dt = table.datasets[dataset]
     notes = dict(spec.notes.get(dataset, {})) if spec else {}
-    return TabularBenchmark(name, dt, get_space(dt.space), notes=notes)
+    record = table.spaces.get(dt.space)
+    if record is not None:  # a space the table defines itself (from a file's arch: columns)
+        space = TableSpace(record.definition["name"], record.definition["columns"], record.members)
+    else:
+        space = get_space(dt.space)
+    return TabularBenchmark(name, dt, space, notes=notes)
+
+
+def _table_csv_source(name: str | os.PathLike | None, path: str | os.PathLike | None) -> Path | None:
+    """The CSV with ``arch:`` columns that ``load(name, path=path)`` names, if it names one; an error naming
+    what is missing when a CSV meant as a table of its own (no benchmark named) lacks them."""
+    if name is None and path is None:
+        return None
+    candidate = Path(path) if path is not None else Path(name)
+    if is_table_csv(candidate):
+        return candidate
+    if (path is None or name is None) and candidate.suffix.lower() == ".csv" and candidate.is_file():
+        header = read_csv_header(candidate)
+        if not header:
+            raise DataFileError(f"{candidate}: empty file (no header row)")
+        if path is None or {"metric", "value"} <= set(header) or not any(c in header for c in ("index", "arch_str")):
+            raise DataFileError(f"{candidate}: no architecture column; name each architecture choice arch:<name> "
+                                f"(columns found: {', '.join(header)})")
+    return None
+
+
+def table_csv_file(source: Path, *, cache_dir: str | os.PathLike | None = None, rebuild: bool = False,
+                   verify: bool = False) -> Path:
+    """The converted HDF5 table of a CSV with ``arch:`` columns (and its sidecar): cached, or converted now."""
+    target = cached_table_path("table", source, Path(cache_dir) if cache_dir else None)
+    if target.exists() and not rebuild:
+        try:
+            _checked_header(target, verify)
+            side = sidecar_path(source)
+            recorded = {s.path for s in read_header(target)[1]}
+            if side.is_file() == (str(side.resolve()) in recorded):  # a sidecar added or removed: convert again
+                return target
+        except DataFileError:
+            pass  # the user's own file (or its sidecar) changed, or a damaged cache: convert again
+    return convert_table_csv(source, target)
+
+
+def convert_table_csv(source: Path, target: Path) -> Path:
+    """Converts a CSV with ``arch:`` columns to the HDF5 table at ``target`` (atomically)."""
+    table = TableCsvLoader().convert(source)
+    side = sidecar_path(source)
+    table.sources = [describe_source(source)] + ([describe_source(side)] if side.is_file() else [])
+    table.attrs.setdefault("loader", TableCsvLoader.name)
+    return write_table(table, target)
 
 
 def find_loader(spec: BenchmarkSpec, path: Path):
@@ -132,4 +193,5 @@ def list_benchmarks() -> list[str]:
     return BENCHMARKS.names()
 
 
-__all__ = ["DIRECT_LOADERS", "FORMAT", "convert", "list_benchmarks", "load", "table_file"]
+__all__ = ["DIRECT_LOADERS", "FORMAT", "convert", "convert_table_csv", "list_benchmarks", "load", "table_csv_file",
+           "table_file"]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
+
+from nasbench_lab.errors import ConfigError
 
 
 class MetricKind(str, Enum):
@@ -61,4 +64,35 @@ def metric_info(name: str) -> MetricInfo:
     if name.startswith("zc_"):
         return MetricInfo(name, MetricKind.PROXY, "score", True, f"zero-cost proxy {name[3:]}")
     kind = MetricKind.TEST if "test" in name else MetricKind.VALIDATION if "valid" in name else MetricKind.TRAIN
-    return MetricInfo(name, kind, "", True, "user metric")
+    return MetricInfo(name, kind, "", not name.endswith(MINIMIZED_SUFFIXES), "user metric")
+
+
+#: a user metric whose name ends in one of these is minimized; every other one is maximized
+MINIMIZED_SUFFIXES = ("loss", "error", "err")
+DIRECTIONS = {"max": True, "min": False}
+
+
+def higher_is_better(metric: str, directions: Mapping[str, str] | None = None) -> bool:
+    """Direction of ``metric``: ``directions[metric]`` (``"min"``/``"max"``) when given, else by its name."""
+    chosen = (directions or {}).get(metric)
+    if chosen is None:
+        return metric_info(metric).higher_is_better
+    return DIRECTIONS[check_direction(metric, chosen)] if isinstance(chosen, str) else bool(chosen)
+
+
+def check_direction(metric: str, direction: object) -> str:
+    """``direction`` if it is ``"min"`` or ``"max"``, else a ConfigError naming the metric."""
+    if direction not in DIRECTIONS:
+        raise ConfigError(f"direction of metric {metric!r} must be min or max, got {direction!r}")
+    return str(direction)
+
+
+def parse_directions(items: Iterable[str]) -> dict[str, str]:
+    """``["METRIC=min", "OTHER=max"]`` -> ``{"METRIC": "min", ...}`` (the --direction option)."""
+    out = {}
+    for item in items:
+        metric, sep, direction = item.partition("=")
+        if not sep or not metric.strip():
+            raise ConfigError(f"--direction takes METRIC=min|max (e.g. valid_loss=min), got {item!r}")
+        out[metric.strip()] = check_direction(metric.strip(), direction.strip())
+    return out

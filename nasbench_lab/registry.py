@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
-from nasbench_lab.errors import UnknownNameError
+from nasbench_lab.errors import ConfigError, UnknownNameError
 
 T = TypeVar("T")
 
@@ -22,8 +22,12 @@ class Registry(Generic[T]):
 
         def decorate(obj: T) -> T:
             for key in (name, *aliases):
-                if key in self._items and self._items[key] is not obj:
-                    raise ValueError(f"{self.kind} {key!r} is already registered")
+                old = self._items.get(key)
+                if old is not None and old is not obj:
+                    where = getattr(old, "__module__", None)
+                    by = f" (by {where})" if where else ""
+                    raise ConfigError(f"{self.kind} {key!r} is already registered{by}")
+            for key in (name, *aliases):
                 self._items[key] = obj
             return obj
 
@@ -34,9 +38,15 @@ class Registry(Generic[T]):
         self.register(name)(obj)
 
     def get(self, name: str) -> T:
+        """The object registered as ``name``; an unknown name first imports the installed plug-ins, then raises
+        an error listing the accepted names."""
+        if isinstance(name, str) and name not in self._items:
+            from nasbench_lab.plugins import load_installed_plugins
+
+            load_installed_plugins()
         try:
             return self._items[name]
-        except KeyError:
+        except (KeyError, TypeError):
             raise UnknownNameError(self.kind, name, sorted(self._items)) from None
 
     def names(self) -> list[str]:

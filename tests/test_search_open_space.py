@@ -14,7 +14,7 @@ import pytest
 
 import nasbench_lab
 from nasbench_lab.benchmarks.base import Benchmark
-from nasbench_lab.search import run
+from nasbench_lab.search import OPTIMIZERS, run
 from nasbench_lab.search.study import AlgorithmEntry, BenchmarkEntry, Study, StudySpec
 
 QUICK = {"bananas": {"num_init": 8, "k": 8, "num_candidates": 40, "predictor_params": {"epochs": 20}},
@@ -63,7 +63,8 @@ def bench():
     return SyntheticDarts()
 
 
-@pytest.mark.parametrize("name", ["rs", "re", "ls", "de", "bananas", "gbdt", "npred", "zc"])
+@pytest.mark.parametrize("name", [n for n in OPTIMIZERS.names()
+                                  if OPTIMIZERS.get(n).name == n and not OPTIMIZERS.get(n).multi_fidelity])
 def test_every_algorithm_runs_on_a_space_that_cannot_be_listed(bench, name):
     a = run(bench, name, seed=0, budget=30, params=QUICK.get(name))
     b = run(bench, name, seed=0, budget=30, params=QUICK.get(name))
@@ -92,7 +93,7 @@ def test_benchmark_without_test_metric_reports_validation(tmp_path, monkeypatch)
     from nasbench_lab.analysis.report import write_report
 
     summary = write_report(study)
-    assert summary["rs"]["final_test_acc"] == [None, None, None]
+    assert set(summary["rs"]) == {"final_valid_acc", "wall_s"}  # no test metric: the search metric is reported
     assert all(isinstance(v, float) for v in summary["re"]["final_valid_acc"])
     def refuse(constant):
         raise AssertionError(f"summary.json holds {constant}, which strict JSON readers reject")

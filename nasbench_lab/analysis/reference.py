@@ -2,36 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from nasbench_lab.benchmarks.base import Benchmark
-from nasbench_lab.metrics import metric_info
+from nasbench_lab.metrics import higher_is_better
+from nasbench_lab.search.runner import resolve_metrics
 from nasbench_lab.spaces.base import EnumerableSpace
 
 #: random architectures drawn when the space cannot be listed
 N_RANDOM = 10_000
 
 
-def benchmark_reference(bench: Benchmark, seed: int = 0) -> dict:
+def benchmark_reference(bench: Benchmark, seed: int = 0, search_metric: str | None = None,
+                        report_metric: str | None = None, directions: Mapping[str, str] | None = None) -> dict:
     """Optimum and mean of the report metric (over the whole space when enumerable, else a random sample).
 
     The optimum is ``None`` for spaces that cannot be listed (regret is then measured against
-    the best value any run of the study found, and says so).
+    the best value any run of the study found, and says so). Metrics and directions as in ``search.run``.
     """
     space = bench.space
     enumerable = isinstance(space, EnumerableSpace)
-    if bench.report_metric not in bench.metrics:  # e.g. a surrogate fitted on validation values only
+    search, report = resolve_metrics(bench, search_metric, report_metric)
+    if report is None:  # e.g. a surrogate fitted on validation values only: the search metric is reported
         return {"benchmark": bench.name, "dataset": bench.dataset, "space": space.name,
-                "search_metric": bench.search_metric, "report_metric": None, "report_higher_is_better": True,
+                "search_metric": search, "report_metric": None,
+                "report_higher_is_better": higher_is_better(search, directions),
+                "missing_report_metric": report_metric or bench.report_metric,
                 "enumerable": enumerable, "optimum": None, "random_mean": None, "random_from": None}
     archs = space.all() if enumerable else space.sample(np.random.default_rng(seed), N_RANDOM)
-    values = np.asarray(bench.query(archs, bench.report_metric), dtype=np.float64)
+    values = np.asarray(bench.query(archs, report), dtype=np.float64)
     values = values[np.isfinite(values)]
-    higher = metric_info(bench.report_metric).higher_is_better
+    higher = higher_is_better(report, directions)
     best = (values.max() if higher else values.min()) if len(values) else float("nan")
     return {
         "benchmark": bench.name, "dataset": bench.dataset, "space": space.name,
-        "search_metric": bench.search_metric, "report_metric": bench.report_metric,
+        "search_metric": search, "report_metric": report,
         "report_higher_is_better": higher, "enumerable": enumerable,
         "optimum": float(best) if enumerable else None,
         "random_mean": float(values.mean()) if len(values) else None,

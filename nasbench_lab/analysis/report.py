@@ -22,12 +22,22 @@ PLOTS = (("test", "queries", False, False), ("regret", "queries", False, True),
 
 
 def summarize(runs: dict[str, list[Trajectory]]) -> dict:
-    """Per algorithm: final test and validation value of each seed's incumbent (None where the benchmark has
-    no test metric), and the total wall time of its runs."""
-    return {label: {"final_test_acc": [_number(t.final_test) for t in trajs],
-                    "final_valid_acc": [_number(t.final_valid) for t in trajs],
-                    "wall_s": float(sum(t.meta.get("wall_s", 0.0) for t in trajs))}
-            for label, trajs in runs.items()}
+    """Per algorithm: final report and search value of each seed's incumbent, keyed ``final_<metric>`` (no
+    report key where the benchmark lacks the report metric), and the total wall time of its runs."""
+    out = {}
+    for label, trajs in runs.items():
+        meta = trajs[0].meta if trajs else {}
+        report, search = meta.get("report_metric"), meta.get("search_metric", "valid_acc")
+        entry = {f"final_{report}": [_number(t.final_test) for t in trajs]} if report else {}
+        entry[f"final_{search}"] = [_number(t.final_valid) for t in trajs]
+        entry["wall_s"] = float(sum(t.meta.get("wall_s", 0.0) for t in trajs))
+        out[label] = entry
+    return out
+
+
+def _fallback_label(ref: dict) -> str:
+    """What the report shows when the benchmark lacks the report metric: the search metric, said so."""
+    return f"{ref.get('search_metric', 'valid_acc')} (no {ref.get('missing_report_metric', 'test')} metric)"
 
 
 def _number(value: float) -> float | None:
@@ -62,7 +72,7 @@ def _report_one(folder: Path, key: str, runs: dict[str, list[Trajectory]], ref: 
     summary = summarize(runs)
     higher = bool(ref.get("report_higher_is_better", True))
     has_test = ref.get("report_metric") is not None
-    key_final = "final_test_acc" if has_test else "final_valid_acc"
+    key_final = f"final_{ref.get('report_metric') or ref.get('search_metric', 'valid_acc')}"
     finals = {label: np.asarray(s[key_final], dtype=np.float64) for label, s in summary.items()}
     rows = final_table(finals, ref.get("random_mean"), higher)
     for row in rows:
@@ -85,7 +95,7 @@ def _report_one(folder: Path, key: str, runs: dict[str, list[Trajectory]], ref: 
                             log_x=log_x, log_y=log_y, zoom=y == "test")
         for fmt in formats:
             plot_final_box(finals, folder / "plots" / f"final_{'test' if has_test else 'valid'}.{fmt}", title=key,
-                           y_label=f"final {ref.get('report_metric') or 'validation value (no test metric)'}")
+                           y_label=f"final {ref.get('report_metric') or _fallback_label(ref)}")
     return summary
 
 

@@ -31,6 +31,7 @@ from nasbench_lab.metrics import metric_info
 from nasbench_lab.spaces.base import SearchSpace
 from nasbench_lab.spaces.registry import SPACES
 from nasbench_lab.spaces.registry import space as get_space
+from nasbench_lab.spaces.table_space import TableSpace
 
 FORMAT = "nasbench_lab.surrogate"
 FORMAT_VERSION = 1
@@ -206,6 +207,10 @@ class SurrogateBenchmark(Benchmark):
         meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "name": self.name, "dataset": self.dataset,
                 "space": self.space.name, "encoding": self.encoding, "fidelity": self.fidelity,
                 "models": meta_models, "training": self.info, "notes": self.notes}
+        if isinstance(self.space, TableSpace):  # a space read from a CSV: stored with the surrogate
+            members = self.space.members()
+            meta["space_definition"] = {**self.space.definition(),
+                                        "members": None if members is None else members.tolist()}
         atomic_write(out / META_FILE, json.dumps(meta, indent=2, default=json_default))
         return out
 
@@ -270,7 +275,7 @@ def read_meta(folder: Path) -> dict:
     missing = [k for k in ("space", "encoding", "fidelity", "models") if k not in meta]
     if missing or not isinstance(meta["models"], dict) or not meta["models"]:
         raise DataFileError(f"{meta_path} lacks {', '.join(missing) or 'fitted models'}")
-    if meta["space"] not in SPACES:
+    if meta["space"] not in SPACES and "space_definition" not in meta:
         raise DataFileError(f"{meta_path} is for search space {meta['space']!r}, which this nasbench_lab does not "
                             f"know; known: {', '.join(SPACES.names())}")
     return meta
@@ -280,7 +285,12 @@ def load_surrogate(folder: str | os.PathLike, expect_space: str | None = None) -
     """Loads a saved surrogate folder, checking member checksums and feature counts."""
     path = Path(folder)
     meta = read_meta(path)
-    sp = get_space(meta["space"])
+    if "space_definition" in meta:
+        d = meta["space_definition"]
+        members = None if d.get("members") is None else np.asarray(d["members"], dtype=np.int16)
+        sp = TableSpace(d["name"], d["columns"], members)
+    else:
+        sp = get_space(meta["space"])
     if expect_space is not None and sp.name != expect_space:
         raise DataFileError(f"{path} holds a surrogate of space {sp.name!r}, not {expect_space!r}")
     encoding = str(meta["encoding"])

@@ -6,6 +6,8 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
@@ -13,6 +15,8 @@ from nasbench_lab.api import DEFAULT_BENCHMARK
 from nasbench_lab.cli.common import add_benchmark_args, benchmark_from_args, dotted_params
 from nasbench_lab.cli.main import note, print_json
 from nasbench_lab.errors import ConfigError, NasbenchLabError
+from nasbench_lab.loaders.table_csv import is_table_csv
+from nasbench_lab.metrics import parse_directions
 
 #: what ``compare`` runs when no --algorithms is given (those a benchmark cannot run are skipped)
 DEFAULT_ALGORITHMS = ("rs", "re", "ls", "de", "bananas", "gbdt", "npred", "zc", "hb")
@@ -37,6 +41,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=1, help="simulated parallel workers per run (default 1)")
     p.add_argument("--fidelity", type=int, default=None,
                    help="epochs whose validation accuracy the search sees (default: the highest with values)")
+    p.add_argument("--search-metric", default=None, metavar="METRIC",
+                   help="metric the search optimizes (default valid_acc; never a test metric)")
+    p.add_argument("--report-metric", default=None, metavar="METRIC",
+                   help="metric reported for each run's incumbent (default test_acc; the search metric, said so, "
+                        "when the benchmark lacks it)")
+    p.add_argument("--direction", action="append", default=[], metavar="METRIC=min|max",
+                   help="minimize or maximize METRIC (default: by name, names ending in loss/error/err are "
+                        "minimized; repeatable)")
     p.add_argument("--valid-seed", default="random", choices=("random", "mean"),
                    help="search on one drawn training seed per query (default) or the mean over seeds")
     p.add_argument("--jobs", "-j", type=int, default=None, help="processes (default: every CPU core)")
@@ -66,12 +78,15 @@ def run_compare(args: argparse.Namespace) -> int:
         out = args.out or os.path.join("results", spec.name)
     else:
         spec, out = _spec_from_flags(args)
+    if args.plugins:
+        spec = replace(spec, plugins=tuple(dict.fromkeys((*spec.plugins, *args.plugins))))
     study = Study(spec, out)
     quiet = getattr(args, "quiet", False)
     ran = study.execute(jobs=args.jobs, scheduler=args.scheduler, progress=not quiet)
     total = len(study.runs())
     note(args, f"{ran} run(s) executed, {total - ran} already on disk; writing the report to {out}")
     summary = write_report(study, formats=_formats(args.format))
+    _note_reported_metric(args, study)
     if args.json:
         print_json(summary)
     else:
@@ -79,6 +94,15 @@ def run_compare(args: argparse.Namespace) -> int:
         print(table.read_text() if table.is_file() else json.dumps(summary, indent=2))
         print(f"results: {study.out}", file=sys.stdout)
     return 0
+
+
+def _note_reported_metric(args: argparse.Namespace, study) -> None:
+    """Says so when a benchmark lacks the report metric and the search metric is reported instead."""
+    refs = json.loads((study.out / "benchmarks.json").read_text())
+    for key, ref in refs.items():
+        if ref.get("report_metric") is None:
+            note(args, f"{key} has no {ref.get('missing_report_metric', 'report')} metric: reporting the search "
+                       f"metric {ref.get('search_metric')} instead")
 
 
 def run_plot(args: argparse.Namespace) -> int:
@@ -106,7 +130,7 @@ def _spec_from_flags(args: argparse.Namespace):
         for name in names:
             OPTIMIZERS.get(name)
     else:
-        names, problem = [], search_problem(bench)
+        names, problem = [], search_problem(bench, args.search_metric)
         for name in DEFAULT_ALGORITHMS:
             try:
                 make_optimizer(name, problem, np.random.default_rng(0), **params.get(name, {}))
@@ -119,11 +143,15 @@ def _spec_from_flags(args: argparse.Namespace):
                           f"(compared: {', '.join(names)})")
     budget = args.budget if args.budget is not None or args.budget_seconds is not None else 150
     path = os.path.abspath(args.path) if args.path else None
-    spec = StudySpec(benchmarks=(BenchmarkEntry(args.benchmark or DEFAULT_BENCHMARK, args.dataset, path),),
+    name = args.benchmark or (args.path if args.path and is_table_csv(Path(args.path)) else DEFAULT_BENCHMARK)
+    name = os.path.abspath(name) if os.path.exists(name) else name  # a file or folder: workers may run elsewhere
+    spec = StudySpec(benchmarks=(BenchmarkEntry(name, args.dataset, path),),
                      algorithms=tuple(AlgorithmEntry(n, n, params.get(n, {})) for n in names),
                      seeds=tuple(range(_positive(args.seeds, "--seeds"))), budget=budget,
                      budget_seconds=args.budget_seconds, workers=args.workers, valid_seed=args.valid_seed,
-                     name=f"compare-{bench.name}-{bench.dataset}", fidelity=args.fidelity)
+                     name=f"compare-{bench.name}-{bench.dataset}", fidelity=args.fidelity,
+                     search_metric=args.search_metric, report_metric=args.report_metric,
+                     directions=parse_directions(args.direction))
     return spec, args.out or os.path.join("results", f"{bench.name}-{bench.dataset}")
 
 

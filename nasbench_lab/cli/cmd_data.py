@@ -8,13 +8,14 @@ from pathlib import Path
 
 import numpy as np
 
-from nasbench_lab.api import DEFAULT_BENCHMARK, convert, table_file
+from nasbench_lab.api import DEFAULT_BENCHMARK, convert, convert_table_csv, table_csv_file, table_file
 from nasbench_lab.benchmarks.spec import BENCHMARKS
 from nasbench_lab.cli.cmd_download import official_files_report, print_official_files
 from nasbench_lab.cli.common import add_benchmark_args, benchmark_from_args, benchmark_name
 from nasbench_lab.cli.main import note, print_json
 from nasbench_lab.errors import ConfigError, DataFileError
 from nasbench_lab.loaders.flat_csv import write_flat_csv
+from nasbench_lab.loaders.table_csv import is_table_csv, sidecar_path, write_tidy_csv
 from nasbench_lab.paths import cache_dir
 from nasbench_lab.spaces.base import EnumerableSpace
 from nasbench_lab.spaces.registry import space as get_space
@@ -58,6 +59,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_benchmark_args(p)
     p.add_argument("--csv", required=True, help="output CSV path")
     p.add_argument("--key", default="arch_str", help="architecture key column besides index (default arch_str)")
+    p.add_argument("--tidy", action="store_true",
+                   help="write the tidy layout (arch:<name> columns, one row per value, plus a .space.json sidecar) "
+                        "that `load` reads as a table of its own; the default for tables read from such a CSV")
     p.set_defaults(func=run_export)
 
 
@@ -170,7 +174,20 @@ def run_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def _table_csv(args: argparse.Namespace) -> Path | None:
+    """The CSV with arch: columns that --benchmark/--path name, if they name one."""
+    for candidate in (args.path, args.benchmark):
+        if candidate and is_table_csv(Path(candidate)):
+            return Path(candidate)
+    return None
+
+
 def run_convert(args: argparse.Namespace) -> int:
+    source = _table_csv(args)
+    if source is not None:
+        target = convert_table_csv(source, Path(args.out)) if args.out else table_csv_file(source, rebuild=args.force)
+        print(target)
+        return 0
     spec = _spec_from_args(args)
     if args.out:
         if not args.path:
@@ -183,6 +200,15 @@ def run_convert(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    source = _table_csv(args)
+    if source is not None or args.tidy:
+        bench = benchmark_from_args(args)
+        if not isinstance(bench.space, EnumerableSpace) or not hasattr(bench, "table"):
+            raise ConfigError(f"space {bench.space.name} is not enumerable; only tables export to CSV")
+        write_tidy_csv(Path(args.csv), bench.space, {bench.dataset: bench.table})
+        note(args, f"wrote {args.csv} and {sidecar_path(Path(args.csv))} (dataset {bench.dataset})")
+        print(args.csv, file=sys.stdout)
+        return 0
     spec = _spec_from_args(args)
     datasets = [spec.resolve_dataset(args.dataset)] if args.dataset else None
     table = read_table(table_file(spec, args.path), datasets)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from nasbench_lab.api import DEFAULT_BENCHMARK, load
 from nasbench_lab.benchmarks.base import Benchmark
 from nasbench_lab.errors import ConfigError
+from nasbench_lab.loaders.table_csv import is_table_csv
 
 
 def add_benchmark_args(parser: argparse.ArgumentParser) -> None:
@@ -26,6 +28,8 @@ def benchmark_name(args: argparse.Namespace) -> str:
 
     if args.benchmark is not None:
         return args.benchmark
+    if args.path and is_table_csv(Path(args.path)):  # a table of its own (arch: columns): no default involved
+        return args.path
     note(args, f"no --benchmark given: using the embedded default {DEFAULT_BENCHMARK!r} "
                "(NAS-Bench-Graph, shipped with the nas-bench-graph package)")
     return DEFAULT_BENCHMARK

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from nasbench_lab.cli.commands import COMMAND_MODULES
 from nasbench_lab.errors import NasbenchLabError
 from nasbench_lab.fileio import json_default
+from nasbench_lab.plugins import load_plugins, normalize_plugin
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,6 +26,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for module_name in COMMAND_MODULES:
         importlib.import_module(f"nasbench_lab.cli.{module_name}").add_parser(sub)
+    for command in sub.choices.values():  # one shared place for options every command takes
+        command.add_argument("--plugin", action="append", default=[], dest="plugins", metavar="MODULE",
+                             help="import MODULE (a module name or a .py file) first: it may register optimizers, "
+                                  "predictors, proxies, spaces or benchmarks (repeatable)")
     return parser
 
 
@@ -33,6 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        args.plugins = [normalize_plugin(p) for p in getattr(args, "plugins", [])]
+        load_plugins(args.plugins)
         result = args.func(args)
     except NasbenchLabError as exc:
         print(f"nasbench-lab {args.command}: error: {exc}", file=sys.stderr)

@@ -107,19 +107,25 @@ class FlatCsvLoader(Loader):
 
 
 def read_flat_csv(path: Path, space: EnumerableSpace, mapper: ColumnMapper = identity_mapper,
-                  rename: Callable[[str], str] | None = None) -> dict[str, DatasetTable]:
+                  rename: Callable[[str], str] | None = None,
+                  row_index: Callable[[list[str], list[list[str]]], np.ndarray] | None = None,
+                  ) -> dict[str, DatasetTable]:
     """Reads a flat CSV into one DatasetTable per dataset, rows placed at official indices.
 
     ``rename`` maps a published header name to the generic ``{dataset}_{metric}_{N}ep`` form first
-    (for files whose column names follow another convention).
+    (for files whose column names follow another convention); ``row_index`` (header, rows) -> indices
+    places rows by other columns than the space's key columns (``mapper`` then skips those columns).
     """
     header, rows = _read_rows(path)
     if rename is not None:
         header = [rename(c) for c in header]
-    keys = [c for c in header if c in space.key_columns()]
-    if not keys:
-        raise DataFileError(f"{path}: no architecture key column; accepted: {', '.join(space.key_columns())}")
-    index = _row_indices(path, header, rows, keys, space)
+    if row_index is not None:
+        index = row_index(header, rows)
+    else:
+        keys = [c for c in header if c in space.key_columns()]
+        if not keys:
+            raise DataFileError(f"{path}: no architecture key column; accepted: {', '.join(space.key_columns())}")
+        index = _row_indices(path, header, rows, keys, space)
     parsed = [(i, parse_column(c)) for i, c in enumerate(header) if c not in space.key_columns()]
     groups: dict[tuple[str, str], list[tuple[int, ColumnSpec]]] = {}
     for i, col in parsed:

@@ -112,7 +112,9 @@ def make_optimizer(name: str, problem: SearchProblem, rng: np.random.Generator, 
     for key in params:
         if key not in accepted:
             raise UnknownNameError(f"parameter of algorithm {name}", key, sorted(accepted))
-    return OPTIMIZERS.get(name)(problem, rng, **params)
+    from nasbench_lab.search.contract import construct
+
+    return construct(OPTIMIZERS.get(name), problem, rng, **params)
 
 
 def choose_distinct(rng: np.random.Generator, n: int, k: int) -> list[int]:

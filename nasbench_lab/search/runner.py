@@ -17,9 +17,10 @@ import numpy as np
 
 from nasbench_lab.benchmarks.base import Benchmark
 from nasbench_lab.benchmarks.tabular import TabularBenchmark
-from nasbench_lab.errors import ConfigError
-from nasbench_lab.metrics import metric_info
+from nasbench_lab.errors import ConfigError, UnknownNameError
+from nasbench_lab.metrics import MetricKind, higher_is_better, metric_info
 from nasbench_lab.search.base import PROXY_KINDS, Optimizer, SearchProblem, make_optimizer, optimizer_params
+from nasbench_lab.search.contract import checked
 from nasbench_lab.search.trajectory import Trajectory
 from nasbench_lab.spaces.base import EnumerableSpace
 
@@ -44,35 +45,68 @@ class Budget:
             raise ConfigError(f"budget in simulated seconds must be a number > 0, got {self.seconds!r}")
 
 
-def search_fidelities(benchmark: Benchmark) -> tuple[int, ...]:
-    """Fidelities at which the benchmark's search metric has values."""
+def search_fidelities(benchmark: Benchmark, metric: str | None = None) -> tuple[int, ...]:
+    """Fidelities at which the search metric (default: the benchmark's) has values."""
     per_metric = getattr(benchmark, "metric_fidelities", None)
-    fids = per_metric(benchmark.search_metric) if per_metric else benchmark.fidelities
+    fids = per_metric(metric or benchmark.search_metric) if per_metric else benchmark.fidelities
     return tuple(int(f) for f in fids)
 
 
-def search_problem(benchmark: Benchmark) -> SearchProblem:
+def resolve_metrics(benchmark: Benchmark, search_metric: str | None = None,
+                    report_metric: str | None = None) -> tuple[str, str | None]:
+    """(search metric, report metric or None when the benchmark lacks it), checked against the benchmark.
+
+    Defaults: the benchmark's own (``valid_acc`` / ``test_acc``). The search metric must exist and must
+    not hold test data; a report metric asked for explicitly must exist.
+    """
+    where = f"{benchmark.name}/{benchmark.dataset}"
+    search = search_metric or benchmark.search_metric
+    if search not in benchmark.metrics and not _answers(benchmark, search):
+        how = "" if search_metric else "; name the metric to search with --search-metric (search_metric=)"
+        raise UnknownNameError(f"search metric of {where}{how}", search, benchmark.metrics)
+    if metric_info(search).kind is MetricKind.TEST:
+        raise ConfigError(f"{search!r} holds test data and cannot be searched on; search on a validation metric "
+                          f"(metrics of {where}: {', '.join(benchmark.metrics)})")
+    report = report_metric or benchmark.report_metric
+    if report not in benchmark.metrics:
+        if report_metric:
+            raise UnknownNameError(f"report metric of {where}", report_metric, benchmark.metrics)
+        return search, None
+    return search, report
+
+
+def _answers(benchmark: Benchmark, metric: str) -> bool:
+    """Whether the benchmark answers ``metric`` though its ``metrics`` does not list it (e.g. a derived view)."""
+    try:
+        benchmark.query(benchmark.space.sample(np.random.default_rng(0), 1), metric)
+        return True
+    except UnknownNameError:
+        return False
+
+
+def search_problem(benchmark: Benchmark, metric: str | None = None) -> SearchProblem:
     """What an optimizer may know about ``benchmark``: its space, fidelities and proxy metrics."""
     proxies = tuple(m for m in benchmark.metrics if metric_info(m).kind in PROXY_KINDS and m != "train_time")
 
     def proxy_fn(archs: np.ndarray, name: str) -> np.ndarray:
         return np.asarray(benchmark.query(archs, name), dtype=np.float64)
 
-    return SearchProblem(benchmark.space, search_fidelities(benchmark), proxies, proxy_fn)
+    return SearchProblem(benchmark.space, search_fidelities(benchmark, metric), proxies, proxy_fn)
 
 
 class _Evaluator:
     """Search values (online), costs and report values of a benchmark for one run."""
 
-    def __init__(self, bench: Benchmark, fidelity: int | None, valid_seed: str | int, noise: np.random.Generator):
-        fids = search_fidelities(bench)
+    def __init__(self, bench: Benchmark, fidelity: int | None, valid_seed: str | int, noise: np.random.Generator,
+                 metrics: tuple[str, str | None] | None = None, directions: Mapping[str, str] | None = None):
+        self.metric, self.report_metric = metrics or resolve_metrics(bench)
+        fids = search_fidelities(bench, self.metric)
         if fidelity is not None and fidelity not in fids:
-            raise ConfigError(f"{bench.name}/{bench.dataset} has no {bench.search_metric} values at fidelity "
+            raise ConfigError(f"{bench.name}/{bench.dataset} has no {self.metric} values at fidelity "
                               f"{fidelity!r}; fidelities with values: {', '.join(map(str, fids)) or 'none'}")
         self.bench = bench
         self.fidelity = int(fidelity) if fidelity is not None else (fids[-1] if fids else None)
-        self.metric = bench.search_metric
-        self.sign = 1.0 if metric_info(self.metric).higher_is_better else -1.0
+        self.sign = 1.0 if higher_is_better(self.metric, directions) else -1.0
         if valid_seed == "random":
             self.seed: object = noise
         elif valid_seed == "mean" or (isinstance(valid_seed, int) and not isinstance(valid_seed, bool)
@@ -141,23 +175,27 @@ class _Evaluator:
 
     @property
     def has_report(self) -> bool:
-        return self.bench.report_metric in self.bench.metrics
+        return self.report_metric is not None
 
     def report(self, archs: np.ndarray) -> np.ndarray:
         """Report values (NaN throughout when the benchmark has no report metric, e.g. a validation-only surrogate)."""
         if not len(archs) or not self.has_report:
             return np.full(len(archs), np.nan)
-        return np.asarray(self.bench.query(archs, self.bench.report_metric), dtype=np.float64)
+        return np.asarray(self.bench.query(archs, self.report_metric), dtype=np.float64)
 
 
 def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budget: int | None = None,
         budget_seconds: float | None = None, workers: int = 1, params: Mapping | None = None,
-        fidelity: int | None = None, valid_seed: str | int = "random") -> Trajectory:
+        fidelity: int | None = None, valid_seed: str | int = "random", search_metric: str | None = None,
+        report_metric: str | None = None, directions: Mapping[str, str] | None = None) -> Trajectory:
     """Runs ``algorithm`` (a registered name such as ``"re"``) on ``benchmark`` and returns its Trajectory.
 
     ``budget`` counts queries, ``budget_seconds`` simulated training seconds (both: whichever ends
     first). ``valid_seed="random"`` draws one training seed per query where the table has several
-    (the noise a real search sees); ``"mean"`` averages them. Same seed, same trajectory, bit for bit.
+    (the noise a real search sees); ``"mean"`` averages them. ``search_metric``/``report_metric`` default
+    to the benchmark's (``valid_acc``/``test_acc``); ``directions`` maps a metric to ``"min"`` or ``"max"``
+    where its name does not say (names ending in loss/error/err are minimized). The optimizer is always
+    told higher-is-better values. Same seed, same trajectory, bit for bit.
     """
     wall0 = time.perf_counter()
     bud = Budget(budget, budget_seconds)
@@ -165,18 +203,21 @@ def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budg
         raise ConfigError(f"workers must be an integer >= 1, got {workers!r}")
     seed_seq = np.random.SeedSequence(int(seed))
     opt_seq, noise_seq = seed_seq.spawn(2)
-    ev = _Evaluator(benchmark, fidelity, valid_seed, np.random.default_rng(noise_seq))
+    metrics = resolve_metrics(benchmark, search_metric, report_metric)
+    ev = _Evaluator(benchmark, fidelity, valid_seed, np.random.default_rng(noise_seq), metrics, directions)
     if bud.seconds is not None and not ev.has_cost:
         raise ConfigError(f"{benchmark.name}/{benchmark.dataset} has no training times, so a budget in simulated "
                           "seconds cannot be kept; use a budget in queries")
     if isinstance(algorithm, Optimizer):
         opt, name, used = algorithm, algorithm.name, dict(params or {})
     else:
-        opt = make_optimizer(algorithm, search_problem(benchmark), np.random.default_rng(opt_seq), **dict(params or {}))
+        opt = make_optimizer(algorithm, search_problem(benchmark, ev.metric), np.random.default_rng(opt_seq),
+                             **dict(params or {}))
         name, used = opt.name, {**optimizer_params(algorithm), **dict(params or {})}
-    if opt.multi_fidelity and len(search_fidelities(benchmark)) < 2:
+    opt = checked(opt)
+    if opt.multi_fidelity and len(search_fidelities(benchmark, ev.metric)) < 2:
         raise ConfigError(f"algorithm {name} needs several fidelities, but {benchmark.name}/{benchmark.dataset} has "
-                          f"{benchmark.search_metric} at {list(search_fidelities(benchmark)) or 'one'} only")
+                          f"{ev.metric} at {list(search_fidelities(benchmark, ev.metric)) or 'one'} only")
     sequential = workers == 1 and bud.seconds is None
     loop = _run_sequential if sequential else _run_events
     archs, values, fids, costs, starts, finishes, stopped = loop(opt, ev, bud, int(workers))
@@ -190,8 +231,10 @@ def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budg
         "algorithm": name, "params": used, "benchmark": benchmark.name, "dataset": benchmark.dataset,
         "space": benchmark.space.name, "seed": int(seed), "budget_queries": bud.queries,
         "budget_seconds": bud.seconds, "workers": int(workers), "search_metric": ev.metric,
-        "report_metric": benchmark.report_metric if ev.has_report else None, "search_fidelity": ev.fidelity,
-        "search_higher_is_better": ev.sign > 0, "valid_seed": valid_seed,
+        "report_metric": ev.report_metric, "search_fidelity": ev.fidelity,
+        "search_higher_is_better": ev.sign > 0,
+        "report_higher_is_better": higher_is_better(ev.report_metric, directions) if ev.has_report else None,
+        "valid_seed": valid_seed,
         "time_unit": "s" if ev.has_cost else "query", "stopped": stopped,
         "wall_s": time.perf_counter() - wall0,
     }

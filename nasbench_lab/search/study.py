@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -18,10 +19,12 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from nasbench_lab.errors import ConfigError, DataFileError
+from nasbench_lab.errors import ConfigError, DataFileError, UnknownNameError
 from nasbench_lab.fileio import atomic_write
+from nasbench_lab.metrics import check_direction
+from nasbench_lab.plugins import load_plugins, normalize_plugin
 from nasbench_lab.search.base import OPTIMIZERS, optimizer_params
-from nasbench_lab.search.runner import VALID_SEEDS, Budget, run
+from nasbench_lab.search.runner import VALID_SEEDS, Budget, resolve_metrics, run
 from nasbench_lab.search.trajectory import Trajectory
 
 STUDY_FILE = "study.json"
@@ -53,15 +56,17 @@ class AlgorithmEntry:
     name: str
     label: str = ""
     params: Mapping = field(default_factory=dict)
+    #: check the name and parameters against the registry (off when reading saved results: plotting them
+    #: needs no registered algorithm)
+    check: bool = field(default=True, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        OPTIMIZERS.get(self.name)  # unknown names fail with the accepted ones listed
-        accepted = optimizer_params(self.name)
-        for key in self.params:
-            if key not in accepted:
-                from nasbench_lab.errors import UnknownNameError
-
-                raise UnknownNameError(f"parameter of algorithm {self.name}", key, sorted(accepted))
+        if self.check:
+            OPTIMIZERS.get(self.name)  # unknown names fail with the accepted ones listed
+            accepted = optimizer_params(self.name)
+            for key in self.params:
+                if key not in accepted:
+                    raise UnknownNameError(f"parameter of algorithm {self.name}", key, sorted(accepted))
         if not self.label:
             object.__setattr__(self, "label", self.name)
         object.__setattr__(self, "params", dict(self.params))
@@ -81,8 +86,23 @@ class StudySpec:
     name: str = "study"
     #: fidelity (epochs) the search sees; None: the highest with search-metric values
     fidelity: int | None = None
+    #: metric searched and metric reported (None: the benchmark's, valid_acc / test_acc)
+    search_metric: str | None = None
+    report_metric: str | None = None
+    #: metric -> "min" or "max" where the name does not tell (names ending in loss/error/err are minimized)
+    directions: Mapping[str, str] = field(default_factory=dict)
+    #: plug-in modules (or .py files) imported in every worker before running
+    plugins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "plugins", tuple(normalize_plugin(p) for p in self.plugins))
+        if not isinstance(self.directions, Mapping):
+            raise ConfigError(f"directions must map metric names to min or max, got {self.directions!r}")
+        object.__setattr__(self, "directions", {str(m): check_direction(m, d) for m, d in self.directions.items()})
+        for key in ("search_metric", "report_metric"):
+            value = getattr(self, key)
+            if value is not None and (not isinstance(value, str) or not value):
+                raise ConfigError(f"{key} must be a metric name, got {value!r}")
         object.__setattr__(self, "benchmarks", tuple(self.benchmarks))
         object.__setattr__(self, "algorithms", tuple(self.algorithms))
         object.__setattr__(self, "seeds", tuple(int(s) for s in self.seeds))
@@ -103,10 +123,18 @@ class StudySpec:
 
     def settings(self) -> dict:
         """What determines each run's result (everything but the seed list, the name and data paths)."""
-        return {"benchmarks": [[b.name, b.dataset] for b in self.benchmarks],
-                "algorithms": [[a.name, a.label, a.params] for a in self.algorithms],
-                "budget": self.budget, "budget_seconds": self.budget_seconds, "workers": self.workers,
-                "valid_seed": self.valid_seed, "fidelity": self.fidelity}
+        out = {"benchmarks": [[b.name, b.dataset] for b in self.benchmarks],
+               "algorithms": [[a.name, a.label, a.params] for a in self.algorithms],
+               "budget": self.budget, "budget_seconds": self.budget_seconds, "workers": self.workers,
+               "valid_seed": self.valid_seed, "fidelity": self.fidelity}
+        # only when set, so that folders written before these settings existed keep their fingerprint
+        out.update({k: v for k, v in self.metric_settings().items() if v})
+        return out
+
+    def metric_settings(self) -> dict:
+        """Keyword arguments of ``search.run`` choosing the metrics and their directions."""
+        return {"search_metric": self.search_metric, "report_metric": self.report_metric,
+                "directions": dict(self.directions)}
 
     def fingerprint(self) -> str:
         return hashlib.sha256(json.dumps(self.settings(), sort_keys=True).encode()).hexdigest()[:16]
@@ -116,26 +144,41 @@ class StudySpec:
                 "benchmarks": [asdict(b) for b in self.benchmarks],
                 "algorithms": [{"name": a.name, "label": a.label, "params": a.params} for a in self.algorithms],
                 "seeds": list(self.seeds), "budget": self.budget, "budget_seconds": self.budget_seconds,
-                "workers": self.workers, "valid_seed": self.valid_seed, "fidelity": self.fidelity}
+                "workers": self.workers, "valid_seed": self.valid_seed, "fidelity": self.fidelity,
+                **self.metric_settings(), "plugins": list(self.plugins)}
 
     @classmethod
-    def from_dict(cls, data: Mapping, base_dir: Path | None = None) -> StudySpec:
-        """Builds a spec from a mapping (a parsed TOML file or study.json); unknown keys are errors."""
+    def from_dict(cls, data: Mapping, base_dir: Path | None = None, check_algorithms: bool = True) -> StudySpec:
+        """Builds a spec from a mapping (a parsed TOML file or study.json); unknown keys are errors.
+
+        ``plugins`` are imported first (their algorithms may be in the grid); ``check_algorithms=False``
+        reads saved results whose algorithms are not registered here.
+        """
         accepted = {"format", "fingerprint", "name", "benchmarks", "benchmark", "algorithms", "algorithm", "seeds",
-                    "budget", "budget_seconds", "workers", "valid_seed", "fidelity", "benchmark_keys"}
+                    "budget", "budget_seconds", "workers", "valid_seed", "fidelity", "benchmark_keys",
+                    "search_metric", "report_metric", "directions", "plugins"}
         _check_keys("study", data, accepted)
         seeds = data.get("seeds", 10)
         seeds = range(seeds) if isinstance(seeds, int) and not isinstance(seeds, bool) else seeds
         if not isinstance(seeds, (range, list, tuple)):
             raise ConfigError(f"seeds must be a count or a list of integers, got {seeds!r}")
+        plugins = data.get("plugins", [])
+        if not isinstance(plugins, (list, tuple)) or not all(isinstance(p, str) for p in plugins):
+            raise ConfigError(f"plugins must be a list of module names or .py paths, got {plugins!r}")
+        plugins = [_relative_to(p, base_dir) if p.endswith(".py") else p for p in plugins]
+        if check_algorithms:
+            load_plugins(plugins)
         return cls(
             benchmarks=tuple(_benchmark_entry(b, base_dir) for b in _as_list(data, "benchmarks", "benchmark")
                              or [{}]),
-            algorithms=tuple(_algorithm_entry(a) for a in _as_list(data, "algorithms", "algorithm")),
+            algorithms=tuple(_algorithm_entry(a, check_algorithms)
+                             for a in _as_list(data, "algorithms", "algorithm")),
             seeds=tuple(seeds), budget=data.get("budget", None if "budget_seconds" in data else 150),
             budget_seconds=data.get("budget_seconds"),
             workers=data.get("workers", 1), valid_seed=data.get("valid_seed", "random"),
-            name=str(data.get("name", "study")), fidelity=data.get("fidelity"))
+            name=str(data.get("name", "study")), fidelity=data.get("fidelity"),
+            search_metric=data.get("search_metric"), report_metric=data.get("report_metric"),
+            directions=data.get("directions") or {}, plugins=tuple(plugins))
 
     @classmethod
     def from_toml(cls, path: str | os.PathLike) -> StudySpec:
@@ -170,13 +213,17 @@ class RunSpec:
     valid_seed: str
     fidelity: int | None
     relpath: str
+    #: ``search.run`` keyword arguments choosing metrics and directions
+    metrics: Mapping = field(default_factory=dict)
+    plugins: tuple[str, ...] = ()
 
 
 def run_one(spec: RunSpec) -> bytes:
-    """Executes one run (in any process) and returns its trajectory file's bytes."""
+    """Executes one run (in any process: its plug-ins are imported first) and returns its trajectory file's bytes."""
+    load_plugins(spec.plugins)
     traj = run(spec.benchmark.load(), spec.algorithm.name, spec.seed, budget=spec.budget,
                budget_seconds=spec.budget_seconds, workers=spec.workers, params=spec.algorithm.params,
-               valid_seed=spec.valid_seed, fidelity=spec.fidelity)
+               valid_seed=spec.valid_seed, fidelity=spec.fidelity, **spec.metrics)
     traj.meta["label"] = spec.algorithm.label
     return traj.to_bytes()
 
@@ -193,7 +240,7 @@ class Study:
     def runs(self) -> list[RunSpec]:
         s = self.spec
         return [RunSpec(b, a, seed, s.budget, s.budget_seconds, s.workers, s.valid_seed, s.fidelity,
-                        f"{RUNS_DIR}/{self._keys[b]}/{a.label}/seed_{seed:05d}.npz")
+                        f"{RUNS_DIR}/{self._keys[b]}/{a.label}/seed_{seed:05d}.npz", s.metric_settings(), s.plugins)
                 for b in s.benchmarks for a in s.algorithms for seed in s.seeds]
 
     def pending(self) -> list[RunSpec]:
@@ -201,6 +248,8 @@ class Study:
 
     def prepare(self) -> None:
         """Creates the folder and study.json, or checks that an existing folder holds this same study."""
+        for bench in self.spec.benchmarks:  # a metric a benchmark lacks fails before anything is written
+            resolve_metrics(bench.load(), self.spec.search_metric, self.spec.report_metric)
         file = self.out / STUDY_FILE
         if file.is_file():
             try:
@@ -221,12 +270,17 @@ class Study:
         if not bench_file.is_file():
             from nasbench_lab.analysis.reference import benchmark_reference
 
-            refs = {self._keys[b]: benchmark_reference(b.load()) for b in self.spec.benchmarks}
+            refs = {self._keys[b]: benchmark_reference(b.load(), **self.spec.metric_settings())
+                    for b in self.spec.benchmarks}
             atomic_write(bench_file, json.dumps(refs, indent=2).encode())
 
     def execute(self, *, jobs: int | None = None, scheduler: str | None = None, progress: bool = True,
-                on_result: Callable[[RunSpec], None] | None = None) -> int:
-        """Runs every pending run and writes each as it finishes; returns how many ran."""
+                on_result: Callable[[RunSpec], None] | None = None, start_method: str | None = None) -> int:
+        """Runs every pending run and writes each as it finishes; returns how many ran.
+
+        ``start_method`` (``fork``, ``spawn``, ``forkserver``) picks how pool workers start (default:
+        the platform's); every worker imports the study's plug-ins before its first run.
+        """
         self.prepare()
         todo = self.pending()
         if not todo:
@@ -238,7 +292,7 @@ class Study:
             elif (jobs or os.cpu_count() or 1) <= 1 or len(todo) == 1:
                 results = ((r, run_one(r)) for r in todo)
             else:
-                results = _pool_results(todo, jobs or os.cpu_count() or 1)
+                results = _pool_results(todo, jobs or os.cpu_count() or 1, start_method)
             for spec, data in results:
                 atomic_write(self.out / spec.relpath, data)
                 bar.update(1)
@@ -265,7 +319,7 @@ def load_study(out: str | os.PathLike) -> Study:
     if not file.is_file():
         raise DataFileError(f"{out} is not a study results folder (no {STUDY_FILE}); run `nasbench-lab compare` first")
     data = json.loads(file.read_text())
-    return Study(StudySpec.from_dict(data), out, keys=data.get("benchmark_keys"))
+    return Study(StudySpec.from_dict(data, check_algorithms=False), out, keys=data.get("benchmark_keys"))
 
 
 # ------------------------------------------------------------------ execution back ends
@@ -279,8 +333,15 @@ def _limit_threads() -> None:
         pass
 
 
-def _pool_results(todo: Sequence[RunSpec], jobs: int) -> Iterable[tuple[RunSpec, bytes]]:
-    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_limit_threads) as pool:
+def _pool_results(todo: Sequence[RunSpec], jobs: int, start_method: str | None = None,
+                  ) -> Iterable[tuple[RunSpec, bytes]]:
+    context = None
+    if start_method is not None:
+        if start_method not in multiprocessing.get_all_start_methods():
+            raise UnknownNameError("process start method", start_method, multiprocessing.get_all_start_methods())
+        context = multiprocessing.get_context(start_method)
+    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_limit_threads,
+                             mp_context=context) as pool:
         futures = {pool.submit(run_one, r): r for r in todo}
         try:
             while futures:
@@ -349,10 +410,16 @@ def _benchmark_entry(item: object, base_dir: Path | None) -> BenchmarkEntry:
     return BenchmarkEntry(item.get("name"), item.get("dataset"), path)
 
 
-def _algorithm_entry(item: object) -> AlgorithmEntry:
+def _algorithm_entry(item: object, check: bool = True) -> AlgorithmEntry:
     if isinstance(item, str):
-        return AlgorithmEntry(item)
+        return AlgorithmEntry(item, check=check)
     _check_keys("algorithm", item, {"name", "label", "params"})
     if "name" not in item:
         raise ConfigError(f"an algorithm entry needs a name (one of {', '.join(OPTIMIZERS.names())}), got {item!r}")
-    return AlgorithmEntry(item["name"], item.get("label", ""), item.get("params", {}))
+    return AlgorithmEntry(item["name"], item.get("label", ""), item.get("params", {}), check=check)
+
+
+def _relative_to(path: str, base_dir: Path | None) -> str:
+    """``path`` with ``~``/variables expanded, relative to ``base_dir`` (the study file's folder)."""
+    path = os.path.expandvars(os.path.expanduser(path))
+    return str((base_dir / path).resolve()) if base_dir is not None and not os.path.isabs(path) else path

@@ -24,7 +24,7 @@ import h5py
 import numpy as np
 
 from nasbench_lab.errors import DataFileError, UnknownNameError
-from nasbench_lab.tables.table import BenchmarkTable, DatasetTable, MetricTable, SourceFile
+from nasbench_lab.tables.table import BenchmarkTable, DatasetTable, MetricTable, SourceFile, SpaceRecord
 
 FORMAT = "nasbench_lab.table"
 FORMAT_VERSION = 1
@@ -49,7 +49,7 @@ def write_table(table: BenchmarkTable, path: str | os.PathLike) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        n_arrays = sum(len(ds.metrics) for ds in table.datasets.values())
+        n_arrays = sum(len(ds.metrics) for ds in table.datasets.values()) + len(table.spaces)
         block = 512
         while block < _SEAL_HEAD.size + _RANGE.size * n_arrays:
             block *= 2
@@ -75,12 +75,32 @@ def write_table(table: BenchmarkTable, path: str | os.PathLike) -> Path:
                     d.attrs["per_seed"] = np.asarray(mt.per_seed, dtype=bool)
                     d.attrs["unit"] = mt.unit
                     d.attrs["source"] = mt.source
+            _write_spaces(f, table.spaces)
         _seal(tmp, block)
         os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+def _write_spaces(f: h5py.File, spaces: dict[str, SpaceRecord]) -> None:
+    """Spaces defined by the table: ``/spaces/<name>`` with a JSON ``definition`` and optional ``members``."""
+    for name, record in spaces.items():
+        g = f.require_group("spaces").create_group(name)
+        g.attrs["definition"] = json.dumps(record.definition)
+        if record.members is not None:
+            members = np.ascontiguousarray(record.members, dtype=np.int16)
+            d = g.create_dataset("members", data=members)
+            d.attrs["crc32"] = zlib.crc32(memoryview(members).cast("B"))
+
+
+def _read_spaces(f: h5py.File, path: str | os.PathLike) -> dict[str, SpaceRecord]:
+    out = {}
+    for name, g in f.get("spaces", {}).items():
+        members = _checked(g["members"], path, f"space {name}", "members") if "members" in g else None
+        out[name] = SpaceRecord(json.loads(g.attrs["definition"]), members)
+    return out
 
 
 def _array_ranges(path: Path) -> list[tuple[int, int]]:
@@ -219,6 +239,7 @@ def read_table(path: str | os.PathLike, datasets: list[str] | None = None) -> Be
                 datasets=out,
                 sources=_sources(f, path),
                 attrs=json.loads(f.attrs.get("attrs", "{}")),
+                spaces=_read_spaces(f, path),
             )
     except (OSError, KeyError, ValueError, RuntimeError, TypeError) as exc:  # TypeError: h5py gives None for
         if isinstance(exc, (DataFileError, UnknownNameError)):                # objects it cannot resolve

@@ -80,3 +80,14 @@ class BenchmarkTable:
     datasets: dict[str, DatasetTable]
     sources: list[SourceFile] = field(default_factory=list)
     attrs: dict[str, str] = field(default_factory=dict)
+    #: spaces defined by the table itself (built from a file's ``arch:`` columns), by name: a JSON-able
+    #: ``definition`` and, for a listed space, its ``members`` (int16 array, one row per architecture)
+    spaces: dict[str, SpaceRecord] = field(default_factory=dict)
+
+
+@dataclass
+class SpaceRecord:
+    """A space stored inside a table: what :class:`~nasbench_lab.spaces.table_space.TableSpace` is rebuilt from."""
+
+    definition: dict
+    members: np.ndarray | None = None

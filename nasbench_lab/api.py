@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 from nasbench_lab.benchmarks.base import Benchmark
 from nasbench_lab.benchmarks.spec import BENCHMARKS, BenchmarkSpec
 from nasbench_lab.benchmarks.tabular import TabularBenchmark
-from nasbench_lab.errors import ChecksumMismatchError, DataFileError
+from nasbench_lab.errors import ChecksumMismatchError, ConfigError, DataFileError, DataNote
 from nasbench_lab.paths import cached_table_path
 from nasbench_lab.registry import Registry
 from nasbench_lab.spaces.registry import space as get_space
@@ -32,29 +33,49 @@ def _checked_header(path: Path, verify: bool) -> tuple[str, list[str]]:
     return benchmark, datasets
 
 
+def _users_table_header(path: Path, verify: bool) -> tuple[str, list[str]]:
+    """Like _checked_header, for a table the user converted: a changed source is theirs to convert again."""
+    try:
+        return _checked_header(path, verify)
+    except ChecksumMismatchError as exc:
+        raise ChecksumMismatchError(f"{path}: {exc}; load the source itself, or convert it again with "
+                                    f"`nasbench-lab convert --path SOURCE --out {path}`") from None
+
+
+def _check_path_type(value: object, what: str) -> None:
+    if value is not None and not isinstance(value, (str, os.PathLike)):
+        raise ConfigError(f"{what} must be a file path (str or os.PathLike), got {type(value).__name__} {value!r}")
+
+
 def load(name: str | os.PathLike = DEFAULT_BENCHMARK, dataset: str | None = None,
          path: str | os.PathLike | None = None, *, cache_dir: str | os.PathLike | None = None,
-         rebuild: bool = False, verify: bool = False) -> Benchmark:
+         rebuild: bool = False, verify: bool = False, allow_partial: bool = False) -> Benchmark:
     """Loads benchmark ``name`` for ``dataset`` from ``path``.
 
-    ``path`` may be an official file (converted once and cached as HDF5), a flat CSV, or
-    a converted ``.h5``; ``name`` may itself be a path to a converted table or a fitted
-    surrogate folder. ``rebuild`` converts again; ``verify`` recomputes source checksums.
+    ``path`` may be an official file (converted once and cached as HDF5; converted again, with a
+    note, when the source changes), a flat CSV, or a converted ``.h5``; ``name`` may itself be a path
+    to a converted table or a fitted surrogate folder. ``rebuild`` converts again; ``verify`` recomputes
+    source checksums in full; ``allow_partial`` accepts a CSV that lacks rows of the space.
     """
-    if path is None and (Path(name).exists() and (Path(name).is_dir() or is_table_file(Path(name)))):
+    _check_path_type(name, "name")
+    _check_path_type(path, "path")
+    _check_path_type(cache_dir, "cache_dir")
+    if path is None and (Path(name).exists() and (Path(name).is_dir() or is_table_file(Path(name))
+                                                  or Path(name).suffix in (".h5", ".hdf5"))):
         return _load_path(Path(name), dataset, verify)
     if str(name) not in BENCHMARKS and path is not None and Path(path).is_dir():
         return _load_path(Path(path), dataset, verify)  # e.g. load("nb301", path=MODEL_FOLDER)
     spec = BENCHMARKS.get(str(name))
     dataset = spec.resolve_dataset(dataset)
-    table_path = table_file(spec, path, cache_dir=cache_dir, rebuild=rebuild, verify=verify)
+    options = {"cache_dir": cache_dir, "verify": verify, "allow_partial": allow_partial}
+    table_path = table_file(spec, path, rebuild=rebuild, **options)
     try:
         table = read_table(table_path, [dataset])
     except DataFileError:
         if path is None or is_table_file(Path(path)):
             raise  # the user's own table file: report it
         # a damaged cache (e.g. a flipped byte caught by the HDF5 checksum): convert the source again
-        table_path = table_file(spec, path, cache_dir=cache_dir, rebuild=True, verify=verify)
+        table_path = table_file(spec, path, rebuild=True, **options)
         table = read_table(table_path, [dataset])
     return _tabular(spec.name, spec, table, dataset)
 
@@ -64,9 +85,10 @@ def _load_path(path: Path, dataset: str | None, verify: bool) -> Benchmark:
         bench = DIRECT_LOADERS.get(loader_name)(path, dataset)
         if bench is not None:
             return bench
+    _check_not_empty(path)
     if not is_table_file(path):
         raise DataFileError(f"{path} is neither a converted table (.h5) nor a fitted surrogate folder")
-    benchmark, datasets = _checked_header(path, verify)
+    benchmark, datasets = _users_table_header(path, verify)
     spec = BENCHMARKS.get(benchmark) if benchmark in BENCHMARKS else None
     if dataset is None:
         dataset = spec.default_dataset if spec and spec.default_dataset in datasets else datasets[0]
@@ -82,6 +104,11 @@ def _tabular(name: str, spec: BenchmarkSpec | None, table: BenchmarkTable, datas
     return TabularBenchmark(name, dt, get_space(dt.space), notes=notes)
 
 
+def _check_not_empty(path: Path) -> None:
+    if path.is_file() and path.stat().st_size == 0:
+        raise DataFileError(f"{path} is empty (0 bytes): an interrupted download, copy or conversion?")
+
+
 def find_loader(spec: BenchmarkSpec, path: Path):
     """The first of the spec's loaders that accepts ``path``; a clear error when none does."""
     for loader in spec.loaders:
@@ -92,8 +119,11 @@ def find_loader(spec: BenchmarkSpec, path: Path):
 
 
 def table_file(spec: BenchmarkSpec, path: str | os.PathLike | None, *, cache_dir: str | os.PathLike | None = None,
-               rebuild: bool = False, verify: bool = False) -> Path:
-    """The converted HDF5 table for ``path``: the file itself, the cache, or a fresh conversion."""
+               rebuild: bool = False, verify: bool = False, allow_partial: bool = False) -> Path:
+    """The converted HDF5 table for ``path``: the file itself, the cache, or a fresh conversion.
+
+    A cached table whose source changed is converted again, with a one-line DataNote.
+    """
     if path is None:
         path = spec.embedded_path() if spec.embedded_path else None
         if path is None:
@@ -101,8 +131,9 @@ def table_file(spec: BenchmarkSpec, path: str | os.PathLike | None, *, cache_dir
     source = Path(path)
     if not source.exists():
         raise DataFileError(f"data file not found: {source} ({spec.where_to_get})")
+    _check_not_empty(source)
     if is_table_file(source):
-        benchmark, _ = _checked_header(source, verify)
+        benchmark, _ = _users_table_header(source, verify)
         if benchmark != spec.name:
             raise DataFileError(f"{source} holds benchmark {benchmark!r}, not {spec.name!r}")
         return source
@@ -111,17 +142,17 @@ def table_file(spec: BenchmarkSpec, path: str | os.PathLike | None, *, cache_dir
         try:
             _checked_header(target, verify)
             return target
-        except ChecksumMismatchError:
-            raise  # the source changed since conversion: say so rather than convert silently
+        except ChecksumMismatchError as exc:
+            warnings.warn(f"{exc}: converting it again", DataNote, stacklevel=2)
         except DataFileError:
             pass  # a damaged cache is rebuilt below
-    return convert(spec, source, target)
+    return convert(spec, source, target, allow_partial=allow_partial)
 
 
-def convert(spec: BenchmarkSpec, source: Path, target: Path) -> Path:
+def convert(spec: BenchmarkSpec, source: Path, target: Path, *, allow_partial: bool = False) -> Path:
     """Converts an official file to the HDF5 table at ``target`` (atomically)."""
     loader = find_loader(spec, source)
-    table = loader.convert(source)
+    table = loader.read(source, allow_partial=allow_partial)
     table.sources = [describe_source(source)]
     table.attrs.setdefault("loader", loader.name)
     return write_table(table, target)

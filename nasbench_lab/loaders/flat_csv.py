@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterable
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from nasbench_lab.errors import DataFileError, InvalidArchitectureError
+from nasbench_lab.errors import DataFileError, DataNote, InvalidArchitectureError
+from nasbench_lab.fileio import atomic_open
 from nasbench_lab.loaders.base import Loader
+from nasbench_lab.metrics import metric_info
 from nasbench_lab.spaces.base import EnumerableSpace
 from nasbench_lab.spaces.registry import space as get_space
 from nasbench_lab.tables.table import BenchmarkTable, DatasetTable, MetricTable
@@ -26,6 +29,9 @@ from nasbench_lab.tables.table import BenchmarkTable, DatasetTable, MetricTable
 _FID = re.compile(r"^(\d+)ep$")
 _AGGREGATES = ("per_seed", "mean")
 _UNIT_TOKENS = {"s": "s", "mb": "M"}
+#: a plain decimal number (no inf/nan, no digit separators); an empty field means "no value"
+_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,15 @@ def identity_mapper(col: ColumnSpec) -> tuple[str, str]:
     return col.dataset, col.metric
 
 
+#: the accepted (low, high) of a column's values given (metric, column), or None for any finite value
+ValueRange = Callable[[str, ColumnSpec], "tuple[float, float] | None"]
+
+
+def percent_range(metric: str, col: ColumnSpec) -> tuple[float, float] | None:
+    """Accuracies are percentages in [0, 100] (fractions in [0, 1] fit too); other metrics are unbounded."""
+    return (0.0, 100.0) if metric_info(metric).unit == "%" else None
+
+
 class FlatCsvLoader(Loader):
     """A benchmark's flat CSV: its published column names (through ``mapper``) or our export layout.
 
@@ -82,6 +97,7 @@ class FlatCsvLoader(Loader):
     """
 
     accepts_description = "a flat CSV with an index or arch_str key column and {dataset}_{metric}_{N}ep columns"
+    checks_rows = True
 
     def __init__(self, benchmark: str, space_for: Callable[[str], str], mapper: ColumnMapper = identity_mapper):
         self.benchmark = benchmark
@@ -92,7 +108,7 @@ class FlatCsvLoader(Loader):
     def accepts(self, path: Path) -> bool:
         return path.is_file() and path.suffix.lower() == ".csv"
 
-    def convert(self, path: Path) -> BenchmarkTable:
+    def convert(self, path: Path, *, allow_partial: bool = False) -> BenchmarkTable:
         header, _ = _read_rows(path, header_only=True)
         datasets = {target[0] for c in header if (col := parse_column(c)) and (target := self._mapper(col))}
         spaces = sorted({self._space_for(ds) for ds in datasets})
@@ -102,16 +118,20 @@ class FlatCsvLoader(Loader):
         if not spaces:
             raise DataFileError(f"{path}: no metric columns of benchmark {self.benchmark} "
                                 "(named like {dataset}_{metric}_{N}ep[_per_seed|_mean])")
-        tables = read_flat_csv(path, get_space(spaces[0]), self._mapper)
+        tables = read_flat_csv(path, get_space(spaces[0]), self._mapper, allow_partial=allow_partial)
         return BenchmarkTable(benchmark=self.benchmark, datasets=tables)
 
 
 def read_flat_csv(path: Path, space: EnumerableSpace, mapper: ColumnMapper = identity_mapper,
-                  rename: Callable[[str], str] | None = None) -> dict[str, DatasetTable]:
+                  rename: Callable[[str], str] | None = None, *, allow_partial: bool = False,
+                  value_range: ValueRange = percent_range) -> dict[str, DatasetTable]:
     """Reads a flat CSV into one DatasetTable per dataset, rows placed at official indices.
 
     ``rename`` maps a published header name to the generic ``{dataset}_{metric}_{N}ep`` form first
-    (for files whose column names follow another convention).
+    (for files whose column names follow another convention). Strict, so that a damaged file never
+    gives a wrong number: the file must end with a newline, every field must be a plain number in
+    ``value_range`` (empty = no value), every column must be understood, and a file that lacks rows of
+    the space is refused unless ``allow_partial`` (then the number of missing cells is noted).
     """
     header, rows = _read_rows(path)
     if rename is not None:
@@ -122,14 +142,20 @@ def read_flat_csv(path: Path, space: EnumerableSpace, mapper: ColumnMapper = ide
     index = _row_indices(path, header, rows, keys, space)
     parsed = [(i, parse_column(c)) for i, c in enumerate(header) if c not in space.key_columns()]
     groups: dict[tuple[str, str], list[tuple[int, ColumnSpec]]] = {}
+    unknown = []
     for i, col in parsed:
-        if col is None:
-            continue
-        target = mapper(col)
-        if target is not None:
+        target = mapper(col) if col is not None else None
+        if target is None:
+            unknown.append(header[i])
+        else:
             groups.setdefault(target, []).append((i, col))
     if not groups:
         raise DataFileError(f"{path}: no metric columns named like {{dataset}}_{{metric}}_{{N}}ep[_per_seed|_mean]")
+    if unknown:
+        raise DataFileError(f"{path}: columns not understood: {', '.join(unknown)}; accepted: key columns "
+                            f"({', '.join(space.key_columns())}) and {{dataset}}_{{metric}}_{{N}}ep[_s|_mb]"
+                            "[_per_seed|_mean] of this benchmark's datasets (remove or rename them)")
+    _check_complete(path, index, space, allow_partial)
     by_dataset: dict[str, dict[str, list[tuple[int, ColumnSpec]]]] = {}
     for (ds, metric), cols in groups.items():
         by_dataset.setdefault(ds, {})[metric] = cols
@@ -138,13 +164,28 @@ def read_flat_csv(path: Path, space: EnumerableSpace, mapper: ColumnMapper = ide
         fids = sorted({c.fidelity for cols in metrics.values() for _, c in cols if c.fidelity is not None})
         fids = fids or [0]
         out[ds] = DatasetTable(name=ds, space=space.name, fidelities=tuple(fids),
-                               metrics={m: _metric(path, rows, index, cols, fids, space.size)
-                                        for m, cols in metrics.items()})
+                               metrics={m: _metric(path, rows, index, cols, fids, space.size, value_range(m, c))
+                                        for m, cols in metrics.items() for c in [cols[0][1]]})
     return out
+
+
+def _check_complete(path: Path, index: np.ndarray, space: EnumerableSpace, allow_partial: bool) -> None:
+    """Refuses a file without a row for every architecture of the space unless the user said it is partial."""
+    missing = space.size - len(index)
+    if missing == 0:
+        return
+    if not allow_partial:
+        absent = np.setdiff1d(np.arange(space.size), index)[:3]
+        raise DataFileError(f"{path}: {missing} of the {space.size} architectures of space {space.name} have no "
+                            f"row (e.g. index {', '.join(map(str, absent))}; truncated file or deleted rows?); if the "
+                            "table is partial on purpose, pass --allow-partial (allow_partial=True)")
+    warnings.warn(f"{path}: partial table: {missing} of {space.size} architectures have no row (they query as NaN)",
+                  DataNote, stacklevel=2)
 
 
 def _read_rows(path: Path, header_only: bool = False) -> tuple[list[str], list[list[str]]]:
     try:
+        _check_ends_with_newline(path)
         with open(path, newline="") as handle:
             reader = csv.reader(handle)
             header = next(reader, None)
@@ -166,6 +207,18 @@ def _read_rows(path: Path, header_only: bool = False) -> tuple[list[str], list[l
     return header, rows
 
 
+def _check_ends_with_newline(path: Path) -> None:
+    """A file cut inside its last field would still parse (13.43333 for 13.433333): refuse it."""
+    with open(path, "rb") as handle:
+        size = handle.seek(0, 2)
+        if size == 0:
+            return  # reported as an empty CSV
+        handle.seek(size - 1)
+        if handle.read(1) != b"\n":
+            raise DataFileError(f"{path}: does not end with a newline: the file is truncated (or was written "
+                                "without a final newline; add one if the last row is complete)")
+
+
 def _row_indices(path: Path, header: list[str], rows: list[list[str]], keys: list[str],
                  space: EnumerableSpace) -> np.ndarray:
     index = None
@@ -184,30 +237,54 @@ def _row_indices(path: Path, header: list[str], rows: list[list[str]], keys: lis
     return index
 
 
-def _parse_floats(path: Path, texts: Iterable[str], column: str) -> list[float]:
-    out = []
-    for n, text in enumerate(texts, start=2):
-        text = text.strip()
-        try:
-            out.append(float(text) if text else np.nan)
-        except ValueError:
-            raise DataFileError(f"{path}: line {n}, column {column!r}: {text!r} is not a number") from None
-    return out
+def _parse_number(path: Path, text: str, line: int, column: str, bounds: tuple[float, float] | None) -> float:
+    """One field as a number, refused (naming line and column) unless it is plain, finite and in bounds."""
+    text = text.strip()
+    if not text:
+        return np.nan
+    where = f"{path}: line {line}, column {column!r}"
+    if not _NUMBER.match(text):
+        raise DataFileError(f"{where}: {text!r} is not a number (accepted: plain decimal numbers; "
+                            "an empty field means no value)")
+    value = float(text)
+    if abs(value) > _FLOAT32_MAX:
+        raise DataFileError(f"{where}: {text} overflows float32 (accepted: |value| <= {_FLOAT32_MAX:.4g})")
+    if bounds is not None and not bounds[0] <= value <= bounds[1]:
+        raise DataFileError(f"{where}: {text} is outside the accepted range [{bounds[0]:g}, {bounds[1]:g}]")
+    return value
 
 
-def _metric(path: Path, rows, index, cols, fids, n_archs) -> MetricTable:
+def _seed_lists(path: Path, rows, i: int, col: ColumnSpec, bounds) -> list[list[float]]:
+    """Per row, the values of one column (a ``;``-joined list for per-seed columns)."""
+    lists = []
+    for n, r in enumerate(rows, start=2):
+        text = r[i]
+        parts = text.split(";") if col.aggregate == "per_seed" and text.strip() else [text]
+        lists.append([_parse_number(path, t, n, col.column, bounds) for t in parts])
+    if col.aggregate == "per_seed":
+        _check_seed_counts(path, lists, col.column)
+    return lists
+
+
+def _check_seed_counts(path: Path, lists: list[list[float]], column: str) -> None:
+    """Refuses a row with more seeds than any count that other rows share (an extra value pasted in)."""
+    counts = np.array([len(v) if v and not np.isnan(v[0]) else 0 for v in lists])
+    most = int(counts.max())
+    held = int((counts == most).sum())
+    if held == len(counts) or held >= max(2, len(counts) // 1000):
+        return
+    usual = int(counts[counts < most].max())
+    line = int(np.flatnonzero(counts == most)[0]) + 2
+    raise DataFileError(f"{path}: line {line}, column {column!r}: {most} seeds where the other rows have at most "
+                        f"{usual} (an extra value?)")
+
+
+def _metric(path: Path, rows, index, cols, fids, n_archs, bounds: tuple[float, float] | None = None) -> MetricTable:
     per_seed_fids = {c.fidelity for _, c in cols if c.aggregate == "per_seed"}
     used = [(i, c) for i, c in cols if c.aggregate == "per_seed" or c.fidelity not in per_seed_fids]
     seed_lists: dict[int | None, list[list[float]]] = {}
     for i, col in used:
-        if col.aggregate == "per_seed":
-            lists = []
-            for n, r in enumerate(rows, start=2):
-                parts = r[i].split(";") if r[i].strip() else []
-                lists.append(_parse_floats(path, parts, f"{col.column} (line {n})") if parts else [])
-        else:
-            lists = [[v] for v in _parse_floats(path, (r[i] for r in rows), col.column)]
-        seed_lists[col.fidelity] = lists
+        seed_lists[col.fidelity] = _seed_lists(path, rows, i, col, bounds)
     n_seeds = max((len(v) for lists in seed_lists.values() for v in lists), default=1) or 1
     values = np.full((n_archs, n_seeds, len(fids)), np.nan, dtype=np.float32)
     per_seed = [False] * len(fids)
@@ -242,7 +319,7 @@ def write_flat_csv(path: Path, space: EnumerableSpace, tables: dict[str, Dataset
     for _, block, _ in columns:
         has_any |= ~np.isnan(block).all(axis=1)
     archs = space.all()
-    with open(path, "w", newline="") as handle:
+    with atomic_open(path, "w", newline="") as handle:  # never a partial CSV, even on a full disk
         writer = csv.writer(handle)
         writer.writerow(["index", key] + [c[0] for c in columns])
         for i in indices[has_any]:

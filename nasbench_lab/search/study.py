@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +23,7 @@ from nasbench_lab.fileio import atomic_write
 from nasbench_lab.search.base import OPTIMIZERS, optimizer_params
 from nasbench_lab.search.runner import VALID_SEEDS, Budget, run
 from nasbench_lab.search.trajectory import Trajectory
+from nasbench_lab.workers import check_jobs, dask_client, process_pool
 
 STUDY_FILE = "study.json"
 RUNS_DIR = "runs"
@@ -200,7 +201,12 @@ class Study:
         return [r for r in self.runs() if not (self.out / r.relpath).is_file()]
 
     def prepare(self) -> None:
-        """Creates the folder and study.json, or checks that an existing folder holds this same study."""
+        """Creates the folder and study.json, or checks that an existing folder holds this same study.
+
+        Temporary files left by a write that crashed (``.*.tmp``) are removed.
+        """
+        if self.out.exists() and not self.out.is_dir():
+            raise ConfigError(f"{self.out} is a file, not a results folder: choose another --out")
         file = self.out / STUDY_FILE
         if file.is_file():
             try:
@@ -215,6 +221,8 @@ class Study:
         elif self.out.exists() and any(self.out.iterdir()):
             raise ConfigError(f"{self.out} is not empty and holds no {STUDY_FILE}: choose an empty or new "
                               "results folder")
+        for leftover in self.out.rglob(".*.tmp") if self.out.is_dir() else ():
+            leftover.unlink(missing_ok=True)  # from a write that crashed: atomic_write's rename never happened
         record = {**self.spec.to_dict(), "benchmark_keys": [self._keys[b] for b in self.spec.benchmarks]}
         atomic_write(file, json.dumps(record, indent=2).encode())
         bench_file = self.out / "benchmarks.json"
@@ -227,6 +235,7 @@ class Study:
     def execute(self, *, jobs: int | None = None, scheduler: str | None = None, progress: bool = True,
                 on_result: Callable[[RunSpec], None] | None = None) -> int:
         """Runs every pending run and writes each as it finishes; returns how many ran."""
+        jobs = check_jobs(jobs)
         self.prepare()
         todo = self.pending()
         if not todo:
@@ -264,7 +273,11 @@ def load_study(out: str | os.PathLike) -> Study:
     file = Path(out) / STUDY_FILE
     if not file.is_file():
         raise DataFileError(f"{out} is not a study results folder (no {STUDY_FILE}); run `nasbench-lab compare` first")
-    data = json.loads(file.read_text())
+    try:
+        data = json.loads(file.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataFileError(f"{file} is damaged ({exc}); rerun `nasbench-lab compare` with the same settings to "
+                            "rewrite it") from None
     return Study(StudySpec.from_dict(data), out, keys=data.get("benchmark_keys"))
 
 
@@ -280,7 +293,7 @@ def _limit_threads() -> None:
 
 
 def _pool_results(todo: Sequence[RunSpec], jobs: int) -> Iterable[tuple[RunSpec, bytes]]:
-    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_limit_threads) as pool:
+    with process_pool(min(jobs, len(todo)), initializer=_limit_threads) as pool:
         futures = {pool.submit(run_one, r): r for r in todo}
         try:
             while futures:
@@ -293,11 +306,9 @@ def _pool_results(todo: Sequence[RunSpec], jobs: int) -> Iterable[tuple[RunSpec,
 
 
 def _dask_results(todo: Sequence[RunSpec], scheduler: str) -> Iterable[tuple[RunSpec, bytes]]:
-    try:
-        from dask.distributed import Client, as_completed
-    except ImportError:
-        raise ConfigError("--scheduler needs Dask: pip install 'nasbench_lab[dask]'") from None
-    with Client(scheduler) as client:
+    with dask_client(scheduler) as client:
+        from dask.distributed import as_completed
+
         futures = {client.submit(run_one, r, pure=False): r for r in todo}
         for fut in as_completed(list(futures)):
             yield futures[fut], fut.result()

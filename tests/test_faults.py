@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import shared_file
 
 import nasbench_lab
 from nasbench_lab.cli.main import main
@@ -126,6 +127,20 @@ def test_metric_missing_at_the_main_fidelity_says_which_fidelity_answered(tmp_pa
         value = bench.query(arch, "test_acc")
     assert value == pytest.approx(94.37 / 2)  # the 12-epoch number, and the user was told so
     assert bench.query(arch, "test_accuracy") == pytest.approx(94.37)
+
+
+@pytest.mark.realdata
+def test_official_fraction_column_above_one_is_refused(tmp_path):
+    """NB101's official columns are fractions: 1.5 there is damage, even though 1.5 % would be a fine percentage."""
+    lines = shared_file("nb101/nb101_validation_by_hash_30k.csv").read_text().split("\n")[:4]
+    fields = lines[2].split(",")
+    fields[lines[0].split(",").index("108_final_validation_accuracy")] = "1.5"
+    lines[2] = ",".join(fields)
+    path = tmp_path / "nb101.csv"
+    path.write_text("\n".join(lines) + "\n")
+    problem = "line 3, column '108_final_validation_accuracy': 1.5 is outside the accepted range \\[0, 1\\]"
+    with pytest.raises(DataFileError, match=problem):
+        nasbench_lab.load("nb101", path=path, cache_dir=tmp_path / "cache", allow_partial=True)
 
 
 # ------------------------------------------------------------------ API bad input

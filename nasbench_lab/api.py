@@ -14,7 +14,7 @@ from nasbench_lab.errors import ChecksumMismatchError, ConfigError, DataFileErro
 from nasbench_lab.paths import cached_table_path
 from nasbench_lab.registry import Registry
 from nasbench_lab.spaces.registry import space as get_space
-from nasbench_lab.tables.checksums import describe_source, verify_source
+from nasbench_lab.tables.checksums import describe_source, restat, stat_unchanged, verify_source
 from nasbench_lab.tables.hdf5 import FORMAT, is_table_file, read_header, read_table, write_table
 from nasbench_lab.tables.table import BenchmarkTable
 
@@ -141,12 +141,23 @@ def table_file(spec: BenchmarkSpec, path: str | os.PathLike | None, *, cache_dir
     if target.exists() and not rebuild:
         try:
             _checked_header(target, verify)
+            _refresh_source_stats(target)
             return target
         except ChecksumMismatchError as exc:
             warnings.warn(f"{exc}: converting it again", DataNote, stacklevel=2)
         except DataFileError:
             pass  # a damaged cache is rebuilt below
     return convert(spec, source, target, allow_partial=allow_partial)
+
+
+def _refresh_source_stats(target: Path) -> None:
+    """Records the current stat of sources whose bytes were found unchanged (a copy, a chmod, a table written
+    before ctimes were recorded), so that the next load checks the stat again instead of hashing every time."""
+    if all(stat_unchanged(s) or not Path(s.path).exists() for s in read_header(target)[1]):
+        return
+    table = read_table(target)
+    table.sources = [restat(s) for s in table.sources]
+    write_table(table, target)
 
 
 def convert(spec: BenchmarkSpec, source: Path, target: Path, *, allow_partial: bool = False) -> Path:

@@ -201,18 +201,49 @@ def test_in_place_edit_keeping_size_and_mtime_is_detected(table_csv, tmp_path):
     assert again.query(arch, "test_acc", 200) == 97.0
 
 
-def test_touched_but_identical_source_is_not_converted_again(table_csv, tmp_path):
+def test_touched_but_identical_source_is_not_converted_again(table_csv, tmp_path, monkeypatch):
+    from nasbench_lab.loaders.flat_csv import FlatCsvLoader
+    from nasbench_lab.tables import checksums
+    from nasbench_lab.tables.hdf5 import read_header
+
     cache = tmp_path / "cache"
     nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache, allow_partial=True)
     (cached,) = cache.glob("*.h5")
-    written = cached.stat().st_mtime_ns
     table_csv.chmod(0o600)  # moves the ctime; the full hash then shows the bytes are the same
+
+    def no_conversion(*args, **kwargs):
+        raise AssertionError("an unchanged source was converted again")
+
+    monkeypatch.setattr(FlatCsvLoader, "convert", no_conversion)
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataNote)
-        nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache, allow_partial=True)
-        nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache, verify=True,
-                          allow_partial=True)
-    assert cached.stat().st_mtime_ns == written
+        bench = nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache, allow_partial=True)
+    assert bench.query(SPACE.from_index(6111), "test_acc", 200) == 91.0
+    (recorded,) = read_header(cached)[1]
+    assert recorded.ctime_ns == table_csv.stat().st_ctime_ns  # the new stat is recorded ...
+
+    def no_hash(*args, **kwargs):
+        raise AssertionError("an unchanged stat was hashed")
+
+    monkeypatch.setattr(checksums, "sha256_tree", no_hash)  # ... so the next load checks the stat only
+    nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache, allow_partial=True)
+
+
+def test_verify_hashes_even_when_the_stat_looks_unchanged(table_csv, tmp_path, monkeypatch):
+    from nasbench_lab.tables import checksums
+
+    cache = tmp_path / "cache"
+    nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache, allow_partial=True)
+    recorded = checksums._tree_stat(table_csv)
+    table_csv.write_text(csv_text().replace(",91,", ",97,"))
+    monkeypatch.setattr(checksums, "_tree_stat", lambda p: recorded)  # a file system whose stat hides the edit
+    arch = SPACE.from_index(6111)
+    stale = nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache, allow_partial=True)
+    assert stale.query(arch, "test_acc", 200) == 91.0  # the cheap check trusts the stat ...
+    with pytest.warns(DataNote, match="changed since it was converted"):
+        fresh = nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache, verify=True,
+                                  allow_partial=True)
+    assert fresh.query(arch, "test_acc", 200) == 97.0  # ... verify=True hashes the bytes
 
 
 def test_users_own_table_with_a_changed_source_says_how_to_convert(converted, table_csv):

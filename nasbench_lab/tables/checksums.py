@@ -62,6 +62,26 @@ def describe_source(path: str | os.PathLike) -> SourceFile:
     return SourceFile(str(p), sha256_tree(p), size, mtime_ns, ctime_ns)
 
 
+def stat_unchanged(recorded: SourceFile) -> bool:
+    """True when the source's size, mtime and ctime are those recorded (False also when it is gone)."""
+    p = Path(recorded.path)
+    return p.exists() and _tree_stat(p) == (recorded.size, recorded.mtime_ns, recorded.ctime_ns)
+
+
+def restat(recorded: SourceFile) -> SourceFile:
+    """The record with the source's current stat if its bytes still hash as recorded, else unchanged.
+
+    The stat is taken before hashing, so a write during the hash moves the ctime and is caught next time.
+    """
+    p = Path(recorded.path)
+    if not p.exists():
+        return recorded
+    size, mtime_ns, ctime_ns = _tree_stat(p)
+    if sha256_tree(p) != recorded.sha256:
+        return recorded
+    return SourceFile(recorded.path, recorded.sha256, size, mtime_ns, ctime_ns)
+
+
 def verify_source(recorded: SourceFile, *, full: bool = False) -> None:
     """Raises ChecksumMismatchError if the source file changed since it was converted.
 
@@ -72,8 +92,7 @@ def verify_source(recorded: SourceFile, *, full: bool = False) -> None:
     p = Path(recorded.path)
     if not p.exists():
         return
-    same_stat = _tree_stat(p) == (recorded.size, recorded.mtime_ns, recorded.ctime_ns)
-    if same_stat and not full:
+    if stat_unchanged(recorded) and not full:
         return
     actual = sha256_tree(p)
     if actual != recorded.sha256:

@@ -157,7 +157,10 @@ def _refresh_source_stats(target: Path) -> None:
         return
     table = read_table(target)
     table.sources = [restat(s) for s in table.sources]
-    write_table(table, target)
+    try:
+        write_table(table, target)
+    except OSError:
+        pass  # a read-only or full cache: the table is still right, the next load hashes again
 
 
 def convert(spec: BenchmarkSpec, source: Path, target: Path, *, allow_partial: bool = False) -> Path:

@@ -159,6 +159,8 @@ API_CASES = [
     ("query with a list of metrics", lambda b: b.query(A, ["test_acc"]), UnknownNameError, "metric .*one name"),
     ("query with a list of fidelities", lambda b: b.query(A, "test_acc", fidelity=[200]), UnknownNameError,
      "fidelity .*accepted: 12, 200"),
+    ("cost with a list of fidelities", lambda b: b.cost(A, fidelity=[200]), UnknownNameError,
+     "fidelity .*accepted: 12, 200"),
     ("unknown metric, no fidelity", lambda b: b.indices_with_data("bogus"), UnknownNameError,
      "unknown metric .*'bogus'"),
     ("load(path=123)", lambda b: nasbench_lab.load("nb201", path=123), ConfigError, "path must be a file path"),

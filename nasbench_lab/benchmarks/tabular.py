@@ -172,7 +172,7 @@ class TabularBenchmark(Benchmark):
             raise ConfigError(f"{self.name}/{self.dataset} has no train_time metric, so no cost; "
                               "use a budget counted in queries")
         fid = self.max_fidelity if fidelity is None else fidelity
-        if fid not in self._fid_pos:
+        if isinstance(fid, bool) or not isinstance(fid, (int, np.integer)) or fid not in self._fid_pos:
             raise UnknownNameError(f"fidelity (epochs) of {self.name}/{self.dataset}", fid, self.fidelities)
         if fid in self._time_fidelities:
             return self.query(archs, "train_time", fid, seed)

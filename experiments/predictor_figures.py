@@ -77,7 +77,7 @@ def main() -> int:
     benches = {f"nb201/{d}": nasbench_lab.load("nb201", dataset=d, path=csv201)
                for d in ("cifar10", "cifar100", "ImageNet16-120")}
     if csv101.exists():
-        benches["nb101/cifar10"] = nasbench_lab.load("nb101", path=csv101)
+        benches["nb101/cifar10"] = nasbench_lab.load("nb101", path=csv101, allow_partial=True)
     summaries = {}
     for label, bench in benches.items():
         fids = bench.metric_fidelities(bench.search_metric)

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 from nasbench_lab.benchmarks.base import Benchmark
 from nasbench_lab.benchmarks.spec import BENCHMARKS, BenchmarkSpec
 from nasbench_lab.benchmarks.tabular import TabularBenchmark
-from nasbench_lab.errors import ChecksumMismatchError, DataFileError, UnknownNameError
+from nasbench_lab.errors import ChecksumMismatchError, ConfigError, DataFileError, DataNote, UnknownNameError
 from nasbench_lab.loaders.table_csv import TableCsvLoader, is_table_csv, sidecar_path
 from nasbench_lab.loaders.table_csv import read_header as read_csv_header
 from nasbench_lab.paths import cached_table_path
 from nasbench_lab.registry import Registry
 from nasbench_lab.spaces.registry import space as get_space
 from nasbench_lab.spaces.table_space import TableSpace
-from nasbench_lab.tables.checksums import describe_source, verify_source
+from nasbench_lab.tables.checksums import describe_source, restat, stat_unchanged, verify_source
 from nasbench_lab.tables.hdf5 import FORMAT, is_table_file, read_header, read_table, write_table
 from nasbench_lab.tables.table import BenchmarkTable
 
@@ -35,35 +36,56 @@ def _checked_header(path: Path, verify: bool) -> tuple[str, list[str]]:
     return benchmark, datasets
 
 
+def _users_table_header(path: Path, verify: bool) -> tuple[str, list[str]]:
+    """Like _checked_header, for a table the user converted: a changed source is theirs to convert again."""
+    try:
+        return _checked_header(path, verify)
+    except ChecksumMismatchError as exc:
+        raise ChecksumMismatchError(f"{path}: {exc}; load the source itself, or convert it again with "
+                                    f"`nasbench-lab convert --path SOURCE --out {path}`") from None
+
+
+def _check_path_type(value: object, what: str) -> None:
+    if value is not None and not isinstance(value, (str, os.PathLike)):
+        raise ConfigError(f"{what} must be a file path (str or os.PathLike), got {type(value).__name__} {value!r}")
+
+
 def load(name: str | os.PathLike | None = None, dataset: str | None = None,
          path: str | os.PathLike | None = None, *, cache_dir: str | os.PathLike | None = None,
-         rebuild: bool = False, verify: bool = False) -> Benchmark:
+         rebuild: bool = False, verify: bool = False, allow_partial: bool = False) -> Benchmark:
     """Loads benchmark ``name`` for ``dataset`` from ``path``.
 
-    ``path`` may be an official file (converted once and cached as HDF5), a flat CSV, a CSV with
-    ``arch:`` columns (a benchmark of its own, see docs/tables.md) or a converted ``.h5``; ``name``
-    (default: the embedded benchmark) may itself be a path to such a CSV, a converted table or a fitted
-    surrogate folder. ``rebuild`` converts again; ``verify`` recomputes source checksums.
+    ``path`` may be an official file (converted once and cached as HDF5; converted again, with a
+    note, when the source changes), a flat CSV, a CSV with ``arch:`` columns (a benchmark of its own,
+    see docs/tables.md) or a converted ``.h5``; ``name`` (default: the embedded benchmark) may itself be
+    a path to such a CSV, a converted table or a fitted surrogate folder. ``rebuild`` converts again;
+    ``verify`` recomputes source checksums in full; ``allow_partial`` accepts a CSV that lacks rows of
+    the space.
     """
+    _check_path_type(name, "name")
+    _check_path_type(path, "path")
+    _check_path_type(cache_dir, "cache_dir")
     csv_source = _table_csv_source(name, path)
     name = DEFAULT_BENCHMARK if name is None else name
     if csv_source is not None:
         table_path = table_csv_file(csv_source, cache_dir=cache_dir, rebuild=rebuild, verify=verify)
         return _load_path(table_path, dataset, verify, source_name=csv_source.name)
-    if path is None and (Path(name).exists() and (Path(name).is_dir() or is_table_file(Path(name)))):
+    if path is None and (Path(name).exists() and (Path(name).is_dir() or is_table_file(Path(name))
+                                                  or Path(name).suffix in (".h5", ".hdf5"))):
         return _load_path(Path(name), dataset, verify)
     if str(name) not in BENCHMARKS and path is not None and Path(path).is_dir():
         return _load_path(Path(path), dataset, verify)  # e.g. load("nb301", path=MODEL_FOLDER)
     spec = BENCHMARKS.get(str(name))
     dataset = spec.resolve_dataset(dataset)
-    table_path = table_file(spec, path, cache_dir=cache_dir, rebuild=rebuild, verify=verify)
+    options = {"cache_dir": cache_dir, "verify": verify, "allow_partial": allow_partial}
+    table_path = table_file(spec, path, rebuild=rebuild, **options)
     try:
         table = read_table(table_path, [dataset])
     except DataFileError:
         if path is None or is_table_file(Path(path)):
             raise  # the user's own table file: report it
         # a damaged cache (e.g. a flipped byte caught by the HDF5 checksum): convert the source again
-        table_path = table_file(spec, path, cache_dir=cache_dir, rebuild=True, verify=verify)
+        table_path = table_file(spec, path, rebuild=True, **options)
         table = read_table(table_path, [dataset])
     return _tabular(spec.name, spec, table, dataset)
 
@@ -75,9 +97,10 @@ def _load_path(path: Path, dataset: str | None, verify: bool, source_name: str |
         bench = DIRECT_LOADERS.get(loader_name)(path, dataset)
         if bench is not None:
             return bench
+    _check_not_empty(path)
     if not is_table_file(path):
         raise DataFileError(f"{path} is neither a converted table (.h5) nor a fitted surrogate folder")
-    benchmark, datasets = _checked_header(path, verify)
+    benchmark, datasets = _users_table_header(path, verify)
     spec = BENCHMARKS.get(benchmark) if benchmark in BENCHMARKS and source_name is None else None
     if source_name is not None and dataset is not None and dataset not in datasets:
         raise UnknownNameError(f"dataset of {source_name}", dataset, datasets)
@@ -143,6 +166,11 @@ def convert_table_csv(source: Path, target: Path) -> Path:
     return write_table(table, target)
 
 
+def _check_not_empty(path: Path) -> None:
+    if path.is_file() and path.stat().st_size == 0:
+        raise DataFileError(f"{path} is empty (0 bytes): an interrupted download, copy or conversion?")
+
+
 def find_loader(spec: BenchmarkSpec, path: Path):
     """The first of the spec's loaders that accepts ``path``; a clear error when none does."""
     for loader in spec.loaders:
@@ -153,8 +181,11 @@ def find_loader(spec: BenchmarkSpec, path: Path):
 
 
 def table_file(spec: BenchmarkSpec, path: str | os.PathLike | None, *, cache_dir: str | os.PathLike | None = None,
-               rebuild: bool = False, verify: bool = False) -> Path:
-    """The converted HDF5 table for ``path``: the file itself, the cache, or a fresh conversion."""
+               rebuild: bool = False, verify: bool = False, allow_partial: bool = False) -> Path:
+    """The converted HDF5 table for ``path``: the file itself, the cache, or a fresh conversion.
+
+    A cached table whose source changed is converted again, with a one-line DataNote.
+    """
     if path is None:
         path = spec.embedded_path() if spec.embedded_path else None
         if path is None:
@@ -162,8 +193,9 @@ def table_file(spec: BenchmarkSpec, path: str | os.PathLike | None, *, cache_dir
     source = Path(path)
     if not source.exists():
         raise DataFileError(f"data file not found: {source} ({spec.where_to_get})")
+    _check_not_empty(source)
     if is_table_file(source):
-        benchmark, _ = _checked_header(source, verify)
+        benchmark, _ = _users_table_header(source, verify)
         if benchmark != spec.name:
             raise DataFileError(f"{source} holds benchmark {benchmark!r}, not {spec.name!r}")
         return source
@@ -171,18 +203,32 @@ def table_file(spec: BenchmarkSpec, path: str | os.PathLike | None, *, cache_dir
     if target.exists() and not rebuild:
         try:
             _checked_header(target, verify)
+            _refresh_source_stats(target)
             return target
-        except ChecksumMismatchError:
-            raise  # the source changed since conversion: say so rather than convert silently
+        except ChecksumMismatchError as exc:
+            warnings.warn(f"{exc}: converting it again", DataNote, stacklevel=2)
         except DataFileError:
             pass  # a damaged cache is rebuilt below
-    return convert(spec, source, target)
+    return convert(spec, source, target, allow_partial=allow_partial)
 
 
-def convert(spec: BenchmarkSpec, source: Path, target: Path) -> Path:
+def _refresh_source_stats(target: Path) -> None:
+    """Records the current stat of sources whose bytes were found unchanged (a copy, a chmod, a table written
+    before ctimes were recorded), so that the next load checks the stat again instead of hashing every time."""
+    if all(stat_unchanged(s) or not Path(s.path).exists() for s in read_header(target)[1]):
+        return
+    table = read_table(target)
+    table.sources = [restat(s) for s in table.sources]
+    try:
+        write_table(table, target)
+    except OSError:
+        pass  # a read-only or full cache: the table is still right, the next load hashes again
+
+
+def convert(spec: BenchmarkSpec, source: Path, target: Path, *, allow_partial: bool = False) -> Path:
     """Converts an official file to the HDF5 table at ``target`` (atomically)."""
     loader = find_loader(spec, source)
-    table = loader.convert(source)
+    table = loader.read(source, allow_partial=allow_partial)
     table.sources = [describe_source(source)]
     table.attrs.setdefault("loader", loader.name)
     return write_table(table, target)

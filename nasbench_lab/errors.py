@@ -40,3 +40,10 @@ class UnsafePickleError(DataFileError):
 
 class ConfigError(NasbenchLabError, ValueError):
     """A configuration value (budget, size, parameter) is out of its accepted range."""
+
+
+class DataNote(UserWarning):
+    """A one-line note about data that was accepted but deserves a word (a partial table, a reconversion).
+
+    The CLI prints these as ``note:`` lines on stderr (``--quiet`` hides them).
+    """

@@ -10,6 +10,7 @@ import bz2
 import functools
 import os
 import pickle
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from nasbench_lab.errors import (
     ChecksumMismatchError,
     ConfigError,
     DataFileError,
+    DataNote,
     InvalidArchitectureError,
     UnknownNameError,
     UnsafePickleError,
@@ -51,7 +53,8 @@ def table_csv(tmp_path) -> Path:
 
 @pytest.fixture
 def bench(table_csv, tmp_path):
-    return nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=tmp_path / "cache")
+    return nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=tmp_path / "cache",
+                             allow_partial=True)
 
 
 # ------------------------------------------------------------------ names
@@ -127,7 +130,7 @@ def test_missing_files(tmp_path):
 # ------------------------------------------------------------------- HDF5
 @pytest.fixture
 def converted(table_csv, tmp_path) -> Path:
-    return convert(SPEC, table_csv, tmp_path / "table.h5")
+    return convert(SPEC, table_csv, tmp_path / "table.h5", allow_partial=True)
 
 
 def test_truncated_hdf5(converted):
@@ -161,52 +164,106 @@ def test_flipped_bytes_in_hdf5_never_give_silent_wrong_values(converted, tmp_pat
 
 def test_damaged_cache_is_converted_again(table_csv, tmp_path):
     cache = tmp_path / "cache"
-    first = nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache)
+    first = nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache, allow_partial=True)
     (cached,) = cache.glob("*.h5")
     data = bytearray(cached.read_bytes())
     values = first.table.metrics["valid_acc"].values
     needle = values[~np.isnan(values)][0].tobytes()
     data[data.index(needle)] ^= 0xFF  # a flipped bit inside the stored numbers
     cached.write_bytes(bytes(data))
-    again = nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache)
+    again = nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache, allow_partial=True)
     np.testing.assert_array_equal(again.table.metrics["valid_acc"].values, values)
 
 
-def test_source_changed_after_conversion(table_csv, tmp_path):
+def test_source_changed_after_conversion_is_converted_again_with_a_note(table_csv, tmp_path):
     cache = tmp_path / "cache"
     arch = SPACE.from_index(6111)
-    before = nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache)
+    before = nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache, allow_partial=True)
     assert before.query(arch, "test_acc", 200) == 91.0
     table_csv.write_text(csv_text().replace(",91,", ",99,"))
     stat = table_csv.stat()
     os.utime(table_csv, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
-    with pytest.raises(ChecksumMismatchError, match="changed since it was converted.*rebuild=True"):
-        nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache)
-    after = nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache, rebuild=True)
+    with pytest.warns(DataNote, match="changed since it was converted.*converting it again"):
+        after = nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache, allow_partial=True)
     assert after.query(arch, "test_acc", 200) == 99.0
 
 
-def test_same_size_same_mtime_change_needs_verify(table_csv, tmp_path):
+def test_in_place_edit_keeping_size_and_mtime_is_detected(table_csv, tmp_path):
     cache = tmp_path / "cache"
-    nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache)
+    arch = SPACE.from_index(6111)
+    nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache, allow_partial=True)
     stat = table_csv.stat()
     table_csv.write_text(csv_text().replace(",91,", ",97,"))  # same size
-    os.utime(table_csv, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache)  # cheap check passes
-    with pytest.raises(ChecksumMismatchError):
-        nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache, verify=True)
+    os.utime(table_csv, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # and the old mtime
+    assert table_csv.stat().st_size == stat.st_size
+    with pytest.warns(DataNote, match="changed since it was converted"):
+        again = nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache, allow_partial=True)
+    assert again.query(arch, "test_acc", 200) == 97.0
+
+
+def test_touched_but_identical_source_is_not_converted_again(table_csv, tmp_path, monkeypatch):
+    from nasbench_lab.loaders.flat_csv import FlatCsvLoader
+    from nasbench_lab.tables import checksums
+    from nasbench_lab.tables.hdf5 import read_header
+
+    cache = tmp_path / "cache"
+    nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache, allow_partial=True)
+    (cached,) = cache.glob("*.h5")
+    table_csv.chmod(0o600)  # moves the ctime; the full hash then shows the bytes are the same
+
+    def no_conversion(*args, **kwargs):
+        raise AssertionError("an unchanged source was converted again")
+
+    monkeypatch.setattr(FlatCsvLoader, "convert", no_conversion)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataNote)
+        bench = nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache, allow_partial=True)
+    assert bench.query(SPACE.from_index(6111), "test_acc", 200) == 91.0
+    (recorded,) = read_header(cached)[1]
+    assert recorded.ctime_ns == table_csv.stat().st_ctime_ns  # the new stat is recorded ...
+
+    def no_hash(*args, **kwargs):
+        raise AssertionError("an unchanged stat was hashed")
+
+    monkeypatch.setattr(checksums, "sha256_tree", no_hash)  # ... so the next load checks the stat only
+    nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache, allow_partial=True)
+
+
+def test_verify_hashes_even_when_the_stat_looks_unchanged(table_csv, tmp_path, monkeypatch):
+    from nasbench_lab.tables import checksums
+
+    cache = tmp_path / "cache"
+    nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache, allow_partial=True)
+    recorded = checksums._tree_stat(table_csv)
+    table_csv.write_text(csv_text().replace(",91,", ",97,"))
+    monkeypatch.setattr(checksums, "_tree_stat", lambda p: recorded)  # a file system whose stat hides the edit
+    arch = SPACE.from_index(6111)
+    stale = nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache, allow_partial=True)
+    assert stale.query(arch, "test_acc", 200) == 91.0  # the cheap check trusts the stat ...
+    with pytest.warns(DataNote, match="changed since it was converted"):
+        fresh = nasbench_lab.load("nb201", dataset="cifar10", path=table_csv, cache_dir=cache, verify=True,
+                                  allow_partial=True)
+    assert fresh.query(arch, "test_acc", 200) == 97.0  # ... verify=True hashes the bytes
+
+
+def test_users_own_table_with_a_changed_source_says_how_to_convert(converted, table_csv):
+    table_csv.write_text(csv_text().replace(",91,", ",99,"))
+    with pytest.raises(ChecksumMismatchError, match="changed since it was converted.*nasbench-lab convert --path"):
+        nasbench_lab.load(converted)
 
 
 def test_file_changed_inside_a_source_folder(tmp_path):
     folder = tmp_path / "naslib"
     path = write_naslib(folder, "cifar10", cells=(0,))
     cache = tmp_path / "cache"
-    nasbench_lab.load("nb201", dataset="cifar10", path=folder, cache_dir=cache)
+    first = nasbench_lab.load("nb201", dataset="cifar10", path=folder, cache_dir=cache)
+    assert first.indices_with_data().tolist() == [0]
     write_naslib(folder, "cifar10", cells=(0, 5))  # rewritten in place: the folder's own mtime may not move
     stat = path.stat()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
-    with pytest.raises(ChecksumMismatchError, match="naslib"):
-        nasbench_lab.load("nb201", dataset="cifar10", path=folder, cache_dir=cache)
+    with pytest.warns(DataNote, match="naslib changed since it was converted"):
+        again = nasbench_lab.load("nb201", dataset="cifar10", path=folder, cache_dir=cache)
+    assert again.indices_with_data().tolist() == [0, 5]
 
 
 # ---------------------------------------------------------- pickle, pbz2
@@ -220,8 +277,8 @@ def test_truncated_and_corrupted_pickle(tmp_path):
     good = write_naslib(tmp_path / "good", "cifar10", cells=(0,)).read_bytes()
     for damaged in (good[: len(good) // 2], good[:-1], b"", b"not a pickle at all", good[:40] + b"\x00" * 40):
         path = naslib_file(tmp_path, damaged)
-        with pytest.raises(DataFileError, match="truncated or corrupted pickle"):
-            nasbench_lab.load("nb201", path=path, cache_dir=tmp_path / "cache")
+        with pytest.raises(DataFileError, match="truncated or corrupted pickle|is empty \\(0 bytes\\)"):
+            nasbench_lab.load("nb201", path=path, cache_dir=tmp_path / "cache", allow_partial=True)
 
 
 @functools.cache
@@ -273,7 +330,7 @@ def test_truncated_and_corrupted_pbz2(tmp_path):
     for data, problem in cases:
         folder = nats_folder(tmp_path, cell_bytes=data)
         with pytest.raises(DataFileError, match=problem):
-            nasbench_lab.load("nb201", path=folder, cache_dir=tmp_path / "cache")
+            nasbench_lab.load("nb201", path=folder, cache_dir=tmp_path / "cache", allow_partial=True)
 
 
 def test_nats_cell_files_out_of_range_or_twice(tmp_path):
@@ -281,11 +338,11 @@ def test_nats_cell_files_out_of_range_or_twice(tmp_path):
     folder = nats_folder(tmp_path, cell_bytes=cell)
     (folder / "42.pickle.pbz2").write_bytes(cell)  # the official API also reads un-padded names
     with pytest.raises(DataFileError, match="cell 42 appears twice"):
-        nasbench_lab.load("nb201", path=folder, cache_dir=tmp_path / "cache")
+        nasbench_lab.load("nb201", path=folder, cache_dir=tmp_path / "cache", allow_partial=True)
     (folder / "42.pickle.pbz2").unlink()
     (folder / "015625.pickle.pbz2").write_bytes(cell)
     with pytest.raises(DataFileError, match="15625 out of range; accepted: 0 to 15624"):
-        nasbench_lab.load("nb201", path=folder, cache_dir=tmp_path / "cache")
+        nasbench_lab.load("nb201", path=folder, cache_dir=tmp_path / "cache", allow_partial=True)
 
 
 def test_bad_nats_meta(tmp_path):
@@ -296,7 +353,7 @@ def test_bad_nats_meta(tmp_path):
                           (b"BZh91AY&SY" + b"\x01" * 50, "bz2")]:
         folder = nats_folder(tmp_path, meta_bytes=data)
         with pytest.raises(DataFileError, match=problem):
-            nasbench_lab.load("nb201", path=folder, cache_dir=tmp_path / "cache")
+            nasbench_lab.load("nb201", path=folder, cache_dir=tmp_path / "cache", allow_partial=True)
 
 
 class _Payload:
@@ -313,16 +370,16 @@ def test_unsafe_pickles_are_refused(tmp_path):
     marker = tmp_path / "pwned"
     evil = pickle.dumps({"|none~0|+|none~0|none~1|+|none~0|none~1|none~2|": _Payload(marker)}, protocol=4)
     with pytest.raises(UnsafePickleError, match="system.*not an allowed type; allowed: "):
-        nasbench_lab.load("nb201", path=naslib_file(tmp_path, evil), cache_dir=tmp_path / "cache")
+        nasbench_lab.load("nb201", path=naslib_file(tmp_path, evil), cache_dir=tmp_path / "cache", allow_partial=True)
     folder = nats_folder(tmp_path, cell_bytes=bz2.compress(evil))
     with pytest.raises(UnsafePickleError, match="system"):
-        nasbench_lab.load("nb201", path=folder, cache_dir=tmp_path / "cache")
+        nasbench_lab.load("nb201", path=folder, cache_dir=tmp_path / "cache", allow_partial=True)
     assert not marker.exists()
     # the '-full' archive's torch tensors: refused, with a hint to use the '-simple' one
     torch_global = b"\x80\x04ctorch._utils\n_rebuild_tensor_v2\n."
     folder = nats_folder(tmp_path, cell_bytes=bz2.compress(torch_global))
     with pytest.raises(UnsafePickleError, match="-simple"):
-        nasbench_lab.load("nb201", path=folder, cache_dir=tmp_path / "cache")
+        nasbench_lab.load("nb201", path=folder, cache_dir=tmp_path / "cache", allow_partial=True)
 
 
 # -------------------------------------------------------------------- CSV
@@ -333,7 +390,7 @@ def test_unsafe_pickles_are_refused(tmp_path):
     (csv_text().replace("index,arch_str,", "id,arch,"), "no architecture key column; accepted: index, arch_str"),
     (csv_text().replace("|+|", "|*|", 1), "bad value in key column 'arch_str'"),
     (csv_text().replace("\n15624,", "\n15625,"), "bad value in key column 'index'.*0 to 15624"),
-    ("", "empty CSV"),
+    ("", "is empty \\(0 bytes\\)"),
     (HEADER, "header but no rows"),
     ("arch_str,comment\n|none~0|+|none~0|none~1|+|none~0|none~1|none~2|,hello\n", "no metric columns"),
     (csv_text().replace("\n42,", "\n43,", 1), "key columns .* disagree"),
@@ -342,4 +399,4 @@ def test_corrupted_csv(tmp_path, text, problem):
     path = tmp_path / "bad.csv"
     path.write_text(text)
     with pytest.raises(DataFileError, match=problem):
-        nasbench_lab.load("nb201", path=path, cache_dir=tmp_path / "cache")
+        nasbench_lab.load("nb201", path=path, cache_dir=tmp_path / "cache", allow_partial=True)

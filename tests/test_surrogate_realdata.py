@@ -76,7 +76,7 @@ def test_cli_fit_surrogate_nb301(tmp_path, capsys):
 
 def test_nb101_partial_table_is_completed(tmp_path):
     """A small surrogate on 2,000 of the 30k real NB101 cells answers all 423,624, flagging real values."""
-    table = nl.load("nb101", path=shared_file("nb101/nb101_validation_by_hash_30k.csv"))
+    table = nl.load("nb101", path=shared_file("nb101/nb101_validation_by_hash_30k.csv"), allow_partial=True)
     params = EnsembleParams(n_members=2, rounds=60, nthread=1)
     outcome = fit_and_evaluate(table, metric="valid_acc", fidelity=108, train_size=2000, seed=0, params=params)
     bench = outcome.benchmark

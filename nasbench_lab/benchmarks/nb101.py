@@ -11,7 +11,7 @@ import numpy as np
 from nasbench_lab.benchmarks.spec import BENCHMARKS, BenchmarkSpec
 from nasbench_lab.errors import DataFileError
 from nasbench_lab.loaders.base import Loader
-from nasbench_lab.loaders.flat_csv import ColumnSpec, read_flat_csv
+from nasbench_lab.loaders.flat_csv import ColumnSpec, percent_range, read_flat_csv
 from nasbench_lab.loaders.nb101_records import (
     DATASET,
     METRIC_OF_FIELD,
@@ -58,18 +58,25 @@ class NB101CsvLoader(Loader):
     name = "nb101-csv"
     accepts_description = ("a flat CSV keyed by nb101_hash with columns like 108_final_validation_accuracy "
                            "(fractions), final_training_time, trainable_parameters, or our export layout")
+    checks_rows = True
 
     def accepts(self, path: Path) -> bool:
         return path.is_file() and path.suffix.lower() == ".csv"
 
-    def convert(self, path: Path) -> BenchmarkTable:
+    def convert(self, path: Path, *, allow_partial: bool = False) -> BenchmarkTable:
         try:
             with open(path, newline="") as handle:
                 header = next(csv.reader(handle), [])
         except (OSError, UnicodeDecodeError, csv.Error) as exc:
             raise DataFileError(f"{path}: not a readable CSV file: {exc}") from None
         official = {official_column(c) for c in header if official_column(c) != c}
-        tables = read_flat_csv(path, space("nb101"), csv_mapper, rename=official_column)
+
+        def value_range(metric: str, col: ColumnSpec) -> tuple[float, float] | None:
+            """Official accuracy columns are fractions; ours are percentages."""
+            return (0.0, 1.0) if col.column in official and "_acc" in metric else percent_range(metric, col)
+
+        tables = read_flat_csv(path, space("nb101"), csv_mapper, rename=official_column,
+                               allow_partial=allow_partial, value_range=value_range)
         if DATASET not in tables:
             raise DataFileError(f"{path}: no {DATASET} metric columns")
         table = tables[DATASET]

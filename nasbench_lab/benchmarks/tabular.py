@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from functools import cached_property
 
 import numpy as np
 
 from nasbench_lab.benchmarks.base import Benchmark, SeedChoice, check_seed_choice
-from nasbench_lab.errors import ConfigError, UnknownNameError
+from nasbench_lab.errors import ConfigError, DataNote, UnknownNameError
 from nasbench_lab.metrics import metric_info
 from nasbench_lab.spaces.base import EnumerableSpace
 from nasbench_lab.tables.table import DatasetTable, MetricTable
@@ -40,6 +41,7 @@ class TabularBenchmark(Benchmark):
         # query(seed="mean"); (metric, None) aliases the highest fidelity with data
         self._mean: dict[tuple[str, int | None], np.ndarray] = {}
         self._packed: dict[str, _SeedPacked] = {}
+        self._noted_fidelity: set[str] = set()
         self._present: dict[str, tuple[int, ...]] = {
             metric: tuple(f for f, has in zip(table.fidelities, np.isfinite(mt.values).any(axis=(0, 1))) if has)
             for metric, mt in table.metrics.items()
@@ -84,7 +86,10 @@ class TabularBenchmark(Benchmark):
         cell lacks it); a Generator draws one present seed per architecture. Metrics that the
         source gives only as a mean over seeds return that mean for every seed choice.
         """
-        column = self._mean.get((metric, fidelity)) if seed == "mean" and isinstance(seed, str) else None
+        try:
+            column = self._mean.get((metric, fidelity)) if seed == "mean" and isinstance(seed, str) else None
+        except TypeError:  # an unhashable metric or fidelity (a list): the slow path names the problem
+            column = None
         if column is not None:
             idx = self.space.index(archs)
             value = column[idx]
@@ -124,17 +129,28 @@ class TabularBenchmark(Benchmark):
         return mt.values[idx, int(seed), pos]
 
     def _metric(self, metric: str) -> MetricTable:
+        if not isinstance(metric, str):
+            raise UnknownNameError(f"metric of {self.name}/{self.dataset} (one name, a str)", metric, self.metrics)
         try:
             return self.table.metrics[metric]
-        except (KeyError, TypeError):
+        except KeyError:
             raise UnknownNameError(f"metric of {self.name}/{self.dataset}", metric, self.metrics) from None
 
     def _resolve_fidelity(self, metric: str, fidelity: int | None) -> int:
+        self._metric(metric)  # an unknown name fails with the accepted ones listed
         if fidelity is None:
             present = self._present[metric]
             if not present:
                 raise ConfigError(f"{self.name}/{self.dataset}: metric {metric} has no values at any fidelity")
+            if present[-1] != self.max_fidelity and metric not in self._noted_fidelity:
+                self._noted_fidelity.add(metric)  # once per metric: a search asks thousands of times
+                warnings.warn(f"{self.name}/{self.dataset}: {metric} has no values at the table's main fidelity "
+                              f"{self.max_fidelity}; answered with its {present[-1]}-epoch values (pass fidelity= "
+                              "to choose)", DataNote, stacklevel=4)
             return present[-1]
+        if isinstance(fidelity, bool) or not isinstance(fidelity, (int, np.integer)):
+            raise UnknownNameError(f"fidelity (epochs, one int) of {self.name}/{self.dataset}", fidelity,
+                                   self.fidelities)
         if fidelity not in self._fid_pos:
             raise UnknownNameError(f"fidelity (epochs) of {self.name}/{self.dataset}", fidelity, self.fidelities)
         if fidelity not in self._present[metric]:
@@ -156,7 +172,7 @@ class TabularBenchmark(Benchmark):
             raise ConfigError(f"{self.name}/{self.dataset} has no train_time metric, so no cost; "
                               "use a budget counted in queries")
         fid = self.max_fidelity if fidelity is None else fidelity
-        if fid not in self._fid_pos:
+        if isinstance(fid, bool) or not isinstance(fid, (int, np.integer)) or fid not in self._fid_pos:
             raise UnknownNameError(f"fidelity (epochs) of {self.name}/{self.dataset}", fid, self.fidelities)
         if fid in self._time_fidelities:
             return self.query(archs, "train_time", fid, seed)

@@ -192,9 +192,9 @@ def run_convert(args: argparse.Namespace) -> int:
     if args.out:
         if not args.path:
             raise ConfigError("--out needs --path (the official file to convert)")
-        target = convert(spec, Path(args.path), Path(args.out))
+        target = convert(spec, Path(args.path), Path(args.out), allow_partial=args.allow_partial)
     else:
-        target = table_file(spec, args.path, rebuild=args.force)
+        target = table_file(spec, args.path, rebuild=args.force, allow_partial=args.allow_partial)
     print(target)
     return 0
 
@@ -211,7 +211,7 @@ def run_export(args: argparse.Namespace) -> int:
         return 0
     spec = _spec_from_args(args)
     datasets = [spec.resolve_dataset(args.dataset)] if args.dataset else None
-    table = read_table(table_file(spec, args.path), datasets)
+    table = read_table(table_file(spec, args.path, allow_partial=args.allow_partial), datasets)
     spaces = {ds.space for ds in table.datasets.values()}
     if len(spaces) != 1:
         raise ConfigError(f"benchmark {spec.name} has datasets in different search spaces "

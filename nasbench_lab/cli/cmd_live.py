@@ -84,11 +84,27 @@ def _job(args: argparse.Namespace, space_name: str):
     from nasbench_lab.live.jobs import TrainJob
 
     require_torch()
+    _check_device(args.device)
     if args.epochs < 1 or args.seeds < 1:
         raise ConfigError(f"--epochs and --seeds must be >= 1, got {args.epochs} and {args.seeds}")
     recipe = {k: v for k, v in (("lr", args.lr), ("batch_size", args.batch_size)) if v is not None}
     return TrainJob(space=space_name, epochs=args.epochs, data=args.data, preset=args.preset,
                     macro=_macro(args.macro), recipe=recipe, device=args.device)
+
+
+def _check_device(name: str) -> None:
+    """ConfigError unless ``name`` is a torch device this machine has (cpu, cuda, cuda:N, mps)."""
+    import torch
+
+    try:
+        device = torch.device(name)
+    except (RuntimeError, ValueError):
+        raise ConfigError(f"--device {name!r} is not a torch device; accepted: cpu, cuda, cuda:N, mps") from None
+    available = {"cpu": True, "cuda": torch.cuda.is_available(),
+                 "mps": bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())}
+    if not available.get(device.type, False):
+        usable = ", ".join(k for k, ok in available.items() if ok)
+        raise ConfigError(f"--device {name!r}: no such device on this machine; available: {usable}")
 
 
 def _indices(args: argparse.Namespace) -> np.ndarray | None:

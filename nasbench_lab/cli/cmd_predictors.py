@@ -12,6 +12,7 @@ import numpy as np
 from nasbench_lab.cli.common import add_benchmark_args, dotted_params
 from nasbench_lab.cli.main import note, print_json
 from nasbench_lab.errors import ConfigError
+from nasbench_lab.workers import check_jobs
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -99,11 +100,11 @@ def run_predictors(args: argparse.Namespace) -> int:
     sizes = _int_list(args.sizes, "sizes")
     datasets = [d for d in (args.dataset or "").split(",") if d] or [None]
     params = dotted_params(args.param, "PREDICTOR")
-    jobs = args.jobs or min(os.cpu_count() or 1, 4)
+    jobs = check_jobs(args.jobs) or min(os.cpu_count() or 1, 4)
     out_root = Path(args.out or os.path.join("results", f"predictors-{args.benchmark}-{datasets[0] or 'default'}"))
     summaries = {}
     for dataset in datasets:
-        bench = load(args.benchmark, dataset=dataset, path=args.path)
+        bench = load(args.benchmark, dataset=dataset, path=args.path, allow_partial=args.allow_partial)
         pool_metric = None
         if args.proxies:
             bench = with_proxies(bench, args.proxies)

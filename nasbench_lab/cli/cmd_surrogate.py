@@ -33,7 +33,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="save only the surrogate, even when the source is a partial table")
     p.add_argument("--out", "-o", required=True, help="output folder")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.set_defaults(func=run_fit_surrogate)
+    p.set_defaults(func=run_fit_surrogate, allow_partial=True)  # completing partial tables is its job
 
 
 def _train_size(text: str) -> float | int:

@@ -20,6 +20,9 @@ def add_benchmark_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", "-d", default=None, help="dataset (default: the benchmark's default)")
     parser.add_argument("--path", "-p", default=None,
                         help="data file: an official file, a flat CSV or a converted .h5")
+    parser.add_argument("--allow-partial", action="store_true",
+                        help="accept a CSV that lacks rows of the space (missing cells query as NaN; the count "
+                             "is printed)")
 
 
 def benchmark_name(args: argparse.Namespace) -> str:
@@ -37,7 +40,7 @@ def benchmark_name(args: argparse.Namespace) -> str:
 
 def benchmark_from_args(args: argparse.Namespace) -> Benchmark:
     """Loads the benchmark the arguments name; says so when it falls back to the embedded default."""
-    return load(benchmark_name(args), dataset=args.dataset, path=args.path)
+    return load(benchmark_name(args), dataset=args.dataset, path=args.path, allow_partial=args.allow_partial)
 
 
 def dotted_params(items: list[str], owner: str) -> dict[str, dict]:

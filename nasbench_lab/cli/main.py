@@ -6,10 +6,11 @@ import argparse
 import importlib
 import json
 import sys
+import warnings
 from collections.abc import Sequence
 
 from nasbench_lab.cli.commands import COMMAND_MODULES
-from nasbench_lab.errors import NasbenchLabError
+from nasbench_lab.errors import DataNote, NasbenchLabError
 from nasbench_lab.fileio import json_default
 from nasbench_lab.plugins import load_plugins, normalize_plugin
 
@@ -34,21 +35,58 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; project errors become a one-line message and exit status 2."""
+    """Entry point; project errors and OS faults (full or read-only disk, a file where a folder should be)
+    become a one-line message and exit status 2; DataNote warnings become ``note:`` lines."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        args.plugins = [normalize_plugin(p) for p in getattr(args, "plugins", [])]
-        load_plugins(args.plugins)
-        result = args.func(args)
+        with warnings.catch_warnings():
+            _show_notes(args)
+            args.plugins = [normalize_plugin(p) for p in getattr(args, "plugins", [])]
+            load_plugins(args.plugins)
+            result = args.func(args)
     except NasbenchLabError as exc:
         print(f"nasbench-lab {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, MemoryError) as exc:
+        print(f"nasbench-lab {args.command}: error: {_os_fault(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"nasbench-lab {args.command}: interrupted; finished work is on disk, rerun to resume",
               file=sys.stderr)
         return 130
     return int(result or 0)
+
+
+def _show_notes(args: argparse.Namespace) -> None:
+    """Inside a catch_warnings block: DataNotes print as one ``note:`` line each (none with --quiet)."""
+    if getattr(args, "quiet", False):
+        warnings.simplefilter("ignore", DataNote)
+        return
+    warnings.simplefilter("always", DataNote)
+    shown = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, DataNote):
+            print(f"nasbench-lab {args.command}: note: {message}", file=sys.stderr)
+        else:
+            shown(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+
+
+def _os_fault(exc: BaseException) -> str:
+    """One line for an OS fault, naming the file and what to do."""
+    if isinstance(exc, MemoryError):
+        return "out of memory (a budget or size too large for this machine?)"
+    hints = {28: "free some space or write elsewhere", 30: "write elsewhere (--out)",
+             13: "check the permissions or write elsewhere (--out)", 17: "a file is in the way: choose another path",
+             20: "a file is in the way where a folder is needed: choose another path",
+             21: "a folder is in the way where a file is needed: choose another path"}
+    text = exc.strerror or str(exc) or type(exc).__name__
+    where = f": {exc.filename}" if exc.filename else ""
+    hint = hints.get(exc.errno or 0)
+    return f"{text}{where}" + (f" ({hint})" if hint else "")
 
 
 def print_json(obj: object) -> None:

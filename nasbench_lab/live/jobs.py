@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ import numpy as np
 from nasbench_lab.errors import ConfigError, DataFileError
 from nasbench_lab.fileio import atomic_write
 from nasbench_lab.live.records import RunResult
+from nasbench_lab.workers import check_jobs, dask_client, process_pool
 
 CONFIG_FILE = "config.json"
 
@@ -114,7 +115,7 @@ def _pool_results(tasks: Sequence[tuple[int, int]], job: TrainJob, workers: int,
     import multiprocessing
 
     ctx = multiprocessing.get_context("spawn")  # PyTorch's thread pools do not survive fork safely
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx) as pool:
+    with process_pool(min(workers, len(tasks)), mp_context=ctx) as pool:
         futures = {pool.submit(train_one, job, i, s, threads) for i, s in tasks}
         try:
             while futures:
@@ -128,11 +129,9 @@ def _pool_results(tasks: Sequence[tuple[int, int]], job: TrainJob, workers: int,
 
 def _dask_results(tasks: Sequence[tuple[int, int]], job: TrainJob, scheduler: str, threads: int | None
                   ) -> Iterator[tuple[int, RunResult]]:
-    try:
-        from dask.distributed import Client, as_completed
-    except ImportError:
-        raise ConfigError("--scheduler needs Dask: pip install 'nasbench_lab[dask]'") from None
-    with Client(scheduler) as client:
+    with dask_client(scheduler) as client:
+        from dask.distributed import as_completed
+
         futures = [client.submit(train_one, job, i, s, threads, pure=False) for i, s in tasks]
         for fut in as_completed(futures):
             yield fut.result()
@@ -149,8 +148,7 @@ def run_trainings(job: TrainJob, indices: Iterable[int], seeds: Iterable[int], *
     """
     from tqdm.auto import tqdm
 
-    if workers < 1:
-        raise ConfigError(f"workers must be >= 1, got {workers}")
+    workers = check_jobs(workers, "--workers")
     indices = [int(i) for i in np.atleast_1d(np.asarray(list(indices), dtype=np.int64))]
     seeds = [int(s) for s in seeds]
     results = store.finished() if store is not None else {}

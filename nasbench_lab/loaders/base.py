@@ -15,6 +15,8 @@ class Loader(ABC):
     name: str = ""
     #: what a user should pass, in one phrase
     accepts_description: str = ""
+    #: True for layouts that can lack rows (flat CSVs): ``convert`` then takes ``allow_partial``
+    checks_rows: bool = False
 
     @abstractmethod
     def accepts(self, path: Path) -> bool:
@@ -23,3 +25,7 @@ class Loader(ABC):
     @abstractmethod
     def convert(self, path: Path) -> BenchmarkTable:
         """Reads ``path`` completely into a BenchmarkTable; raises DataFileError on bad content."""
+
+    def read(self, path: Path, *, allow_partial: bool = False) -> BenchmarkTable:
+        """``convert``, passing the caller's word that a partial table is intended to loaders that check rows."""
+        return self.convert(path, allow_partial=allow_partial) if self.checks_rows else self.convert(path)

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterable
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from nasbench_lab.errors import DataFileError, InvalidArchitectureError
+from nasbench_lab.errors import DataFileError, DataNote, InvalidArchitectureError
+from nasbench_lab.fileio import atomic_open
 from nasbench_lab.loaders.base import Loader
+from nasbench_lab.metrics import metric_info
 from nasbench_lab.spaces.base import EnumerableSpace
 from nasbench_lab.spaces.registry import space as get_space
 from nasbench_lab.tables.table import BenchmarkTable, DatasetTable, MetricTable
@@ -26,6 +29,12 @@ from nasbench_lab.tables.table import BenchmarkTable, DatasetTable, MetricTable
 _FID = re.compile(r"^(\d+)ep$")
 _AGGREGATES = ("per_seed", "mean")
 _UNIT_TOKENS = {"s": "s", "mb": "M"}
+#: a plain decimal number (no inf/nan, no digit separators); an empty field means "no value"
+_NUMBER_TEXT = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_NUMBER = re.compile(f"^{_NUMBER_TEXT}$")
+#: a whole column joined by newlines: fields that are numbers or empty
+_COLUMN_OF_NUMBERS = re.compile(f"(?:{_NUMBER_TEXT})?(?:\n(?:{_NUMBER_TEXT})?)*")
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,15 @@ def identity_mapper(col: ColumnSpec) -> tuple[str, str]:
     return col.dataset, col.metric
 
 
+#: the accepted (low, high) of a column's values given (metric, column), or None for any finite value
+ValueRange = Callable[[str, ColumnSpec], "tuple[float, float] | None"]
+
+
+def percent_range(metric: str, col: ColumnSpec) -> tuple[float, float] | None:
+    """Accuracies are percentages in [0, 100] (fractions in [0, 1] fit too); other metrics are unbounded."""
+    return (0.0, 100.0) if metric_info(metric).unit == "%" else None
+
+
 class FlatCsvLoader(Loader):
     """A benchmark's flat CSV: its published column names (through ``mapper``) or our export layout.
 
@@ -82,6 +100,7 @@ class FlatCsvLoader(Loader):
     """
 
     accepts_description = "a flat CSV with an index or arch_str key column and {dataset}_{metric}_{N}ep columns"
+    checks_rows = True
 
     def __init__(self, benchmark: str, space_for: Callable[[str], str], mapper: ColumnMapper = identity_mapper):
         self.benchmark = benchmark
@@ -92,7 +111,7 @@ class FlatCsvLoader(Loader):
     def accepts(self, path: Path) -> bool:
         return path.is_file() and path.suffix.lower() == ".csv"
 
-    def convert(self, path: Path) -> BenchmarkTable:
+    def convert(self, path: Path, *, allow_partial: bool = False) -> BenchmarkTable:
         header, _ = _read_rows(path, header_only=True)
         datasets = {target[0] for c in header if (col := parse_column(c)) and (target := self._mapper(col))}
         spaces = sorted({self._space_for(ds) for ds in datasets})
@@ -102,21 +121,26 @@ class FlatCsvLoader(Loader):
         if not spaces:
             raise DataFileError(f"{path}: no metric columns of benchmark {self.benchmark} "
                                 "(named like {dataset}_{metric}_{N}ep[_per_seed|_mean])")
-        tables = read_flat_csv(path, get_space(spaces[0]), self._mapper)
+        tables = read_flat_csv(path, get_space(spaces[0]), self._mapper, allow_partial=allow_partial)
         return BenchmarkTable(benchmark=self.benchmark, datasets=tables)
 
 
 def read_flat_csv(path: Path, space: EnumerableSpace, mapper: ColumnMapper = identity_mapper,
                   rename: Callable[[str], str] | None = None,
-                  row_index: Callable[[list[str], list[list[str]]], np.ndarray] | None = None,
-                  ) -> dict[str, DatasetTable]:
+                  row_index: Callable[[list[str], list[list[str]]], np.ndarray] | None = None, *,
+                  allow_partial: bool = False, value_range: ValueRange = percent_range) -> dict[str, DatasetTable]:
     """Reads a flat CSV into one DatasetTable per dataset, rows placed at official indices.
 
     ``rename`` maps a published header name to the generic ``{dataset}_{metric}_{N}ep`` form first
     (for files whose column names follow another convention); ``row_index`` (header, rows) -> indices
     places rows by other columns than the space's key columns (``mapper`` then skips those columns).
+    Strict, so that a damaged file never gives a wrong number: the file must end with a newline, every
+    field must be a plain number in ``value_range`` (empty = no value), every column must be understood,
+    and a file that lacks rows of the space is refused unless ``allow_partial`` (then the number of
+    missing cells is noted).
     """
     header, rows = _read_rows(path)
+    published = list(header)  # errors name the columns as the file does
     if rename is not None:
         header = [rename(c) for c in header]
     if row_index is not None:
@@ -128,14 +152,20 @@ def read_flat_csv(path: Path, space: EnumerableSpace, mapper: ColumnMapper = ide
         index = _row_indices(path, header, rows, keys, space)
     parsed = [(i, parse_column(c)) for i, c in enumerate(header) if c not in space.key_columns()]
     groups: dict[tuple[str, str], list[tuple[int, ColumnSpec]]] = {}
+    unknown = []
     for i, col in parsed:
-        if col is None:
-            continue
-        target = mapper(col)
-        if target is not None:
+        target = mapper(col) if col is not None else None
+        if target is None:
+            unknown.append(header[i])
+        else:
             groups.setdefault(target, []).append((i, col))
     if not groups:
         raise DataFileError(f"{path}: no metric columns named like {{dataset}}_{{metric}}_{{N}}ep[_per_seed|_mean]")
+    if unknown:
+        raise DataFileError(f"{path}: columns not understood: {', '.join(unknown)}; accepted: key columns "
+                            f"({', '.join(space.key_columns())}) and {{dataset}}_{{metric}}_{{N}}ep[_s|_mb]"
+                            "[_per_seed|_mean] of this benchmark's datasets (remove or rename them)")
+    _check_complete(path, index, space, allow_partial)
     by_dataset: dict[str, dict[str, list[tuple[int, ColumnSpec]]]] = {}
     for (ds, metric), cols in groups.items():
         by_dataset.setdefault(ds, {})[metric] = cols
@@ -144,13 +174,29 @@ def read_flat_csv(path: Path, space: EnumerableSpace, mapper: ColumnMapper = ide
         fids = sorted({c.fidelity for cols in metrics.values() for _, c in cols if c.fidelity is not None})
         fids = fids or [0]
         out[ds] = DatasetTable(name=ds, space=space.name, fidelities=tuple(fids),
-                               metrics={m: _metric(path, rows, index, cols, fids, space.size)
-                                        for m, cols in metrics.items()})
+                               metrics={m: _metric(path, rows, index, cols, fids, space.size, value_range(m, c),
+                                                   published)
+                                        for m, cols in metrics.items() for c in [cols[0][1]]})
     return out
+
+
+def _check_complete(path: Path, index: np.ndarray, space: EnumerableSpace, allow_partial: bool) -> None:
+    """Refuses a file without a row for every architecture of the space unless the user said it is partial."""
+    missing = space.size - len(index)
+    if missing == 0:
+        return
+    if not allow_partial:
+        absent = np.setdiff1d(np.arange(space.size), index)[:3]
+        raise DataFileError(f"{path}: {missing} of the {space.size} architectures of space {space.name} have no "
+                            f"row (e.g. index {', '.join(map(str, absent))}; truncated file or deleted rows?); if the "
+                            "table is partial on purpose, pass --allow-partial (allow_partial=True)")
+    warnings.warn(f"{path}: partial table: {missing} of {space.size} architectures have no row (they query as NaN)",
+                  DataNote, stacklevel=2)
 
 
 def _read_rows(path: Path, header_only: bool = False) -> tuple[list[str], list[list[str]]]:
     try:
+        _check_ends_with_newline(path)
         with open(path, newline="") as handle:
             reader = csv.reader(handle)
             header = next(reader, None)
@@ -172,6 +218,18 @@ def _read_rows(path: Path, header_only: bool = False) -> tuple[list[str], list[l
     return header, rows
 
 
+def _check_ends_with_newline(path: Path) -> None:
+    """A file cut inside its last field would still parse (13.43333 for 13.433333): refuse it."""
+    with open(path, "rb") as handle:
+        size = handle.seek(0, 2)
+        if size == 0:
+            return  # reported as an empty CSV
+        handle.seek(size - 1)
+        if handle.read(1) != b"\n":
+            raise DataFileError(f"{path}: does not end with a newline: the file is truncated (or was written "
+                                "without a final newline; add one if the last row is complete)")
+
+
 def _row_indices(path: Path, header: list[str], rows: list[list[str]], keys: list[str],
                  space: EnumerableSpace) -> np.ndarray:
     index = None
@@ -190,40 +248,70 @@ def _row_indices(path: Path, header: list[str], rows: list[list[str]], keys: lis
     return index
 
 
-def _parse_floats(path: Path, texts: Iterable[str], column: str) -> list[float]:
-    out = []
-    for n, text in enumerate(texts, start=2):
-        text = text.strip()
-        try:
-            out.append(float(text) if text else np.nan)
-        except ValueError:
-            raise DataFileError(f"{path}: line {n}, column {column!r}: {text!r} is not a number") from None
-    return out
+def _parse_fields(path: Path, texts: list[str], lines: np.ndarray, column: str,
+                  bounds: tuple[float, float] | None) -> np.ndarray:
+    """Fields as float64 (NaN where empty), refused naming line and column unless each is a plain,
+    float32-sized number in ``bounds``. Checked a column at a time: one regex pass, one conversion."""
+    texts = [t.strip() for t in texts]
+    if not _COLUMN_OF_NUMBERS.fullmatch("\n".join(texts)):
+        bad = next(n for n, t in enumerate(texts) if t and not _NUMBER.match(t))
+        raise DataFileError(f"{path}: line {lines[bad]}, column {column!r}: {texts[bad]!r} is not a number "
+                            "(accepted: plain decimal numbers; an empty field means no value)")
+    values = np.array([t or "nan" for t in texts], dtype=np.float64) if texts else np.zeros(0)
+    with np.errstate(invalid="ignore"):
+        problems = [(np.abs(values) > _FLOAT32_MAX, f"overflows float32 (accepted: |value| <= {_FLOAT32_MAX:.4g})")]
+        if bounds is not None:
+            problems.append(((values < bounds[0]) | (values > bounds[1]),
+                             f"is outside the accepted range [{bounds[0]:g}, {bounds[1]:g}]"))
+    for mask, problem in problems:
+        if mask.any():
+            bad = int(np.flatnonzero(mask)[0])
+            raise DataFileError(f"{path}: line {lines[bad]}, column {column!r}: {texts[bad]} {problem}")
+    return values
 
 
-def _metric(path: Path, rows, index, cols, fids, n_archs) -> MetricTable:
+def _column_block(path: Path, rows, i: int, col: ColumnSpec, bounds, label: str) -> np.ndarray:
+    """One column as (rows, seeds) float64, NaN-padded (one seed unless it is a ``;``-joined per-seed column)."""
+    texts = [r[i] for r in rows]
+    lines = np.arange(2, len(rows) + 2)
+    if col.aggregate != "per_seed":
+        return _parse_fields(path, texts, lines, label, bounds)[:, None]
+    parts = [t.split(";") if t.strip() else [""] for t in texts]
+    counts = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+    flat = [t for p in parts for t in p]
+    values = _parse_fields(path, flat, np.repeat(lines, counts), label, bounds)
+    present = np.where([bool(t.strip()) for t in texts], counts, 0)
+    _check_seed_counts(path, present, label)
+    block = np.full((len(rows), int(counts.max())), np.nan)
+    row_of = np.repeat(np.arange(len(rows)), counts)
+    block[row_of, np.arange(len(flat)) - np.repeat(np.cumsum(counts) - counts, counts)] = values
+    return block
+
+
+def _check_seed_counts(path: Path, counts: np.ndarray, column: str) -> None:
+    """Refuses a row with more seeds than any count that other rows share (an extra value pasted in)."""
+    most = int(counts.max())
+    held = int((counts == most).sum())
+    if held == len(counts) or held >= max(2, len(counts) // 1000):
+        return
+    usual = int(counts[counts < most].max())
+    line = int(np.flatnonzero(counts == most)[0]) + 2
+    raise DataFileError(f"{path}: line {line}, column {column!r}: {most} seeds where the other rows have at most "
+                        f"{usual} (an extra value?)")
+
+
+def _metric(path: Path, rows, index, cols, fids, n_archs, bounds: tuple[float, float] | None,
+            published: list[str]) -> MetricTable:
     per_seed_fids = {c.fidelity for _, c in cols if c.aggregate == "per_seed"}
     used = [(i, c) for i, c in cols if c.aggregate == "per_seed" or c.fidelity not in per_seed_fids]
-    seed_lists: dict[int | None, list[list[float]]] = {}
-    for i, col in used:
-        if col.aggregate == "per_seed":
-            lists = []
-            for n, r in enumerate(rows, start=2):
-                parts = r[i].split(";") if r[i].strip() else []
-                lists.append(_parse_floats(path, parts, f"{col.column} (line {n})") if parts else [])
-        else:
-            lists = [[v] for v in _parse_floats(path, (r[i] for r in rows), col.column)]
-        seed_lists[col.fidelity] = lists
-    n_seeds = max((len(v) for lists in seed_lists.values() for v in lists), default=1) or 1
+    blocks = {col.fidelity: _column_block(path, rows, i, col, bounds, published[i]) for i, col in used}
+    n_seeds = max(b.shape[1] for b in blocks.values())
     values = np.full((n_archs, n_seeds, len(fids)), np.nan, dtype=np.float32)
     per_seed = [False] * len(fids)
-    for fid, lists in seed_lists.items():
-        block = np.full((len(lists), n_seeds), np.nan, dtype=np.float32)
-        for r, v in enumerate(lists):
-            block[r, : len(v)] = v
+    for fid, block in blocks.items():
         positions = range(len(fids)) if fid is None else [fids.index(fid)]
         for pos in positions:
-            values[index, :, pos] = block
+            values[index, : block.shape[1], pos] = block
             per_seed[pos] = fid in per_seed_fids
     unit = next((c.unit for _, c in cols if c.unit), "")
     return MetricTable(values=values, per_seed=tuple(per_seed), unit=unit,
@@ -248,7 +336,7 @@ def write_flat_csv(path: Path, space: EnumerableSpace, tables: dict[str, Dataset
     for _, block, _ in columns:
         has_any |= ~np.isnan(block).all(axis=1)
     archs = space.all()
-    with open(path, "w", newline="") as handle:
+    with atomic_open(path, "w", newline="") as handle:  # never a partial CSV, even on a full disk
         writer = csv.writer(handle)
         writer.writerow(["index", key] + [c[0] for c in columns])
         for i in indices[has_any]:

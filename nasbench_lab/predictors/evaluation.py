@@ -14,7 +14,6 @@ import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from nasbench_lab.loaders.suite_zero import archs_with_data
 from nasbench_lab.predictors.registry import PREDICTORS, make_predictor
 from nasbench_lab.predictors.scoring import ranking_scores
 from nasbench_lab.rng import child_seeds
+from nasbench_lab.workers import check_jobs, process_pool
 
 DEFAULT_SIZES = (10, 20, 50, 100, 200, 500, 1000)
 #: baselines that need only the architecture encoding
@@ -245,6 +245,7 @@ class Evaluation:
 
     def run(self, n_jobs: int = 1, progress: bool = False) -> Evaluation:
         """Runs every missing (predictor, size, seed); ``n_jobs`` worker processes (1: in this process)."""
+        n_jobs = check_jobs(n_jobs, "n_jobs")
         tasks = self.pending()
         bar = _progress(len(tasks), progress)
         if n_jobs <= 1 or len(tasks) <= 1:
@@ -255,8 +256,7 @@ class Evaluation:
         else:
             ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
             state = (self.benchmark, self.data, self.protocol)
-            with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx, initializer=_init_worker,
-                                     initargs=(state,)) as pool:
+            with process_pool(n_jobs, mp_context=ctx, initializer=_init_worker, initargs=(state,)) as pool:
                 futures = [pool.submit(_worker_task, spec, seed, self._done(spec, seed)) for spec, seed in tasks]
                 for fut in futures:
                     for record, pred in fut.result():

@@ -6,6 +6,7 @@ from collections import deque
 
 import numpy as np
 
+from nasbench_lab.errors import ConfigError
 from nasbench_lab.search.base import Optimizer, SearchProblem, choose_distinct, positive_int, register_optimizer
 
 
@@ -34,6 +35,9 @@ class RegularizedEvolution(Optimizer):
         super().__init__(problem, rng)
         self.population_size = positive_int("re", "population_size", population_size, 2)
         self.sample_size = positive_int("re", "sample_size", sample_size)
+        if self.sample_size > self.population_size:
+            raise ConfigError(f"re: sample_size must be between 1 and population_size ({self.population_size}), "
+                              f"got {self.sample_size}")
         self.aging = bool(aging)
         self._members: deque[_Member] = deque()
         self._initial_left = self.population_size

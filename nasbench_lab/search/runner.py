@@ -27,6 +27,10 @@ from nasbench_lab.spaces.base import EnumerableSpace
 VALID_SEEDS = ("random", "mean")
 
 
+#: the largest budget in queries a run accepts: its results are held in memory (about 100 bytes a query)
+MAX_QUERIES = 100_000_000
+
+
 @dataclass(frozen=True)
 class Budget:
     """Stop after ``queries`` results or ``seconds`` of simulated time, whichever comes first."""
@@ -40,6 +44,9 @@ class Budget:
         q = self.queries
         if q is not None and (isinstance(q, bool) or not isinstance(q, (int, np.integer)) or q <= 0):
             raise ConfigError(f"budget in queries must be an integer > 0, got {self.queries!r}")
+        if q is not None and q > MAX_QUERIES:
+            raise ConfigError(f"budget in queries must be at most {MAX_QUERIES:,} (a run's results are held in "
+                              f"memory), got {q:,}")
         if self.seconds is not None and (isinstance(self.seconds, bool) or not isinstance(self.seconds, (int, float))
                                          or not np.isfinite(self.seconds) or self.seconds <= 0):
             raise ConfigError(f"budget in simulated seconds must be a number > 0, got {self.seconds!r}")
@@ -201,6 +208,8 @@ def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budg
     bud = Budget(budget, budget_seconds)
     if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
         raise ConfigError(f"workers must be an integer >= 1, got {workers!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ConfigError(f"seed must be an integer >= 0, got {seed!r}")
     seed_seq = np.random.SeedSequence(int(seed))
     opt_seq, noise_seq = seed_seq.spawn(2)
     metrics = resolve_metrics(benchmark, search_metric, report_metric)
@@ -245,8 +254,8 @@ def _run_sequential(opt: Optimizer, ev: _Evaluator, bud: Budget, workers: int):
     """One worker, a budget in queries: ask one, evaluate, tell (costs are added afterwards)."""
     n_max = int(bud.queries)
     rows: list[np.ndarray] = []
-    values = np.empty(n_max)
-    fids = np.empty(n_max, dtype=np.int64)
+    values = np.empty(min(n_max, 1024))  # grown as results come: a large budget costs memory only when used
+    fids = np.empty(len(values), dtype=np.int64)
     default_fid = ev.fidelity if ev.fidelity is not None else 0
     stopped = "budget"
     i = 0
@@ -256,6 +265,8 @@ def _run_sequential(opt: Optimizer, ev: _Evaluator, bud: Budget, workers: int):
             stopped = "exhausted"
             break
         archs = archs[:1]
+        if i == len(values):
+            values, fids = np.resize(values, min(n_max, 2 * i)), np.resize(fids, min(n_max, 2 * i))
         if fid is None:
             raw = ev.search_one(archs[0])
             fids[i] = default_fid

@@ -14,7 +14,7 @@ import json
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +26,7 @@ from nasbench_lab.plugins import load_plugins, normalize_plugin
 from nasbench_lab.search.base import OPTIMIZERS, optimizer_params
 from nasbench_lab.search.runner import VALID_SEEDS, Budget, resolve_metrics, run
 from nasbench_lab.search.trajectory import Trajectory
+from nasbench_lab.workers import check_jobs, dask_client, process_pool
 
 STUDY_FILE = "study.json"
 RUNS_DIR = "runs"
@@ -247,7 +248,12 @@ class Study:
         return [r for r in self.runs() if not (self.out / r.relpath).is_file()]
 
     def prepare(self) -> None:
-        """Creates the folder and study.json, or checks that an existing folder holds this same study."""
+        """Creates the folder and study.json, or checks that an existing folder holds this same study.
+
+        Temporary files left by a write that crashed (``.*.tmp``) are removed.
+        """
+        if self.out.exists() and not self.out.is_dir():
+            raise ConfigError(f"{self.out} is a file, not a results folder: choose another --out")
         for bench in self.spec.benchmarks:  # a metric a benchmark lacks fails before anything is written
             resolve_metrics(bench.load(), self.spec.search_metric, self.spec.report_metric)
         file = self.out / STUDY_FILE
@@ -264,6 +270,8 @@ class Study:
         elif self.out.exists() and any(self.out.iterdir()):
             raise ConfigError(f"{self.out} is not empty and holds no {STUDY_FILE}: choose an empty or new "
                               "results folder")
+        for leftover in self.out.rglob(".*.tmp") if self.out.is_dir() else ():
+            leftover.unlink(missing_ok=True)  # from a write that crashed: atomic_write's rename never happened
         record = {**self.spec.to_dict(), "benchmark_keys": [self._keys[b] for b in self.spec.benchmarks]}
         atomic_write(file, json.dumps(record, indent=2).encode())
         bench_file = self.out / "benchmarks.json"
@@ -281,6 +289,7 @@ class Study:
         ``start_method`` (``fork``, ``spawn``, ``forkserver``) picks how pool workers start (default:
         the platform's); every worker imports the study's plug-ins before its first run.
         """
+        jobs = check_jobs(jobs)
         self.prepare()
         todo = self.pending()
         if not todo:
@@ -318,7 +327,11 @@ def load_study(out: str | os.PathLike) -> Study:
     file = Path(out) / STUDY_FILE
     if not file.is_file():
         raise DataFileError(f"{out} is not a study results folder (no {STUDY_FILE}); run `nasbench-lab compare` first")
-    data = json.loads(file.read_text())
+    try:
+        data = json.loads(file.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataFileError(f"{file} is damaged ({exc}); rerun `nasbench-lab compare` with the same settings to "
+                            "rewrite it") from None
     return Study(StudySpec.from_dict(data, check_algorithms=False), out, keys=data.get("benchmark_keys"))
 
 
@@ -340,8 +353,7 @@ def _pool_results(todo: Sequence[RunSpec], jobs: int, start_method: str | None =
         if start_method not in multiprocessing.get_all_start_methods():
             raise UnknownNameError("process start method", start_method, multiprocessing.get_all_start_methods())
         context = multiprocessing.get_context(start_method)
-    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_limit_threads,
-                             mp_context=context) as pool:
+    with process_pool(min(jobs, len(todo)), mp_context=context, initializer=_limit_threads) as pool:
         futures = {pool.submit(run_one, r): r for r in todo}
         try:
             while futures:
@@ -354,11 +366,9 @@ def _pool_results(todo: Sequence[RunSpec], jobs: int, start_method: str | None =
 
 
 def _dask_results(todo: Sequence[RunSpec], scheduler: str) -> Iterable[tuple[RunSpec, bytes]]:
-    try:
-        from dask.distributed import Client, as_completed
-    except ImportError:
-        raise ConfigError("--scheduler needs Dask: pip install 'nasbench_lab[dask]'") from None
-    with Client(scheduler) as client:
+    with dask_client(scheduler) as client:
+        from dask.distributed import as_completed
+
         futures = {client.submit(run_one, r, pure=False): r for r in todo}
         for fut in as_completed(list(futures)):
             yield futures[fut], fut.result()

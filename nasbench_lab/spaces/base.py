@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from nasbench_lab.errors import InvalidArchitectureError, UnknownNameError
+from nasbench_lab.errors import ConfigError, InvalidArchitectureError, UnknownNameError
 
 
 def positional_codes(batch: np.ndarray, base: int) -> np.ndarray:
@@ -26,6 +26,20 @@ def positional_codes(batch: np.ndarray, base: int) -> np.ndarray:
         code *= base
         code += batch[:, j].astype(dtype, copy=False)
     return code
+
+
+def check_rng(space: str, rng: object) -> None:
+    """Raises ConfigError unless ``rng`` is a numpy Generator (randomness is always explicit)."""
+    if not isinstance(rng, np.random.Generator):
+        raise ConfigError(f"{space}: rng must be a numpy.random.Generator (e.g. np.random.default_rng(seed)), "
+                          f"got {type(rng).__name__} {rng!r}")
+
+
+def check_sample_args(space: str, rng: object, n: object) -> None:
+    """Raises ConfigError unless ``rng`` is a Generator and ``n`` is None or an integer >= 0."""
+    check_rng(space, rng)
+    if n is not None and (isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0):
+        raise ConfigError(f"{space}: n must be None (one architecture) or an integer >= 0, got {n!r}")
 
 
 class SearchSpace(ABC):
@@ -44,6 +58,8 @@ class SearchSpace(ABC):
     def as_batch(self, archs: object) -> tuple[np.ndarray, bool]:
         """Validates ``archs`` and returns ``(batch, was_single)`` with batch shaped (n, *arch_shape)."""
         arr = np.asarray(archs)
+        if arr.size == 0 and arr.ndim == 1:  # [] or an empty array: an empty batch
+            return np.zeros((0, *self.arch_shape), dtype=self.arch_dtype), False
         if arr.dtype.kind not in "iu":
             if arr.dtype.kind == "f" and arr.size and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
                 arr = arr.astype(np.int64)
@@ -152,15 +168,19 @@ class EnumerableSpace(SearchSpace):
     def check_indices(self, indices: object) -> np.ndarray:
         """Validates indices against the space size and returns them as int64."""
         idx = np.asarray(indices)
+        if idx.size == 0:
+            return idx.astype(np.int64)  # [] is an empty selection, whatever dtype numpy gave it
+        if idx.dtype.kind == "O" and all(isinstance(i, int) for i in idx.ravel()):  # beyond 64 bits
+            bad = next(i for i in idx.ravel() if not 0 <= i < self.size)
+            raise InvalidArchitectureError(f"{self.name}: index {bad} out of range; accepted: 0 to {self.size - 1}")
         if idx.dtype.kind not in "iu":
             raise InvalidArchitectureError(f"{self.name}: indices must be integers, got dtype {idx.dtype}")
-        idx = idx.astype(np.int64, copy=False)
-        if idx.size and (idx.min() < 0 or idx.max() >= self.size):
+        if idx.min() < 0 or idx.max() >= self.size:  # before the cast: 2**63 as uint64 must not wrap
             bad = idx[(idx < 0) | (idx >= self.size)].ravel()[0]
             raise InvalidArchitectureError(
                 f"{self.name}: index {bad} out of range; accepted: 0 to {self.size - 1}"
             )
-        return idx
+        return idx.astype(np.int64, copy=False)
 
     def keys(self, archs: np.ndarray) -> np.ndarray:
         return np.atleast_1d(np.asarray(self.index(archs), dtype=np.int64))

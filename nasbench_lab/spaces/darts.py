@@ -19,7 +19,7 @@ from itertools import combinations, product
 import numpy as np
 
 from nasbench_lab.errors import InvalidArchitectureError
-from nasbench_lab.spaces.base import SearchSpace
+from nasbench_lab.spaces.base import SearchSpace, check_rng, check_sample_args
 from nasbench_lab.spaces.registry import SPACES
 
 OPS = ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5",
@@ -87,6 +87,7 @@ class DartsSpace(SearchSpace):
 
     # -------------------------------------------------------------- sampling
     def sample(self, rng: np.random.Generator, n: int | None = None) -> np.ndarray:
+        check_sample_args(self.name, rng, n)
         m = 1 if n is None else int(n)
         out = np.empty((m, 2, NUM_SLOTS, 2), dtype=np.int8)
         hi = np.repeat(np.arange(2, NUM_NODES + 2), 1)  # node j has j + 2 candidate inputs
@@ -104,6 +105,7 @@ class DartsSpace(SearchSpace):
         Half of the mutations change an input where the slot allows it (slots of node 2 read
         both cell inputs, so only their ops can change); the result is in canonical form.
         """
+        check_rng(self.name, rng)
         batch, single = self.as_batch(archs)
         out = batch.astype(np.int8, copy=True)
         m = len(out)

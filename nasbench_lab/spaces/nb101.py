@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from nasbench_lab.errors import DataFileError, InvalidArchitectureError, UnknownNameError
-from nasbench_lab.spaces.base import EnumerableSpace
+from nasbench_lab.spaces.base import EnumerableSpace, check_rng, check_sample_args
 from nasbench_lab.spaces.nb101_enum import NUM_CELLS, CellTable, load_cells
 from nasbench_lab.spaces.nb101_graph import (
     INPUT,
@@ -212,6 +212,7 @@ class NB101Space(EnumerableSpace):
     # -------------------------------------------------------------- sampling
     def sample(self, rng: np.random.Generator, n: int | None = None) -> np.ndarray:
         """Uniform over the unique cells (each isomorphism class once)."""
+        check_sample_args(self.name, rng, n)
         idx = rng.integers(0, NUM_CELLS, size=1 if n is None else n)
         out = idx.astype(np.int32).reshape(-1, 1)
         return out[0] if n is None else out
@@ -226,6 +227,7 @@ class NB101Space(EnumerableSpace):
         flips can bring one into the cell. Children that prune to an invalid graph or to
         the parent's own cell are drawn again.
         """
+        check_rng(self.name, rng)
         idx, single = self._indices(archs)
         n = len(idx)
         mats, labels = self.padded(idx.reshape(-1, 1), pad_label=rng.integers(0, 3, size=(n, MAX_VERTICES)))

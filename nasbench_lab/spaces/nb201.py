@@ -14,7 +14,7 @@ from functools import cached_property
 import numpy as np
 
 from nasbench_lab.errors import InvalidArchitectureError
-from nasbench_lab.spaces.base import EnumerableSpace, positional_codes
+from nasbench_lab.spaces.base import EnumerableSpace, check_rng, check_sample_args, positional_codes
 from nasbench_lab.spaces.registry import SPACES
 
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
@@ -101,11 +101,13 @@ class NB201Space(EnumerableSpace):
 
     # -------------------------------------------------------------- sampling
     def sample(self, rng: np.random.Generator, n: int | None = None) -> np.ndarray:
+        check_sample_args(self.name, rng, n)
         shape = (NUM_EDGES,) if n is None else (n, NUM_EDGES)
         return rng.integers(0, NUM_OPS, size=shape, dtype=np.int8)
 
     def mutate(self, archs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Changes one uniformly drawn edge of each architecture to one of its 4 other ops."""
+        check_rng(self.name, rng)
         changes = NUM_EDGES * (NUM_OPS - 1)
         if type(archs) is np.ndarray and archs.dtype == np.int8 and archs.shape == (NUM_EDGES,) \
                 and archs.tobytes() in self._index_of_bytes:  # one valid architecture: skip array checks

@@ -18,7 +18,7 @@ from functools import cache, cached_property
 import numpy as np
 
 from nasbench_lab.errors import InvalidArchitectureError
-from nasbench_lab.spaces.base import EnumerableSpace, positional_codes
+from nasbench_lab.spaces.base import EnumerableSpace, check_rng, check_sample_args, positional_codes
 from nasbench_lab.spaces.registry import SPACES
 
 #: the 9 canonical link patterns, in the official hash order (the rooted trees on 4 computing nodes)
@@ -355,6 +355,7 @@ class NBGraphSpace(EnumerableSpace):
     # -------------------------------------------------------------- sampling
     def sample(self, rng: np.random.Generator, n: int | None = None) -> np.ndarray:
         """Uniform over the canonical architectures (each isomorphism class once)."""
+        check_sample_args(self.name, rng, n)
         idx = rng.integers(0, self.size, size=1 if n is None else n)
         out = self._arch_of_index[idx].copy()
         return out[0] if n is None else out
@@ -395,6 +396,7 @@ class NBGraphSpace(EnumerableSpace):
 
     def mutate(self, archs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """One uniformly drawn neighbour (see :meth:`neighbours`) of each architecture."""
+        check_rng(self.name, rng)
         idx = self.index(archs)
         single = isinstance(idx, int)
         idx = np.atleast_1d(np.asarray(idx, dtype=np.int64))

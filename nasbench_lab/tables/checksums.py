@@ -36,48 +36,69 @@ def sha256_tree(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def _tree_stat(p: Path) -> tuple[int, int]:
-    """(total size, newest mtime) of a file, or of a directory and every file under it.
+def _tree_stat(p: Path) -> tuple[int, int, int]:
+    """(total size, newest mtime, newest ctime) of a file, or of a directory and every file under it.
 
     A directory's own mtime does not change when a file inside it is rewritten, so the files count.
+    The ctime catches an in-place edit whose size and mtime were kept (``os.utime`` cannot set it back).
     """
     stat = p.stat()
     if p.is_file():
-        return stat.st_size, stat.st_mtime_ns
-    size, newest = 0, stat.st_mtime_ns
+        return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
+    size, newest, changed = 0, stat.st_mtime_ns, stat.st_ctime_ns
     for child in p.rglob("*"):
         if child.is_file():
             child_stat = child.stat()
             size += child_stat.st_size
             newest = max(newest, child_stat.st_mtime_ns)
-    return size, newest
+            changed = max(changed, child_stat.st_ctime_ns)
+    return size, newest, changed
 
 
 def describe_source(path: str | os.PathLike) -> SourceFile:
-    """A SourceFile record (absolute path, checksum, size, mtime) for ``path``."""
+    """A SourceFile record (absolute path, checksum, size, mtime, ctime) for ``path``."""
     p = Path(path).resolve()
-    size, mtime_ns = _tree_stat(p)
-    return SourceFile(str(p), sha256_tree(p), size, mtime_ns)
+    size, mtime_ns, ctime_ns = _tree_stat(p)
+    return SourceFile(str(p), sha256_tree(p), size, mtime_ns, ctime_ns)
+
+
+def stat_unchanged(recorded: SourceFile) -> bool:
+    """True when the source's size, mtime and ctime are those recorded (False also when it is gone)."""
+    p = Path(recorded.path)
+    return p.exists() and _tree_stat(p) == (recorded.size, recorded.mtime_ns, recorded.ctime_ns)
+
+
+def restat(recorded: SourceFile) -> SourceFile:
+    """The record with the source's current stat if its bytes still hash as recorded, else unchanged.
+
+    The stat is taken before hashing, so a write during the hash moves the ctime and is caught next time.
+    """
+    p = Path(recorded.path)
+    if not p.exists():
+        return recorded
+    size, mtime_ns, ctime_ns = _tree_stat(p)
+    if sha256_tree(p) != recorded.sha256:
+        return recorded
+    return SourceFile(recorded.path, recorded.sha256, size, mtime_ns, ctime_ns)
 
 
 def verify_source(recorded: SourceFile, *, full: bool = False) -> None:
     """Raises ChecksumMismatchError if the source file changed since it was converted.
 
-    Size and mtime unchanged are taken as unchanged unless ``full``; otherwise the
-    checksum is recomputed. A source that no longer exists is not an error (tables travel).
+    Size, mtime and ctime unchanged are taken as unchanged unless ``full``; otherwise the
+    checksum is recomputed (so a copied or touched but identical source is still accepted).
+    A source that no longer exists is not an error (tables travel).
     """
     p = Path(recorded.path)
     if not p.exists():
         return
-    size, mtime_ns = _tree_stat(p)
-    same_stat = size == recorded.size and mtime_ns == recorded.mtime_ns
-    if same_stat and not full:
+    if stat_unchanged(recorded) and not full:
         return
     actual = sha256_tree(p)
     if actual != recorded.sha256:
         raise ChecksumMismatchError(
             f"source file {p} changed since it was converted (sha256 {actual[:12]}... but the table records "
-            f"{recorded.sha256[:12]}...); convert again with rebuild=True or `nasbench-lab convert --force`"
+            f"{recorded.sha256[:12]}...)"
         )
 
 

@@ -70,6 +70,8 @@ class SourceFile:
     sha256: str
     size: int
     mtime_ns: int = 0
+    #: newest inode change time: moves on every write, and unlike mtime cannot be set back by a user (0: unknown)
+    ctime_ns: int = 0
 
 
 @dataclass

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,12 +128,13 @@ class FlatCsvLoader(Loader):
 def read_flat_csv(path: Path, space: EnumerableSpace, mapper: ColumnMapper = identity_mapper,
                   rename: Callable[[str], str] | None = None,
                   row_index: Callable[[list[str], list[list[str]]], np.ndarray] | None = None, *,
-                  allow_partial: bool = False, value_range: ValueRange = percent_range) -> dict[str, DatasetTable]:
+                  row_columns: Collection[str] = (), allow_partial: bool = False,
+                  value_range: ValueRange = percent_range) -> dict[str, DatasetTable]:
     """Reads a flat CSV into one DatasetTable per dataset, rows placed at official indices.
 
     ``rename`` maps a published header name to the generic ``{dataset}_{metric}_{N}ep`` form first
     (for files whose column names follow another convention); ``row_index`` (header, rows) -> indices
-    places rows by other columns than the space's key columns (``mapper`` then skips those columns).
+    places rows by other columns than the space's key columns, named in ``row_columns``.
     Strict, so that a damaged file never gives a wrong number: the file must end with a newline, every
     field must be a plain number in ``value_range`` (empty = no value), every column must be understood,
     and a file that lacks rows of the space is refused unless ``allow_partial`` (then the number of
@@ -150,7 +151,8 @@ def read_flat_csv(path: Path, space: EnumerableSpace, mapper: ColumnMapper = ide
         if not keys:
             raise DataFileError(f"{path}: no architecture key column; accepted: {', '.join(space.key_columns())}")
         index = _row_indices(path, header, rows, keys, space)
-    parsed = [(i, parse_column(c)) for i, c in enumerate(header) if c not in space.key_columns()]
+    not_metrics = set(space.key_columns()) | set(row_columns)
+    parsed = [(i, parse_column(c)) for i, c in enumerate(header) if c not in not_metrics]
     groups: dict[tuple[str, str], list[tuple[int, ColumnSpec]]] = {}
     unknown = []
     for i, col in parsed:

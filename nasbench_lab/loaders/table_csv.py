@@ -23,7 +23,7 @@ import numpy as np
 
 from nasbench_lab.errors import ConfigError, DataFileError
 from nasbench_lab.loaders.base import Loader
-from nasbench_lab.loaders.flat_csv import ColumnSpec, read_flat_csv
+from nasbench_lab.loaders.flat_csv import read_flat_csv
 from nasbench_lab.spaces.base import EnumerableSpace
 from nasbench_lab.spaces.table_space import TableSpace
 from nasbench_lab.tables.table import BenchmarkTable, DatasetTable, MetricTable, SpaceRecord
@@ -192,15 +192,13 @@ def _tidy_tables(path: Path, header: list[str], rows: list[list[str]], index: np
 def _wide_tables(path: Path, header: list[str], index: np.ndarray, space: TableSpace) -> dict[str, DatasetTable]:
     """The wide layout, read by the flat CSV reader with rows placed by their arch: columns."""
 
-    def skip_arch(col: ColumnSpec) -> tuple[str, str] | None:
-        return None if col.column.startswith(ARCH_PREFIX) else (col.dataset, col.metric)
-
     distinct, first = np.unique(index, return_index=True)
     if len(distinct) != len(index):
         again = int(np.setdiff1d(np.arange(len(index)), first)[0])
         raise DataFileError(f"{path}: line {again + 2} repeats the architecture of an earlier line; the wide "
                             "layout has one row per architecture (use the tidy layout for seeds)")
-    return read_flat_csv(path, space, skip_arch, row_index=lambda _header, _rows: index)
+    arch_columns = [c for c in header if c.startswith(ARCH_PREFIX)]
+    return read_flat_csv(path, space, row_index=lambda _header, _rows: index, row_columns=arch_columns)
 
 
 def _labels(texts: list[str], numeric_order: bool = False) -> tuple[list[str], np.ndarray]:

@@ -72,6 +72,7 @@ class OptunaSearch(CategoricalOptimizer):
         super().__init__(problem, rng)
         optuna = require_optuna()
         optuna.logging.set_verbosity(optuna.logging.WARNING)
+        self.sampler_args = dict(sampler_args)
         self.sampler = make_sampler(self.name, self.sampler_class, sampler_args, int(rng.integers(2**31 - 1)))
         self.study = optuna.create_study(direction="maximize", sampler=self.sampler)
         dist = optuna.distributions.CategoricalDistribution
@@ -105,7 +106,12 @@ class OptunaSearch(CategoricalOptimizer):
     def _ask_trial(self):
         with warnings.catch_warnings():  # experimental-feature and independent-sampling notices, once per trial
             warnings.simplefilter("ignore")
-            return self.study.ask(self._space)
+            try:
+                return self.study.ask(self._space)
+            except (TypeError, ValueError) as exc:
+                if not self.sampler_args:
+                    raise
+                raise rejected(self.name, self.sampler_class, self.sampler_args, exc) from None
 
     def tell(self, archs: np.ndarray, values: np.ndarray, fidelities: np.ndarray | None = None) -> None:
         for arch, value in zip(archs, values):
@@ -132,10 +138,14 @@ def make_sampler(name: str, cls: type, args: Mapping, seed: int):
             warnings.simplefilter("ignore")
             return cls(**({"seed": seed} if "seed" in params else {}), **dict(args))
     except (TypeError, ValueError) as exc:
-        named = ", ".join(sorted(args)) or "(none)"
-        detail = " ".join(str(exc).split())
-        raise ConfigError(f"{name}: Optuna's {cls.__name__} rejected the sampler argument(s) {named}: "
-                          f"{detail}") from None
+        raise rejected(name, cls, args, exc) from None
+
+
+def rejected(name: str, cls: type, args: Mapping, exc: Exception) -> ConfigError:
+    """The one-line error for sampler arguments Optuna rejects (at construction or at its first use)."""
+    named = ", ".join(f"{k}={v!r}" for k, v in sorted(args.items())) or "(none)"
+    detail = " ".join(str(exc).split())
+    return ConfigError(f"{name}: Optuna's {cls.__name__} rejected the sampler argument(s) {named}: {detail}")
 
 
 @cache

@@ -14,6 +14,7 @@ best choice. Model arithmetic is numpy on small arrays, so a proposal costs tens
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -22,6 +23,23 @@ from nasbench_lab.search.categorical import CategoricalOptimizer
 
 #: observations of a group kept at full weight; older ones are ramped down (Optuna's default_weights)
 _FLAT_WEIGHTS = 25
+
+
+#: exponents below this cannot overflow exp() in float64
+_SAFE_EXP = 600.0
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Constants of one group's mixture: log density = log(sum exp(matches gain + bias) + prior) + shift."""
+
+    gain: float
+    bias: np.ndarray
+    prior: float
+    shift: float
+    #: cumulative kernel weights (observations, then the prior) and per-position keep probability, for sampling
+    cum: np.ndarray
+    keep: np.ndarray
 
 
 def ramp_weights(n: int) -> np.ndarray:
@@ -50,9 +68,10 @@ class TreeParzenEstimator(CategoricalOptimizer):
         self._flat_pos = np.repeat(np.arange(d), self.layout.n)  # flat choice -> its position
         self._flat_choice = np.arange(int(self.layout.n.sum())) - self._offsets[self._flat_pos]
         self._rows = np.zeros((64, d), dtype=np.int64)  # chronological; grown by doubling
+        self._hot = np.zeros((64, len(self._flat_pos)), dtype=np.float32)  # one-hot rows: matches by one matmul
         self._values = np.zeros(64)
         self._n = 0
-        self._weights: dict[int, tuple] = {}
+        self._groups: dict[int, _Group] = {}
         self._log_space_size = float(np.log(self.layout.n).sum())
 
     def ask(self, n: int) -> np.ndarray:
@@ -63,7 +82,8 @@ class TreeParzenEstimator(CategoricalOptimizer):
             return self.hand_out(lambda k: self._best_joint(below, above, k), n)
         below, above = self._rows[below], self._rows[above]
         pb, pa = self._parzen(below), self._parzen(above)
-        log_ratio = np.log(pb) - np.log(pa)
+        valid = self.layout.valid
+        log_ratio = np.where(valid, np.log(np.where(valid, pb, 1.0)) - np.log(np.where(valid, pa, 1.0)), -np.inf)
         return self.hand_out(lambda k: self._best_candidates(pb, log_ratio, k), n)
 
     def tell(self, archs: np.ndarray, values: np.ndarray, fidelities: np.ndarray | None = None) -> None:
@@ -71,7 +91,9 @@ class TreeParzenEstimator(CategoricalOptimizer):
             if self._n == len(self._values):
                 self._rows = np.concatenate([self._rows, np.zeros_like(self._rows)])
                 self._values = np.concatenate([self._values, np.zeros_like(self._values)])
+                self._hot = np.concatenate([self._hot, np.zeros_like(self._hot)])
             self._rows[self._n] = row
+            self._hot[self._n, row + self._offsets] = 1.0
             self._values[self._n] = float(value)
             self._n += 1
 
@@ -83,39 +105,47 @@ class TreeParzenEstimator(CategoricalOptimizer):
         is_below[order[:n_below]] = True
         return np.flatnonzero(is_below), np.flatnonzero(~is_below)
 
-    def _mixture(self, n_obs: int) -> tuple:
-        """Constants of a group of ``n_obs``: log kernel weights, log prior weight, a, cumulative weights, and the
-        probability that a kernel keeps its observation's choice at each position."""
-        if n_obs not in self._weights:
+    def _mixture(self, n_obs: int) -> _Group:
+        """The constants of a group's Parzen mixture of ``n_obs`` observations (cached per size)."""
+        group = self._groups.get(n_obs)
+        if group is None:
             weights = np.append(ramp_weights(n_obs), self.prior_weight)
             weights = weights / weights.sum()
+            log_w = np.log(weights)
             a = self.prior_weight / (n_obs + 1)
-            self._weights[n_obs] = (np.log(weights[:-1]), float(np.log(weights[-1])), a, np.cumsum(weights),
-                                    1.0 / (1.0 + self.layout.n * a))
-        return self._weights[n_obs]
+            log_miss = float((np.log(a) - np.log1p(self.layout.n * a)).sum())  # a kernel missing at every position
+            top = float(log_w[:-1].max(initial=log_w[-1]))
+            group = _Group(gain=float(np.log1p(a) - np.log(a)), bias=log_w[:-1] - top,
+                           prior=float(np.exp(log_w[-1] - self._log_space_size - log_miss - top)),
+                           shift=log_miss + top, cum=np.cumsum(weights), keep=1.0 / (1.0 + self.layout.n * a))
+            self._groups[n_obs] = group
+        return group
 
     def _best_joint(self, below: np.ndarray, above: np.ndarray, m: int) -> np.ndarray:
         """(m, d) rows: the best of ``n_ei_candidates`` joint draws from l by log l - log g (multivariate TPE)."""
         c, d, nb = self.n_ei_candidates, self.layout.dim, len(below)
-        cum, keep_prob = self._mixture(nb)[3:]
+        gb = self._mixture(nb)
         u = self.rng.random((m * c, 2 * d + 1))
-        kernel = np.searchsorted(cum, u[:, 0] * cum[-1], side="right")  # nb: the prior kernel
+        kernel = np.searchsorted(gb.cum, u[:, 0] * gb.cum[-1], side="right")  # nb: the prior kernel
         centres = self._rows[below[np.minimum(kernel, nb - 1)]]
-        keep = (u[:, 1:d + 1] < keep_prob) & (kernel < nb)[:, None]
+        keep = (u[:, 1:d + 1] < gb.keep) & (kernel < nb)[:, None]
         cand = np.where(keep, centres, (u[:, d + 1:] * self.layout.n).astype(np.int64))
-        matches = (cand[:, None, :] == self._rows[None, : self._n, :]).sum(axis=2)  # positions equal
-        score = self._log_mixture(matches[:, below]) - self._log_mixture(matches[:, above])
+        hot = np.zeros((m * c, len(self._flat_pos)), dtype=np.float32)
+        hot[np.arange(m * c)[:, None], cand + self._offsets] = 1.0
+        matches = hot @ self._hot[: self._n].T  # (candidates, observations): number of equal positions
+        score = self._log_mixture(matches[:, below], gb) - self._log_mixture(matches[:, above],
+                                                                             self._mixture(len(above)))
         return cand.reshape(m, c, d)[np.arange(m), np.argmax(score.reshape(m, c), axis=1)]
 
-    def _log_mixture(self, matches: np.ndarray) -> np.ndarray:
+    def _log_mixture(self, matches: np.ndarray, group: _Group) -> np.ndarray:
         """Log density of candidates under a group's product-kernel mixture plus the uniform prior kernel,
         from the number of positions at which each candidate equals each observation of the group."""
-        log_w, log_w_prior, a = self._mixture(matches.shape[1])[:3]
-        log_miss = (np.log(a) - np.log1p(self.layout.n * a)).sum()  # every position misses
-        log_k = matches * (np.log1p(a) - np.log(a)) + (log_miss + log_w)
-        prior = log_w_prior - self._log_space_size
+        if self.layout.dim * group.gain < _SAFE_EXP:  # the usual case: no overflow, one shift for all
+            return np.log(np.exp(matches * group.gain + group.bias).sum(axis=1) + group.prior) + group.shift
+        log_k = matches * group.gain + group.bias
+        prior = np.log(group.prior) if group.prior > 0 else -np.inf
         top = np.maximum(log_k.max(axis=1, initial=-np.inf), prior)
-        return top + np.log(np.exp(log_k - top[:, None]).sum(axis=1) + np.exp(prior - top))
+        return top + np.log(np.exp(log_k - top[:, None]).sum(axis=1) + np.exp(prior - top)) + group.shift
 
     def _parzen(self, rows: np.ndarray) -> np.ndarray:
         """Per-position mixture of one kernel per observation and a uniform prior kernel, as (d, K) probabilities."""

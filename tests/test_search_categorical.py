@@ -7,6 +7,7 @@ where used); behaviour against Optuna and the paper protocol on the real NAS-Ben
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 import warnings
@@ -228,3 +229,9 @@ def test_committed_tpe_study_resumes_with_identical_results(tmp_path, nb201_csv)
     for label, trajs in resumed.trajectories()[resumed.runs()[0].relpath.split("/")[1]].items():
         other = fresh.trajectories()[fresh.runs()[0].relpath.split("/")[1]][label]
         assert all(np.array_equal(x.archs, y.archs) for x, y in zip(trajs, other)), label
+    spec = importlib.util.spec_from_file_location("tpe_vs_optuna", REPO / "experiments" / "tpe_vs_optuna.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    table = script.compare(str(tmp_path / "a"))
+    assert table["optuna-tpe"]["p_vs_reference"] is None and 0 <= table["tpe"]["p_vs_reference"] <= 1
+    assert table["tpe"]["runs"] == 3 and table["tpe"]["ms_per_query"] > 0

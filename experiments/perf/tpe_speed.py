@@ -1,0 +1,80 @@
+"""TPE speed: milliseconds per query of the native ``tpe`` against ``optuna:tpe``, measured in the same run.
+
+Usage: python experiments/perf/tpe_speed.py [--path CSV] [--seeds 10] [--budget 150] [--repeats 3]
+       [--algorithms tpe,optuna:tpe,...] [--json OUT]
+
+Each repetition runs every algorithm on the same seeds, interleaved (so machine load hits both alike),
+one process, one BLAS thread; the time is the runner's whole run (optimizer, lookup, trajectory) divided
+by the queries. The ratio is optuna:tpe's time over each algorithm's within the same repetition.
+Target (issue 14): native tpe at least 10x faster per query than optuna:tpe on NB201 CIFAR-10, 150 queries.
+Prints a Markdown table (the figures in docs/search.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+DEFAULT_CSV = REPO.parent / "shared" / "data" / "nb201" / "nb201_tables.csv"
+BASELINE = "optuna:tpe"
+
+
+def ms_per_query(bench, algorithm: str, seeds: int, budget: int) -> float:
+    """Wall milliseconds per query over ``seeds`` runs of ``budget`` queries."""
+    from nasbench_lab.search import run
+
+    t0 = time.perf_counter()
+    queries = sum(len(run(bench, algorithm, seed=s, budget=budget)) for s in range(seeds))
+    return (time.perf_counter() - t0) * 1e3 / queries
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--path", default=str(DEFAULT_CSV))
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--budget", type=int, default=150)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--algorithms", default="tpe,reinforce,bohb,optuna:tpe")
+    parser.add_argument("--json", default=None)
+    args = parser.parse_args(argv)
+
+    import nasbench_lab
+
+    bench = nasbench_lab.load("nb201", "cifar10", path=args.path)
+    names = [n.strip() for n in args.algorithms.split(",") if n.strip()]
+    if BASELINE not in names:
+        names.append(BASELINE)
+    for name in names:  # warm-up: imports, table caches
+        ms_per_query(bench, name, 1, 20)
+    times: dict[str, list[float]] = {n: [] for n in names}
+    for _ in range(args.repeats):
+        for name in names:
+            times[name].append(ms_per_query(bench, name, args.seeds, args.budget))
+    ratios = {n: [b / t for b, t in zip(times[BASELINE], times[n])] for n in names}
+    result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+              "load_average": os.getloadavg(), "seeds": args.seeds, "budget": args.budget,
+              "ms_per_query": times, "speedup_vs_optuna_tpe": ratios}
+    print(f"NB201 CIFAR-10, {args.seeds} seeds x {args.budget} queries per repetition; {result['machine']}; "
+          f"load average {result['load_average'][0]:.1f}\n")
+    print(f"| algorithm | ms per query, {args.repeats} repetitions | {BASELINE} time / this time |")
+    print("|---|---:|---:|")
+    for name in names:
+        print(f"| {name} | {' / '.join(f'{t:.3f}' for t in times[name])} | "
+              f"{' / '.join(f'{r:.1f}x' for r in ratios[name])} |")
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2))
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -101,23 +101,22 @@ class TreeParzenEstimator(CategoricalOptimizer):
         """Indices of the below (best) and above observations, each in chronological order."""
         n_below = min(math.ceil(self.gamma * self._n), self.max_below)
         order = np.argsort(-self._values[: self._n], kind="stable")
-        is_below = np.zeros(self._n, dtype=bool)
-        is_below[order[:n_below]] = True
-        return np.flatnonzero(is_below), np.flatnonzero(~is_below)
+        return np.sort(order[:n_below]), np.sort(order[n_below:])
 
     def _mixture(self, n_obs: int) -> _Group:
         """The constants of a group's Parzen mixture of ``n_obs`` observations (cached per size)."""
         group = self._groups.get(n_obs)
         if group is None:
-            weights = np.append(ramp_weights(n_obs), self.prior_weight)
-            weights = weights / weights.sum()
-            log_w = np.log(weights)
+            weights = ramp_weights(n_obs)  # the largest is 1 (the newest observations)
+            total = float(weights.sum()) + self.prior_weight
             a = self.prior_weight / (n_obs + 1)
-            log_miss = float((np.log(a) - np.log1p(self.layout.n * a)).sum())  # a kernel missing at every position
-            top = float(log_w[:-1].max(initial=log_w[-1]))
-            group = _Group(gain=float(np.log1p(a) - np.log(a)), bias=log_w[:-1] - top,
-                           prior=float(np.exp(log_w[-1] - self._log_space_size - log_miss - top)),
-                           shift=log_miss + top, cum=np.cumsum(weights), keep=1.0 / (1.0 + self.layout.n * a))
+            log_miss = math.log(a) * self.layout.dim - float(np.log1p(self.layout.n * a).sum())  # misses everywhere
+            top = -math.log(total) if n_obs else math.log(self.prior_weight / total)
+            group = _Group(gain=math.log1p(a) - math.log(a),
+                           bias=np.zeros(n_obs) if n_obs <= _FLAT_WEIGHTS else np.log(weights),
+                           prior=math.exp(math.log(self.prior_weight / total) - self._log_space_size - log_miss - top),
+                           shift=log_miss + top, cum=np.cumsum(np.append(weights, self.prior_weight)),
+                           keep=1.0 / (1.0 + self.layout.n * a))
             self._groups[n_obs] = group
         return group
 

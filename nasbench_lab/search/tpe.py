@@ -14,7 +14,7 @@ best choice. Model arithmetic is numpy on small arrays, so a proposal costs tens
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -29,17 +29,46 @@ _FLAT_WEIGHTS = 25
 _SAFE_EXP = 600.0
 
 
-@dataclass(frozen=True)
 class _Group:
-    """Constants of one group's mixture: log density = log(sum exp(matches gain + bias) + prior) + shift."""
+    """One group's Parzen mixture of ``n_obs`` observations: density constants, and sampling tables on first use.
 
-    gain: float
-    bias: np.ndarray
-    prior: float
-    shift: float
-    #: cumulative kernel weights (observations, then the prior) and per-position keep probability, for sampling
-    cum: np.ndarray
-    keep: np.ndarray
+    log density of a candidate = log(sum_i w_i exp(gain * hits_i) + prior) + shift, where hits_i is the
+    number of positions at which it equals observation i (products of per-position kernels).
+    """
+
+    def __init__(self, n_obs: int, n_choices: np.ndarray, prior_weight: float):
+        self.n_obs, self.n_choices, self.prior_weight = n_obs, n_choices, prior_weight
+        self.weights = ramp_weights(n_obs)  # chronological; the largest is 1 (the newest observations)
+        total = float(self.weights.sum()) + prior_weight
+        self.a = a = prior_weight / (n_obs + 1)
+        log_miss = math.log(a) * len(n_choices) - float(np.log1p(n_choices * a).sum())  # misses everywhere
+        top = -math.log(total) if n_obs else math.log(prior_weight / total)
+        self.gain = math.log1p(a) - math.log(a)
+        self.prior = math.exp(math.log(prior_weight / total) - float(np.log(n_choices).sum()) - log_miss - top)
+        self.shift = log_miss + top
+        self.powers = np.exp(self.gain * np.arange(len(n_choices) + 1))  # exp(gain k), k = 0..d equal positions
+        self.flat = n_obs <= _FLAT_WEIGHTS
+
+    def mixed(self, hits: np.ndarray) -> np.ndarray:
+        """Sum over the group's observations of weight * exp(gain * hits), for (candidates, observations) hits."""
+        terms = self.powers[hits]
+        return terms.sum(axis=1) if self.flat else terms @ self.weights
+
+    @cached_property
+    def bias(self) -> np.ndarray:
+        """log weight of each observation kernel, relative to the largest."""
+        return np.log(self.weights)
+
+    @cached_property
+    def cum(self) -> np.ndarray:
+        """Cumulative kernel weights (observations, then the prior), for drawing a kernel."""
+        return np.cumsum(np.append(self.weights, self.prior_weight))
+
+    @cached_property
+    def keep_table(self) -> np.ndarray:
+        """Per kernel and position, the probability of keeping the observation's choice (0 for the prior kernel)."""
+        keep = 1.0 / (1.0 + self.n_choices * self.a)
+        return np.concatenate([np.tile(keep, (self.n_obs, 1)), np.zeros((1, len(self.n_choices)))])
 
 
 def ramp_weights(n: int) -> np.ndarray:
@@ -72,7 +101,7 @@ class TreeParzenEstimator(CategoricalOptimizer):
         self._values = np.zeros(64)
         self._n = 0
         self._groups: dict[int, _Group] = {}
-        self._log_space_size = float(np.log(self.layout.n).sum())
+        self._row_index = np.zeros((0, 1), dtype=np.int64)
 
     def ask(self, n: int) -> np.ndarray:
         if self._n < self.n_startup:
@@ -104,43 +133,43 @@ class TreeParzenEstimator(CategoricalOptimizer):
         return np.sort(order[:n_below]), np.sort(order[n_below:])
 
     def _mixture(self, n_obs: int) -> _Group:
-        """The constants of a group's Parzen mixture of ``n_obs`` observations (cached per size)."""
+        """The Parzen mixture constants of a group of ``n_obs`` observations (cached per size)."""
         group = self._groups.get(n_obs)
         if group is None:
-            weights = ramp_weights(n_obs)  # the largest is 1 (the newest observations)
-            total = float(weights.sum()) + self.prior_weight
-            a = self.prior_weight / (n_obs + 1)
-            log_miss = math.log(a) * self.layout.dim - float(np.log1p(self.layout.n * a).sum())  # misses everywhere
-            top = -math.log(total) if n_obs else math.log(self.prior_weight / total)
-            group = _Group(gain=math.log1p(a) - math.log(a),
-                           bias=np.zeros(n_obs) if n_obs <= _FLAT_WEIGHTS else np.log(weights),
-                           prior=math.exp(math.log(self.prior_weight / total) - self._log_space_size - log_miss - top),
-                           shift=log_miss + top, cum=np.cumsum(np.append(weights, self.prior_weight)),
-                           keep=1.0 / (1.0 + self.layout.n * a))
-            self._groups[n_obs] = group
+            group = self._groups[n_obs] = _Group(n_obs, self.layout.n, self.prior_weight)
         return group
 
     def _best_joint(self, below: np.ndarray, above: np.ndarray, m: int) -> np.ndarray:
         """(m, d) rows: the best of ``n_ei_candidates`` joint draws from l by log l - log g (multivariate TPE)."""
         c, d, nb = self.n_ei_candidates, self.layout.dim, len(below)
-        gb = self._mixture(nb)
+        gb, ga = self._mixture(nb), self._mixture(len(above))
         u = self.rng.random((m * c, 2 * d + 1))
         kernel = np.searchsorted(gb.cum, u[:, 0] * gb.cum[-1], side="right")  # nb: the prior kernel
-        centres = self._rows[below[np.minimum(kernel, nb - 1)]]
-        keep = (u[:, 1:d + 1] < gb.keep) & (kernel < nb)[:, None]
+        keep = u[:, 1:d + 1] < gb.keep_table[kernel]  # the prior kernel's row is 0: never keeps
+        centres = np.concatenate([self._rows[below], self._rows[:1]])[kernel]
         cand = np.where(keep, centres, (u[:, d + 1:] * self.layout.n).astype(np.int64))
         hot = np.zeros((m * c, len(self._flat_pos)), dtype=np.float32)
-        hot[np.arange(m * c)[:, None], cand + self._offsets] = 1.0
-        matches = hot @ self._hot[: self._n].T  # (candidates, observations): number of equal positions
-        score = self._log_mixture(matches[:, below], gb) - self._log_mixture(matches[:, above],
-                                                                             self._mixture(len(above)))
+        hot[self._hot_rows(m * c), cand + self._offsets] = 1.0
+        groups = np.concatenate([below, above])
+        matches = hot @ self._hot[groups].T  # (candidates, observations of l then g): number of equal positions
+        if d * max(gb.gain, ga.gain) < _SAFE_EXP:  # the usual case: exp(gain k) from a table of k = 0..d
+            hits = matches.astype(np.intp)
+            score = np.log(gb.mixed(hits[:, :nb]) + gb.prior) - np.log(ga.mixed(hits[:, nb:]) + ga.prior)
+            score += gb.shift - ga.shift
+        else:
+            score = self._log_mixture(matches[:, :nb], gb) - self._log_mixture(matches[:, nb:], ga)
         return cand.reshape(m, c, d)[np.arange(m), np.argmax(score.reshape(m, c), axis=1)]
+
+    def _hot_rows(self, k: int) -> np.ndarray:
+        """``arange(k)`` as a column (cached: the same k every proposal)."""
+        if len(self._row_index) != k:
+            self._row_index = np.arange(k)[:, None]
+        return self._row_index
 
     def _log_mixture(self, matches: np.ndarray, group: _Group) -> np.ndarray:
         """Log density of candidates under a group's product-kernel mixture plus the uniform prior kernel,
-        from the number of positions at which each candidate equals each observation of the group."""
-        if self.layout.dim * group.gain < _SAFE_EXP:  # the usual case: no overflow, one shift for all
-            return np.log(np.exp(matches * group.gain + group.bias).sum(axis=1) + group.prior) + group.shift
+        from the number of positions at which each candidate equals each observation of the group (shifted
+        by the row maximum: for spaces with very many positions)."""
         log_k = matches * group.gain + group.bias
         prior = np.log(group.prior) if group.prior > 0 else -np.inf
         top = np.maximum(log_k.max(axis=1, initial=-np.inf), prior)

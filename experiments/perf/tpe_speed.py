@@ -3,8 +3,8 @@
 Usage: python experiments/perf/tpe_speed.py [--path CSV] [--seeds 10] [--budget 150] [--repeats 3]
        [--algorithms tpe,optuna:tpe,...] [--json OUT]
 
-Each repetition runs every algorithm on the same seeds, interleaved (so machine load hits both alike),
-one process, one BLAS thread; the time is the runner's whole run (optimizer, lookup, trajectory) divided
+Each repetition runs every algorithm on the same seeds, interleaved run by run (so changes in machine load
+hit all alike), one process, one BLAS thread; the time is the runner's whole run (optimizer, lookup, trajectory) divided
 by the queries. The ratio is optuna:tpe's time over each algorithm's within the same repetition.
 Target (issue 14): native tpe at least 10x faster per query than optuna:tpe on NB201 CIFAR-10, 150 queries.
 Prints a Markdown table (the figures in docs/search.md).
@@ -29,13 +29,19 @@ DEFAULT_CSV = REPO.parent / "shared" / "data" / "nb201" / "nb201_tables.csv"
 BASELINE = "optuna:tpe"
 
 
-def ms_per_query(bench, algorithm: str, seeds: int, budget: int) -> float:
-    """Wall milliseconds per query over ``seeds`` runs of ``budget`` queries."""
+def ms_per_query(bench, names: list[str], seeds: int, budget: int) -> dict[str, float]:
+    """Wall milliseconds per query of each algorithm over ``seeds`` runs of ``budget`` queries, interleaved run by
+    run (seed 0 of every algorithm, then seed 1, ...) so that changes in machine load hit all of them alike."""
     from nasbench_lab.search import run
 
-    t0 = time.perf_counter()
-    queries = sum(len(run(bench, algorithm, seed=s, budget=budget)) for s in range(seeds))
-    return (time.perf_counter() - t0) * 1e3 / queries
+    wall = dict.fromkeys(names, 0.0)
+    queries = dict.fromkeys(names, 0)
+    for seed in range(seeds):
+        for name in names:
+            t0 = time.perf_counter()
+            queries[name] += len(run(bench, name, seed=seed, budget=budget))
+            wall[name] += time.perf_counter() - t0
+    return {n: wall[n] * 1e3 / queries[n] for n in names}
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -54,12 +60,11 @@ def main(argv: list[str] | None = None) -> dict:
     names = [n.strip() for n in args.algorithms.split(",") if n.strip()]
     if BASELINE not in names:
         names.append(BASELINE)
-    for name in names:  # warm-up: imports, table caches
-        ms_per_query(bench, name, 1, 20)
+    ms_per_query(bench, names, 1, 20)  # warm-up: imports, table caches
     times: dict[str, list[float]] = {n: [] for n in names}
     for _ in range(args.repeats):
-        for name in names:
-            times[name].append(ms_per_query(bench, name, args.seeds, args.budget))
+        for name, ms in ms_per_query(bench, names, args.seeds, args.budget).items():
+            times[name].append(ms)
     ratios = {n: [b / t for b, t in zip(times[BASELINE], times[n])] for n in names}
     result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
               "load_average": os.getloadavg(), "seeds": args.seeds, "budget": args.budget,

@@ -38,21 +38,26 @@ class _Group:
 
     def __init__(self, n_obs: int, n_choices: np.ndarray, prior_weight: float):
         self.n_obs, self.n_choices, self.prior_weight = n_obs, n_choices, prior_weight
-        self.weights = ramp_weights(n_obs)  # chronological; the largest is 1 (the newest observations)
-        total = float(self.weights.sum()) + prior_weight
+        self.flat = n_obs <= _FLAT_WEIGHTS  # every weight 1
+        total = (n_obs if self.flat else float(self.weights.sum())) + prior_weight
         self.a = a = prior_weight / (n_obs + 1)
-        log_miss = math.log(a) * len(n_choices) - float(np.log1p(n_choices * a).sum())  # misses everywhere
+        sizes = n_choices.tolist()
+        log_miss = sum(math.log(a) - math.log1p(k * a) for k in sizes)  # a kernel missing at every position
         top = -math.log(total) if n_obs else math.log(prior_weight / total)
         self.gain = math.log1p(a) - math.log(a)
-        self.prior = math.exp(math.log(prior_weight / total) - float(np.log(n_choices).sum()) - log_miss - top)
+        self.prior = math.exp(math.log(prior_weight / total) - sum(map(math.log, sizes)) - log_miss - top)
         self.shift = log_miss + top
-        self.powers = np.exp(self.gain * np.arange(len(n_choices) + 1))  # exp(gain k), k = 0..d equal positions
-        self.flat = n_obs <= _FLAT_WEIGHTS
+        self.powers = np.exp(self.gain * np.arange(len(sizes) + 1))  # exp(gain k), k = 0..d equal positions
 
     def mixed(self, hits: np.ndarray) -> np.ndarray:
         """Sum over the group's observations of weight * exp(gain * hits), for (candidates, observations) hits."""
         terms = self.powers[hits]
         return terms.sum(axis=1) if self.flat else terms @ self.weights
+
+    @cached_property
+    def weights(self) -> np.ndarray:
+        """Observation weights in chronological order (the largest, for the newest, is 1)."""
+        return ramp_weights(self.n_obs)
 
     @cached_property
     def bias(self) -> np.ndarray:
@@ -61,8 +66,9 @@ class _Group:
 
     @cached_property
     def cum(self) -> np.ndarray:
-        """Cumulative kernel weights (observations, then the prior), for drawing a kernel."""
-        return np.cumsum(np.append(self.weights, self.prior_weight))
+        """Cumulative kernel weights (observations, then the prior), normalised to end at 1, for drawing a kernel."""
+        cum = np.cumsum(np.append(self.weights, self.prior_weight))
+        return cum / cum[-1]
 
     @cached_property
     def keep_table(self) -> np.ndarray:
@@ -144,7 +150,7 @@ class TreeParzenEstimator(CategoricalOptimizer):
         c, d, nb = self.n_ei_candidates, self.layout.dim, len(below)
         gb, ga = self._mixture(nb), self._mixture(len(above))
         u = self.rng.random((m * c, 2 * d + 1))
-        kernel = np.searchsorted(gb.cum, u[:, 0] * gb.cum[-1], side="right")  # nb: the prior kernel
+        kernel = np.searchsorted(gb.cum, u[:, 0], side="right")  # nb: the prior kernel
         keep = u[:, 1:d + 1] < gb.keep_table[kernel]  # the prior kernel's row is 0: never keeps
         centres = np.concatenate([self._rows[below], self._rows[:1]])[kernel]
         cand = np.where(keep, centres, (u[:, d + 1:] * self.layout.n).astype(np.int64))
@@ -158,6 +164,8 @@ class TreeParzenEstimator(CategoricalOptimizer):
             score += gb.shift - ga.shift
         else:
             score = self._log_mixture(matches[:, :nb], gb) - self._log_mixture(matches[:, nb:], ga)
+        if m == 1:
+            return cand[int(np.argmax(score))][None]
         return cand.reshape(m, c, d)[np.arange(m), np.argmax(score.reshape(m, c), axis=1)]
 
     def _hot_rows(self, k: int) -> np.ndarray:

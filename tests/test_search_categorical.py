@@ -139,6 +139,8 @@ def test_bad_parameters_name_themselves(nbgraph):
         run(nbgraph, "tpe", budget=5, params={"startup": 3})
     with pytest.raises(ConfigError, match="bohb: random_fraction"):
         run(nbgraph, "bohb", budget=5, params={"random_fraction": 2})
+    with pytest.raises(ConfigError, match=r"bohb: fidelities must name at least two of \[0\], got \[12\]"):
+        run(nbgraph, "bohb", budget=5, params={"fidelities": [12]})
 
 
 @pytest.mark.parametrize("name", NATIVE + ("optuna:tpe",))

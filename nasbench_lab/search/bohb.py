@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 
+from nasbench_lab.errors import ConfigError
 from nasbench_lab.search.base import Optimizer, SearchProblem, in_range, positive_int, register_optimizer
 from nasbench_lab.search.categorical import CategoricalOptimizer
 from nasbench_lab.search.hyperband import Hyperband
@@ -127,6 +128,9 @@ class BOHB(Optimizer):
             bandwidth_factor=in_range("bohb", "bandwidth_factor", bandwidth_factor, 0.0, 1e6),
             min_bandwidth=in_range("bohb", "min_bandwidth", min_bandwidth, 0.0, 1.0))
         fids = problem.fidelities if fidelities is None else fidelities
+        if fidelities is not None and len(set(fidelities)) < 2:
+            raise ConfigError(f"bohb: fidelities must name at least two of {list(problem.fidelities)}, got "
+                              f"{fidelities!r}; leave it out on a one-fidelity benchmark (bohb then runs tpe)")
         if fidelities is None and len(fids) < 2:
             warnings.warn(f"bohb: the benchmark has search-metric values at {list(fids) or 'one'} fidelity only, so "
                           "there is nothing to halve; running tpe (BOHB's model without Hyperband)", stacklevel=2)

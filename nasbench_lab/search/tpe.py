@@ -8,7 +8,7 @@ are down-weighted by Optuna's ramp once a group holds more than 25. ``multivaria
 default, as Optuna's for one objective) makes each kernel a product over positions and draws
 ``n_ei_candidates`` whole rows from l, keeping the one maximising l / g; ``multivariate=False``
 is the independent TPE: each position draws its candidates from its own marginal and keeps its
-best choice. Model arithmetic is numpy on small arrays, so a proposal costs tens of microseconds.
+best choice. Model arithmetic is numpy on small arrays (docs/search.md measures it against Optuna).
 """
 
 from __future__ import annotations

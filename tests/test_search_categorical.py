@@ -184,6 +184,12 @@ def test_optuna_samplers_run_deterministically_and_resolve_by_prefix(nbgraph):
     assert len(run(nbgraph, "optuna:random", seed=0, budget=10)) == 10
 
 
+def test_optuna_samplers_that_cannot_model_categoricals_run_quietly(nbgraph, capfd):
+    pytest.importorskip("optuna")
+    assert len(run(nbgraph, "optuna:cmaes", seed=0, budget=12)) == 12
+    assert "sampled independently" not in capfd.readouterr().err
+
+
 def test_optuna_bad_input(nbgraph):
     pytest.importorskip("optuna")
     with pytest.raises(UnknownNameError, match="unknown Optuna sampler 'tpee'; accepted: .*optuna:gp.*optuna:tpe"):

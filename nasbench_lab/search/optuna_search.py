@@ -8,7 +8,9 @@ a sampler seeded from the run's Generator, and an in-memory study (maximising th
 results the table lacks are told as failed trials). Sampler arguments are the optimizer's
 parameters (``--param optuna:tpe.n_startup_trials=20``); those Optuna rejects raise a one-line
 ConfigError naming the argument. Optuna is imported only when such a name is resolved; the
-core never imports it. Creating one sets Optuna's log level to WARNING (no line per trial).
+core never imports it. Creating one sets Optuna's log level to WARNING (no line per trial), and samplers
+that warn when they fall back to independent sampling (CMA-ES, GP, QMC cannot model categorical
+choices jointly) get ``warn_independent_sampling=False`` unless it is given.
 """
 
 from __future__ import annotations
@@ -133,10 +135,14 @@ class OptunaSearch(CategoricalOptimizer):
 def make_sampler(name: str, cls: type, args: Mapping, seed: int):
     """``cls(seed=seed, **args)``; arguments Optuna rejects raise one ConfigError line naming them."""
     params = inspect.signature(cls.__init__).parameters
+    own = {"seed": seed} if "seed" in params else {}
+    quiet = params.get("warn_independent_sampling")
+    if quiet is not None and quiet.default is True and quiet.name not in args:
+        own[quiet.name] = False  # categorical positions are sampled independently by design: no log line per trial
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return cls(**({"seed": seed} if "seed" in params else {}), **dict(args))
+            return cls(**own, **dict(args))
     except (TypeError, ValueError) as exc:
         raise rejected(name, cls, args, exc) from None
 

@@ -65,8 +65,16 @@ class Hyperband(Optimizer):
         n0 = math.ceil((s_max + 1) / (s + 1) * self.eta**s)
         sizes = [max(1, math.floor(n0 * self.eta ** (-i))) for i in range(s + 1)]
         bracket = _Bracket(sizes, self.fidelities[s_max - s:])
-        bracket.queue = list(self.space.sample(self.rng, n0))
+        bracket.queue = self._initial_configs(n0)
         return bracket
+
+    def _initial_configs(self, n: int) -> list:
+        """A new bracket's first rung: ``n`` random architectures (BOHB: placeholders drawn when handed out)."""
+        return list(self.space.sample(self.rng, n))
+
+    def _draw_config(self) -> np.ndarray:
+        """The architecture for a placeholder of a first rung (only models that defer their draws use it)."""
+        return self.space.sample(self.rng)
 
     def propose(self, n: int) -> tuple[np.ndarray, np.ndarray | None]:
         archs: list[np.ndarray] = []
@@ -77,6 +85,8 @@ class Hyperband(Optimizer):
                 bracket = self._new_bracket()
                 self._open.append(bracket)
             arch = bracket.queue.pop(0)
+            if arch is None:
+                arch = self._draw_config()
             bracket.pending += 1
             self._owner.setdefault(arch.tobytes(), []).append(bracket)
             archs.append(arch)

@@ -119,6 +119,27 @@ class SearchSpace(ABC):
     def _encoders(self) -> dict:
         """Maps encoding names to functions batch -> float32 matrix."""
 
+    # ------------------------------------------------ categorical parameterisation
+    # Optimizers that model one categorical choice per position (tpe, reinforce, bohb, optuna:*) use
+    # these three methods only. Position j of a choice matrix holds 0..categorical_choices()[j] - 1.
+    # A choice row need not name a member of the space (an NB101 graph with too many edges, the
+    # NAS-Bench-Graph all-skip cell, a combination a listed space lacks): from_categorical flags such
+    # rows as absent and the optimizer draws again (or a space may map them to a present member and
+    # flag them present; optimizers learn from to_categorical of what was evaluated).
+    def categorical_choices(self) -> tuple[int, ...]:
+        """Number of choices at each position of the space's categorical parameterisation."""
+        raise ConfigError(f"space {self.name} has no categorical parameterisation (categorical_choices); "
+                          "tpe, reinforce, bohb and optuna:* cannot search it")
+
+    def to_categorical(self, archs: object) -> np.ndarray:
+        """(n, d) int64 choice matrix of a batch of architectures (inverse of :meth:`from_categorical`)."""
+        raise ConfigError(f"space {self.name} has no categorical parameterisation (to_categorical)")
+
+    def from_categorical(self, choices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(archs, present)`` for an (n, d) choice matrix; rows with ``present`` False name no member
+        (their architecture row is a placeholder that must not be evaluated)."""
+        raise ConfigError(f"space {self.name} has no categorical parameterisation (from_categorical)")
+
     # ---------------------------------------------------------------- strings
     @abstractmethod
     def to_string(self, arch: np.ndarray) -> str:

@@ -40,6 +40,10 @@ _PAIR_CODE = [{p: k for k, p in enumerate(pairs)} for pairs in INPUT_PAIRS]
 _N_PAIR_COMBOS = int(np.prod([len(p) for p in INPUT_PAIRS]))  # 180 input choices per cell
 _CELL_CODES = _N_PAIR_COMBOS * NUM_OPS**NUM_SLOTS  # 1,037,664,180 canonical cells
 _OP_PLACE = NUM_OPS ** np.arange(NUM_SLOTS - 1, -1, -1, dtype=np.int64)
+_PAIR_LUT = np.zeros((NUM_NODES, NUM_NODES + 1, NUM_NODES + 1), dtype=np.int64)  # [node, a, b] -> pair choice
+for _j, _pairs in enumerate(INPUT_PAIRS):
+    for _k, (_a, _b) in enumerate(_pairs):
+        _PAIR_LUT[_j, _a, _b] = _k
 _PAIR_RADIX = np.array([len(p) for p in INPUT_PAIRS], dtype=np.int64)
 #: path encoding: op sequences of length 1..2 (longer paths counted by their last two ops)
 _PATH_LEN = 2
@@ -159,6 +163,33 @@ class DartsSpace(SearchSpace):
     def _encoders(self) -> dict:
         return {"adjacency": _adjacency, "onehot": _adjacency, "path": _path, "counts": _counts,
                 "compact": _compact_features}
+
+    # ------------------------------------------------ categorical parameterisation
+    def categorical_choices(self) -> tuple[int, ...]:
+        """Per cell (normal, then reduce): the input pair of nodes 3-5 (3, 6, 10 pairs; node 2 has one), then
+        the op of each of the 8 slots in canonical order (NAS-Bench-301's ``inputs_node_*`` and edge choices)."""
+        return tuple([len(p) for p in INPUT_PAIRS[1:]] + [NUM_OPS] * NUM_SLOTS) * 2
+
+    def to_categorical(self, archs: object) -> np.ndarray:
+        canon = _canonical(self.as_batch(archs)[0].astype(np.int8)).astype(np.int64)
+        pairs = [_PAIR_LUT[j, canon[:, :, 2 * j, 0], canon[:, :, 2 * j + 1, 0]] for j in range(1, NUM_NODES)]
+        cells = np.concatenate([np.stack(pairs, axis=2), canon[..., 1]], axis=2)  # (n, 2, 11)
+        return cells.reshape(len(canon), -1)
+
+    def from_categorical(self, choices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Canonical architectures; every choice row is a member of the space."""
+        rows = np.asarray(choices, dtype=np.int64)
+        width = NUM_NODES - 1 + NUM_SLOTS
+        if rows.ndim != 2 or rows.shape[1] != 2 * width:
+            raise InvalidArchitectureError(f"darts: choice rows must have {2 * width} columns, got shape {rows.shape}")
+        cells = rows.reshape(len(rows), 2, width)
+        out = np.empty((len(rows), 2, NUM_SLOTS, 2), dtype=np.int8)
+        out[:, :, 0:2, 0] = (0, 1)
+        for j in range(1, NUM_NODES):
+            out[:, :, 2 * j: 2 * j + 2, 0] = np.asarray(INPUT_PAIRS[j], dtype=np.int8)[cells[:, :, j - 1]]
+        out[..., 1] = cells[:, :, NUM_NODES - 1:]
+        self._check_values(out)
+        return out, np.ones(len(rows), dtype=bool)
 
     # ------------------------------------------------------------ identities
     def canonical(self, archs: np.ndarray) -> np.ndarray:

@@ -24,10 +24,12 @@ from nasbench_lab.spaces.base import EnumerableSpace, check_rng, check_sample_ar
 from nasbench_lab.spaces.nb101_enum import NUM_CELLS, CellTable, load_cells
 from nasbench_lab.spaces.nb101_graph import (
     INPUT,
+    INPUT_LABEL,
     MAX_EDGES,
     MAX_VERTICES,
     OPS,
     OUTPUT,
+    OUTPUT_LABEL,
     TRIU_BITS,
     graph_hash,
     prune,
@@ -208,6 +210,33 @@ class NB101Space(EnumerableSpace):
         idx, _ = self._indices(archs)
         nv, mats, labels = unpack(self._codes[idx])
         return to_padded(nv, mats, labels, pad_label)
+
+    # ------------------------------------------------ categorical parameterisation
+    def categorical_choices(self) -> tuple[int, ...]:
+        """The 21 edge bits of the 7-vertex upper-triangular matrix (NB101's order), then 5 interior ops."""
+        return (2,) * len(TRIU_BITS) + (len(OPS),) * _OP_SPOTS
+
+    def to_categorical(self, archs: object) -> np.ndarray:
+        """Choice rows of the 7-vertex form (unused vertices carry op 0)."""
+        mats, labels = self.padded(archs, pad_label=0)
+        src, dst = np.array(TRIU_BITS).T
+        return np.concatenate([mats[:, src, dst], labels[:, 1:-1]], axis=1).astype(np.int64)
+
+    def from_categorical(self, choices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cells after official pruning; graphs NB101 rejects (output unreachable, > 9 edges) are absent."""
+        rows = np.asarray(choices, dtype=np.int64)
+        if rows.ndim != 2 or rows.shape[1] != len(TRIU_BITS) + _OP_SPOTS:
+            raise InvalidArchitectureError(f"nb101: choice rows must have {len(TRIU_BITS) + _OP_SPOTS} "
+                                           f"columns (21 edge bits, 5 ops), got shape {rows.shape}")
+        n = len(rows)
+        src, dst = np.array(TRIU_BITS).T
+        mats = np.zeros((n, MAX_VERTICES, MAX_VERTICES), dtype=np.int8)
+        mats[:, src, dst] = rows[:, :len(TRIU_BITS)]
+        labels = np.empty((n, MAX_VERTICES), dtype=np.int8)
+        labels[:, 0], labels[:, -1] = INPUT_LABEL, OUTPUT_LABEL
+        labels[:, 1:-1] = rows[:, len(TRIU_BITS):]
+        idx = self.lookup_padded(mats, labels)
+        return np.maximum(idx, 0).astype(np.int32).reshape(-1, 1), idx >= 0
 
     # -------------------------------------------------------------- sampling
     def sample(self, rng: np.random.Generator, n: int | None = None) -> np.ndarray:

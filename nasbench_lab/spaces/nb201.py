@@ -134,6 +134,18 @@ class NB201Space(EnumerableSpace):
                 k += 1
         return out
 
+    # ------------------------------------------------ categorical parameterisation
+    def categorical_choices(self) -> tuple[int, ...]:
+        """One op choice (of 5) per edge: the architecture array itself."""
+        return (NUM_OPS,) * NUM_EDGES
+
+    def to_categorical(self, archs: object) -> np.ndarray:
+        return self.as_batch(archs)[0].astype(np.int64)
+
+    def from_categorical(self, choices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        batch = self.as_batch(choices)[0].astype(np.int8)
+        return batch, np.ones(len(batch), dtype=bool)
+
     # -------------------------------------------------------------- encodings
     def _encoders(self) -> dict:
         return {"onehot": self._onehot, "path": self._path, "index": self._index_feature}

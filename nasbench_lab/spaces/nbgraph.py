@@ -255,6 +255,20 @@ class NBGraphSpace(EnumerableSpace):
         out = self._arch_of_index[self._lookup(batch)]
         return out[0] if single else out
 
+    # ------------------------------------------------ categorical parameterisation
+    def categorical_choices(self) -> tuple[int, ...]:
+        """The link pattern (one of 9), then one op per node."""
+        return (len(LINKS),) + (self._n_ops,) * NUM_NODES
+
+    def to_categorical(self, archs: object) -> np.ndarray:
+        return self.as_batch(archs)[0].astype(np.int64)
+
+    def from_categorical(self, choices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Canonical architectures; the all-skip cell (not in the benchmark) is flagged absent."""
+        batch = self.as_batch(choices)[0]
+        idx = self._index_of_code[self._codes(batch)]
+        return self._arch_of_index[np.maximum(idx, 0)].copy(), idx >= 0
+
     # ------------------------------------------------------------ official hash
     def hash(self, archs: object) -> np.ndarray | int:
         """Official NAS-Bench-Graph hash (the key of the package's tables), as ``Arch.valid_hash()``."""

@@ -53,7 +53,7 @@ def test_complete_product_space_is_read_with_choices_in_first_appearance_order(t
     space = bench.space
     assert isinstance(space, TableSpace) and not space.listed
     assert space.size == 3 * 2 * 3 == len(space.all())
-    assert space.categorical_choices() == [(k, tuple(v)) for k, v in COLUMNS.items()]
+    assert space.choice_columns() == [(k, tuple(v)) for k, v in COLUMNS.items()]
     assert bench.name == "toy" and bench.dataset == "default" and sorted(bench.metrics) == ["test_acc", "valid_acc"]
     arch = space.from_string("op=pool|width=32|depth=3")
     assert arch.tolist() == [1, 1, 2] and space.to_string(arch) == "op=pool|width=32|depth=3"
@@ -69,7 +69,7 @@ def test_sidecar_fixes_choice_order_and_must_agree_with_the_file(tmp_path):
     path = write_rows(tmp_path / "toy.csv", synthetic_rows())
     (tmp_path / "toy.space.json").write_text(json.dumps({"choices": {"op": ["skip", "pool", "conv"]}}))
     bench = nasbench_lab.load(path=path)
-    assert bench.space.categorical_choices()[0] == ("op", ("skip", "pool", "conv"))
+    assert bench.space.choice_columns()[0] == ("op", ("skip", "pool", "conv"))
     assert bench.query(bench.space.from_string("op=conv|width=16|depth=1"), "valid_acc") == pytest.approx(50)
     (tmp_path / "toy.space.json").write_text(json.dumps({"choices": {"op": ["skip", "pool"]}}))
     with pytest.raises(DataFileError, match="'op' lists \\['skip', 'pool'\\] but toy.csv also has 'conv'"):

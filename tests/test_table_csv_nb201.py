@@ -25,7 +25,7 @@ def tidy_nb201(nb201_c10, tmp_path_factory):
 
 def test_six_columns_and_identical_queries_cell_for_cell(nb201_c10, tidy_nb201):
     space = tidy_nb201.space
-    assert [name for name, _ in space.categorical_choices()] == [f"p{j}" for j in range(6)]
+    assert [name for name, _ in space.choice_columns()] == [f"p{j}" for j in range(6)]
     assert space.size == 15625 and not space.listed
     archs = nb201_c10.space.all()  # native op codes are the tidy codes (the sidecar keeps their order)
     assert np.array_equal(space.all()[np.asarray(space.index(archs))], archs)

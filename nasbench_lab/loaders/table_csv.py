@@ -262,7 +262,7 @@ def _check_unique(path: Path, keys: np.ndarray) -> None:
 def arch_columns(space: EnumerableSpace) -> list[tuple[str, tuple[str, ...]]]:
     """(name, choices) of each architecture position: a TableSpace's own, else ``p<i>`` with codes as text."""
     if isinstance(space, TableSpace):
-        return space.categorical_choices()
+        return space.choice_columns()
     if len(space.arch_shape) != 1:
         raise ConfigError(f"space {space.name} has {len(space.arch_shape)}-D architectures; only spaces of flat "
                           "choice vectors export to a tidy CSV")

@@ -51,9 +51,29 @@ class TableSpace(EnumerableSpace):
         self.size = int(len(self._codes)) if self.listed else product
 
     # ---------------------------------------------------------------- public
-    def categorical_choices(self) -> list[tuple[str, tuple[str, ...]]]:
-        """Each architecture position's name and its choices in code order (for categorical optimizers)."""
+    def choice_columns(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Each architecture position's name and its choices in code order (the file's arch: columns)."""
         return list(self.columns)
+
+    # ------------------------------------------------ categorical parameterisation
+    def categorical_choices(self) -> tuple[int, ...]:
+        """One choice per arch: column: the architecture array itself."""
+        return tuple(int(n) for n in self._sizes)
+
+    def to_categorical(self, archs: object) -> np.ndarray:
+        return self.as_batch(archs)[0].astype(np.int64)
+
+    def from_categorical(self, choices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A combination the table does not list (a listed space) comes back with ``present`` False and the
+        first member as its placeholder row."""
+        rows = np.asarray(choices, dtype=np.int64).reshape(-1, len(self.columns))
+        if rows.size and (rows.min() < 0 or (rows >= self._sizes[None, :]).any()):
+            self._check_values(rows)  # raises, naming the column and its accepted codes
+        if not self.listed:
+            return rows.astype(self.arch_dtype), np.ones(len(rows), dtype=bool)
+        present = self._present(self._mixed_codes(rows))
+        archs = np.where(present[:, None], rows, self._from_codes(self._codes[:1]))
+        return archs.astype(self.arch_dtype), present
 
     def definition(self) -> dict:
         """What rebuilds this space (with :meth:`members`): its name and columns."""

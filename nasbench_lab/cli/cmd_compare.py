@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
+from collections.abc import Callable
 
 import numpy as np
 
@@ -22,8 +22,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "compare", help="compare search algorithms over many seeds: results folder with plots, table, statistics",
         description="Run a grid of algorithms x seeds on one benchmark (or a TOML study file with --config) on a "
-                    "process pool, resumably, and write OUT/summary.json, table.md/.csv/.json, stats.json, "
-                    "plots/ and runs/ (one trajectory file per run). Rerunning the same command resumes.")
+                    "process pool, resumably, and write OUT/report.md, summary.json, table.md/.csv/.json/.tex, "
+                    "stats.json, plots/ and runs/ (one trajectory file per run). Rerunning the same command resumes.")
     add_benchmark_args(p)
     p.add_argument("--config", "-c", default=None, help="a study TOML file (experiments/*.toml) instead of the flags")
     p.add_argument("--algorithms", "-A", default=None,
@@ -44,6 +44,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="run on a Dask cluster at ADDRESS instead of a process pool (needs nasbench_lab[dask])")
     p.add_argument("--out", "-o", default=None, help="results folder (default: results/<benchmark>-<dataset>)")
     p.add_argument("--format", default="png", help="plot formats, comma-separated: png,pdf,svg (default png)")
+    p.add_argument("--table-stat", default="mean", choices=("mean", "median"),
+                   help="table.tex shows mean +- std (default) or median [IQR]")
     p.add_argument("--json", action="store_true", help="print summary.json to stdout")
     p.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bar or notes")
     p.set_defaults(func=run_compare)
@@ -52,13 +54,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        description="Rebuild summary.json, tables, stats.json and plots from the runs in RESULTS.")
     p.add_argument("results", help="a folder written by `nasbench-lab compare`")
     p.add_argument("--format", default="png", help="plot formats, comma-separated: png,pdf,svg (default png)")
+    p.add_argument("--table-stat", default="mean", choices=("mean", "median"),
+                   help="table.tex shows mean +- std (default) or median [IQR]")
     p.add_argument("--json", action="store_true", help="print summary.json to stdout")
     p.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help="no notes")
     p.set_defaults(func=run_plot)
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from nasbench_lab.analysis.report import write_report
+    from nasbench_lab.analysis.report import read_findings, write_report
     from nasbench_lab.search.study import Study, StudySpec
 
     if args.config:
@@ -71,12 +75,14 @@ def run_compare(args: argparse.Namespace) -> int:
     ran = study.execute(jobs=args.jobs, scheduler=args.scheduler, progress=not quiet)
     total = len(study.runs())
     note(args, f"{ran} run(s) executed, {total - ran} already on disk; writing the report to {out}")
-    summary = write_report(study, formats=_formats(args.format))
+    summary = write_report(study, formats=_formats(args.format), table_stat=args.table_stat)
     if args.json:
         print_json(summary)
     else:
         table = study.out / "table.md"
-        print(table.read_text() if table.is_file() else json.dumps(summary, indent=2))
+        print(table.read_text() if table.is_file() else (study.out / "average_rank.md").read_text())
+        for line in read_findings(study):
+            print(line)
         print(f"results: {study.out}", file=sys.stdout)
     return 0
 
@@ -86,7 +92,7 @@ def run_plot(args: argparse.Namespace) -> int:
     from nasbench_lab.search.study import load_study
 
     study = load_study(args.results)
-    summary = write_report(study, formats=_formats(args.format))
+    summary = write_report(study, formats=_formats(args.format), table_stat=args.table_stat)
     if args.json:
         print_json(summary)
     else:
@@ -94,9 +100,25 @@ def run_plot(args: argparse.Namespace) -> int:
     return 0
 
 
-def _spec_from_flags(args: argparse.Namespace):
-    from nasbench_lab.search.base import OPTIMIZERS, make_optimizer
+def default_algorithms(bench, params: dict | None = None,
+                       on_skip: Callable[[str, Exception], None] | None = None) -> list[str]:
+    """The DEFAULT_ALGORITHMS that ``bench`` can run (e.g. hb needs several fidelities); ``on_skip`` hears the rest."""
+    from nasbench_lab.search.base import make_optimizer
     from nasbench_lab.search.runner import search_problem
+
+    names, problem = [], search_problem(bench)
+    for name in DEFAULT_ALGORITHMS:
+        try:
+            make_optimizer(name, problem, np.random.default_rng(0), **(params or {}).get(name, {}))
+            names.append(name)
+        except NasbenchLabError as exc:
+            if on_skip is not None:
+                on_skip(name, exc)
+    return names
+
+
+def _spec_from_flags(args: argparse.Namespace):
+    from nasbench_lab.search.base import OPTIMIZERS
     from nasbench_lab.search.study import AlgorithmEntry, BenchmarkEntry, StudySpec
 
     bench = benchmark_from_args(args)  # says so when it falls back to the embedded default
@@ -106,13 +128,8 @@ def _spec_from_flags(args: argparse.Namespace):
         for name in names:
             OPTIMIZERS.get(name)
     else:
-        names, problem = [], search_problem(bench)
-        for name in DEFAULT_ALGORITHMS:
-            try:
-                make_optimizer(name, problem, np.random.default_rng(0), **params.get(name, {}))
-                names.append(name)
-            except NasbenchLabError as exc:
-                note(args, f"skipping {name} on {bench.name}/{bench.dataset}: {exc}")
+        names = default_algorithms(bench, params, lambda name, exc: note(
+            args, f"skipping {name} on {bench.name}/{bench.dataset}: {exc}"))
     unknown = sorted(set(params) - set(names))
     if unknown:
         raise ConfigError(f"--param names algorithm(s) {', '.join(unknown)} that are not compared "

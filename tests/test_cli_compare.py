@@ -61,7 +61,8 @@ def test_default_algorithm_set_skips_what_the_benchmark_cannot_run(tmp_path, cap
     rc = main(["compare", "--seeds", "1", "--budget", "12", "--out", str(tmp_path / "r"), "--jobs", "1",
                "--param", "bananas.num_init=4", "--param", "gbdt.num_init=4", "--param", "npred.num_train=4"])
     err = capsys.readouterr().err
-    assert rc == 0 and "skipping hb on nbgraph/cora: hb needs at least two fidelities" in err
+    assert rc == 0 and "skipping hb on nbgraph/arxiv: hb needs at least two fidelities" in err
+    assert "embedded default setting: arxiv, 1 seeds, 12 queries per run" in err
     assert "hb" not in json.loads((tmp_path / "r" / "summary.json").read_text())
 
 
@@ -83,3 +84,11 @@ def test_bad_input_exits_2_with_a_message(tmp_path, capsys, argv, message):
 def test_plot_of_a_folder_that_is_not_a_study(tmp_path, capsys):
     assert main(["plot", str(tmp_path)]) == 2
     assert "not a study results folder" in capsys.readouterr().err
+
+
+def test_version_flag(capsys):
+    import nasbench_lab
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0 and capsys.readouterr().out.strip() == f"nasbench-lab {nasbench_lab.__version__}"

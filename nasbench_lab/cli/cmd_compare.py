@@ -16,6 +16,11 @@ from nasbench_lab.errors import ConfigError, NasbenchLabError
 
 #: what ``compare`` runs when no --algorithms is given (those a benchmark cannot run are skipped)
 DEFAULT_ALGORITHMS = ("rs", "re", "ls", "de", "bananas", "gbdt", "npred", "zc", "hb")
+#: ``compare`` with no benchmark, dataset or path: the setting chosen by experiments/nbgraph_default_setting.py
+#: (the embedded benchmark's dataset whose statistics separate algorithms within 15 s on 2 cores; docs/nbgraph.md)
+DEFAULT_SETTING = {"dataset": "arxiv", "seeds": 20, "budget": 100}
+#: seeds and query budget otherwise
+DEFAULT_SEEDS, DEFAULT_BUDGET = 10, 150
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -31,8 +36,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "benchmark supports)")
     p.add_argument("--param", action="append", default=[], metavar="ALGO.KEY=VALUE",
                    help="algorithm parameter, e.g. re.population_size=20 (repeatable; values read as JSON)")
-    p.add_argument("--seeds", type=int, default=10, help="number of seeds, 0..N-1 (default 10)")
-    p.add_argument("--budget", type=int, default=None, help="queries per run (default 150 without --budget-seconds)")
+    p.add_argument("--seeds", type=int, default=None,
+                   help=f"number of seeds, 0..N-1 (default {DEFAULT_SEEDS}; {DEFAULT_SETTING['seeds']} in the "
+                        "embedded default setting)")
+    p.add_argument("--budget", type=int, default=None,
+                   help=f"queries per run (default {DEFAULT_BUDGET} without --budget-seconds; "
+                        f"{DEFAULT_SETTING['budget']} in the embedded default setting)")
     p.add_argument("--budget-seconds", type=float, default=None, help="simulated training seconds per run")
     p.add_argument("--workers", type=int, default=1, help="simulated parallel workers per run (default 1)")
     p.add_argument("--fidelity", type=int, default=None,
@@ -121,6 +130,14 @@ def _spec_from_flags(args: argparse.Namespace):
     from nasbench_lab.search.base import OPTIMIZERS
     from nasbench_lab.search.study import AlgorithmEntry, BenchmarkEntry, StudySpec
 
+    default_setting = args.benchmark is None and args.dataset is None and args.path is None
+    if default_setting:
+        args.dataset = DEFAULT_SETTING["dataset"]
+        note(args, f"embedded default setting: {DEFAULT_SETTING['dataset']}, "
+                   f"{args.seeds or DEFAULT_SETTING['seeds']} seeds, "
+                   f"{args.budget or DEFAULT_SETTING['budget']} queries per run (chosen so that its statistics "
+                   "separate algorithms; see docs/nbgraph.md)")
+    seeds = args.seeds if args.seeds is not None else DEFAULT_SETTING["seeds"] if default_setting else DEFAULT_SEEDS
     bench = benchmark_from_args(args)  # says so when it falls back to the embedded default
     params = dotted_params(args.param, "ALGO")
     if args.algorithms:
@@ -134,11 +151,12 @@ def _spec_from_flags(args: argparse.Namespace):
     if unknown:
         raise ConfigError(f"--param names algorithm(s) {', '.join(unknown)} that are not compared "
                           f"(compared: {', '.join(names)})")
-    budget = args.budget if args.budget is not None or args.budget_seconds is not None else 150
+    fallback = DEFAULT_SETTING["budget"] if default_setting else DEFAULT_BUDGET
+    budget = args.budget if args.budget is not None or args.budget_seconds is not None else fallback
     path = os.path.abspath(args.path) if args.path else None
     spec = StudySpec(benchmarks=(BenchmarkEntry(args.benchmark or DEFAULT_BENCHMARK, args.dataset, path),),
                      algorithms=tuple(AlgorithmEntry(n, n, params.get(n, {})) for n in names),
-                     seeds=tuple(range(_positive(args.seeds, "--seeds"))), budget=budget,
+                     seeds=tuple(range(_positive(seeds, "--seeds"))), budget=budget,
                      budget_seconds=args.budget_seconds, workers=args.workers, valid_seed=args.valid_seed,
                      name=f"compare-{bench.name}-{bench.dataset}", fidelity=args.fidelity)
     return spec, args.out or os.path.join("results", f"{bench.name}-{bench.dataset}")

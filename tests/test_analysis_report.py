@@ -141,3 +141,24 @@ def test_multi_benchmark_study_writes_average_ranks_and_cd(tmp_path):
     report = (out / "report.md").read_text()
     assert "[nbgraph-cora](nbgraph-cora/report.md)" in report and "average rank" in report
     assert (out / "nbgraph-cora" / "report.md").is_file() and (out / "nbgraph-citeseer" / "table.tex").is_file()
+
+
+def test_predictor_figures_have_identity_lines_size_ticks_and_a_centred_diverging_map(monkeypatch, tmp_path):
+    # synthetic predictions and summaries: the figures' content, not the predictors
+    from nasbench_lab.predictors import plots
+
+    figures = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: figures.append(fig) or path)
+    rng = np.random.default_rng(0)
+    true = rng.normal(90, 2, 200)
+    plots.plot_scatter_grid({"xgb": (true, true + rng.normal(0, 1, 200)), "gp": (true, true)}, tmp_path / "s.png")
+    assert all(any(line.get_gid() == "identity" for line in ax.lines) for ax in figures[-1].axes[:2])
+    plots.plot_scatter_grid({"synflow": (rng.random(50), true[:50])}, tmp_path / "p.png", x_as_rank=True)
+    assert not any(line.get_gid() == "identity" for line in figures[-1].axes[0].lines)
+    sizes = {"xgb": {str(n): {"kendall_tau": [0.5, 0.6]} for n in (10, 30, 75, 1000)}}
+    plots.plot_correlation_vs_size(sizes, tmp_path / "c.png")
+    ax = figures[-1].axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["10", "30", "75", "1,000"]
+    plots.plot_heatmap({"synflow": {"cifar10": 0.8, "cifar100": -0.3}}, tmp_path / "h.png", cmap="RdBu_r", center=0.0)
+    image = figures[-1].axes[0].images[0]
+    assert image.norm.vmin == pytest.approx(-0.8) and image.norm.vmax == pytest.approx(0.8)

@@ -20,7 +20,7 @@ from nasbench_lab.search.model_based import ModelBasedSearch
 
 #: few shallow trees: fits in milliseconds on a few hundred points (timed in docs/search.md); with warm
 #: starts, refits add ``warm_trees`` trees to the last model
-FAST_XGB = {"n_estimators": 100, "max_depth": 4, "learning_rate": 0.1, "warm_trees": 25}
+FAST_XGB = {"n_estimators": 100, "max_depth": 4, "learning_rate": 0.1, "warm_trees": 15}
 
 
 @register_optimizer("gbdt", "gbdt_search")

@@ -18,6 +18,8 @@ from nasbench_lab.spaces.base import EnumerableSpace
 
 #: enumerable spaces up to this size are scored whole instead of through a random pool
 WHOLE_SPACE_LIMIT = 50_000
+#: candidate batches up to this size are filtered for visited ones in a Python loop, larger ones with arrays
+SMALL_BATCH = 64
 #: random draws tried for fresh architectures before an enumerable space's remaining cells are listed
 RANDOM_DRAW_TRIES = 20
 
@@ -115,6 +117,13 @@ class ModelBasedSearch(Optimizer):
     def _unvisited_index(self, cands: np.ndarray) -> list[int]:
         """Positions of the first occurrence of each candidate not visited yet, in order."""
         keys = np.asarray(self.space.keys(cands), dtype=np.int64)
+        if len(keys) <= SMALL_BATCH:  # a loop beats the array calls' overhead for a handful
+            out, seen = [], set()
+            for i, key in enumerate(keys.tolist()):
+                if key not in self._visited and key not in seen:
+                    seen.add(key)
+                    out.append(i)
+            return out
         _, first = np.unique(keys, return_index=True)
         first.sort()
         if self._visited:

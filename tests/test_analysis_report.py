@@ -141,6 +141,7 @@ def test_multi_benchmark_study_writes_average_ranks_and_cd(tmp_path):
     report = (out / "report.md").read_text()
     assert "[nbgraph-cora](nbgraph-cora/report.md)" in report and "average rank" in report
     assert (out / "nbgraph-cora" / "report.md").is_file() and (out / "nbgraph-citeseer" / "table.tex").is_file()
+    assert r"average rank \\" in (out / "table.tex").read_text()
 
 
 def test_predictor_figures_have_identity_lines_size_ticks_and_a_centred_diverging_map(monkeypatch, tmp_path):

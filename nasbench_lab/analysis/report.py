@@ -220,7 +220,7 @@ def _stats(finals: dict[str, np.ndarray], higher: bool) -> dict:
 def _report_across(study: Study, all_runs: dict, finals_by_key: dict, refs: dict, formats: Sequence[str],
                    plots: bool) -> None:
     """Average-rank table across benchmarks (NAS-Bench-Suite style), its CD diagram and rank over budget."""
-    from nasbench_lab.analysis.tables import average_rank_rows, rank_table_markdown
+    from nasbench_lab.analysis.tables import average_rank_rows, rank_table_latex, rank_table_markdown
 
     names = [n for n in next(iter(finals_by_key.values()))["finals"]
              if all(n in f["finals"] for f in finals_by_key.values())]
@@ -246,6 +246,7 @@ def _report_across(study: Study, all_runs: dict, finals_by_key: dict, refs: dict
                              "rank_vs_budget", formats, "Mean rank after each query, averaged over the benchmarks."))
     words = findings_across(rows, cd)
     atomic_write(study.out / "average_rank.md", rank_table_markdown(rows, keys).encode())
+    atomic_write(study.out / "table.tex", rank_table_latex(rows, keys).encode())
     atomic_write(study.out / "average_rank.json", json.dumps(
         {"rows": rows, "critical_difference": cd.to_dict() if cd else None, "findings": words}, indent=2).encode())
     atomic_write(study.out / "report.md", study_report(study.spec, keys, rows, cd, figures, words).encode())

@@ -142,3 +142,19 @@ def rank_table_markdown(rows: Sequence[Mapping], keys: Sequence[str]) -> str:
         avg = f"**{avg}**" if r["average_rank"] == best else avg
         lines.append("| " + " | ".join([str(r["algorithm"]), *(f"{r[k]:g}" for k in keys), avg]) + " |")
     return "\n".join(lines) + "\n"
+
+
+def rank_table_latex(rows: Sequence[Mapping], keys: Sequence[str], caption: str = "",
+                     label: str = "tab:nas-average-rank") -> str:
+    """The average-rank table as booktabs LaTeX: rank per benchmark, average rank, the best average in bold."""
+    best = min((r["average_rank"] for r in rows), default=None)
+    lines = [r"\begin{table}[t]", r"\centering", r"\begin{tabular}{l" + "r" * (len(keys) + 1) + "}", r"\toprule",
+             "algorithm & " + " & ".join(_tex(k) for k in keys) + r" & average rank \\", r"\midrule"]
+    for r in rows:
+        avg = f"{r['average_rank']:.2f}"
+        avg = rf"\textbf{{{avg}}}" if r["average_rank"] == best else avg
+        lines.append(_tex(r["algorithm"]) + " & " + " & ".join(f"{r[k]:g}" for k in keys) + f" & {avg} " + r"\\")
+    text = caption or "Rank of each algorithm's mean final value per benchmark (1 = best) and the average."
+    lines += [r"\bottomrule", r"\end{tabular}", rf"\caption{{{_tex(text)}}}", rf"\label{{{label}}}",
+              r"\end{table}"]
+    return "\n".join(lines) + "\n"

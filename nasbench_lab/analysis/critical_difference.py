@@ -71,11 +71,12 @@ def draw_cd(cd: CriticalDifference, title: str = ""):
     order = list(np.argsort(np.asarray(cd.mean_ranks), kind="stable"))
     half = (k + 1) // 2
     rows = max(half, k - half)
-    height = 1.6 + 0.28 * rows + 0.12 * len(cd.cliques)
+    bottom = 0.6 + 0.55 * rows + 0.13 * len(cd.cliques)  # the lowest name line, and room for the clique bars
+    height = 0.9 + 0.45 * (bottom + 1.3)
     fig = new_figure((6.4, height))
-    ax = fig.add_axes((0.2, 0.02, 0.6, 0.8))
+    ax = fig.add_axes((0.2, 0.02, 0.6, 1 - 0.8 / height))
     ax.set_xlim(0.3, k + 0.7)
-    ax.set_ylim(-(rows + 1.2), 1.2)
+    ax.set_ylim(-bottom, 1.3)
     ax.axis("off")
     ax.hlines(0, 1, k, color="black", linewidth=1)
     for r in range(1, k + 1):

@@ -94,7 +94,7 @@ def draw_curves(curves: Mapping[str, Curve], *, rng: np.random.Generator, title:
         style = "--" if baseline else ("-" if i < 10 else ":")
         label = f"{name}{marks.get(name, '')} (n={curve.values.shape[0]})"
         ax.plot(curve.x, mean, color=color, label=label, linestyle=style, linewidth=1.8 if bold else 0.9,
-                alpha=1.0 if bold else 0.65, gid=f"curve:{name}")
+                alpha=1.0 if bold else 0.65, gid=f"curve:{name}", zorder=5 if baseline else 2)  # rs on top
         if bold:
             ax.fill_between(curve.x, lo, hi, color=color, alpha=0.15, linewidth=0)
             shown.append(np.concatenate([lo, hi])[np.r_[len(lo) // 10: len(lo), len(lo) + len(lo) // 10:
@@ -182,7 +182,7 @@ def draw_rank_vs_budget(curve: Curve, names: list[str], *, title: str = "", mark
         baseline = name in BASELINE
         ax.plot(curve.x, curve.values[i], color="black" if baseline else f"C{i % 10}",
                 linestyle="--" if baseline else ("-" if i < 10 else ":"), linewidth=1.5,
-                label=f"{name}{marks.get(name, '')}", gid=f"rank:{name}")
+                label=f"{name}{marks.get(name, '')}", gid=f"rank:{name}", zorder=5 if baseline else 2)
     ax.set_xlabel(curve.x_label)
     ax.set_ylabel(curve.y_label)
     ax.set_ylim(len(names) + 0.5, 0.5)

@@ -19,14 +19,23 @@ def test_compare_on_nb201_writes_the_summary_contract(tmp_path, nb201_csv, capsy
     summary = json.loads((out / "summary.json").read_text())
     assert list(summary) == ["rs", "re", "ls", "de", "bananas", "gbdt", "npred"]
     for entry in summary.values():
-        assert set(entry) == {"final_test_acc", "final_valid_acc", "wall_s"}
+        assert set(entry) == {"final_test_acc", "final_valid_acc", "wall_s", "seeds", "n_queries", "stopped",
+                              "short_runs"}
         assert len(entry["final_test_acc"]) == len(entry["final_valid_acc"]) == 2
+        assert entry["n_queries"] == [30, 30] and entry["stopped"] == ["budget", "budget"]
+        assert entry["seeds"] == [0, 1] and entry["short_runs"] == []
         assert all(80 < v < 94.4 for v in entry["final_test_acc"]) and isinstance(entry["wall_s"], float)
-    for name in ("test_vs_queries", "regret_vs_queries", "test_vs_time", "regret_vs_time", "final_test"):
+    for name in ("test_vs_queries", "regret_vs_queries", "test_vs_time", "regret_vs_time", "final_test",
+                 "valid_regret_vs_queries", "critical_difference", "rank_vs_budget"):
         assert (out / "plots" / f"{name}.png").stat().st_size > 1000
     table = (out / "table.md").read_text()
-    assert table.startswith("| algorithm | runs | mean | std | median | mean_rank | relative_improvement")
-    assert "| bananas | 2 |" in capsys.readouterr().out
+    assert table.startswith("| algorithm | runs | short_runs | mean | std | median | iqr | mean_rank | "
+                            "relative_improvement | p_vs_rs | wall_s |")
+    printed = capsys.readouterr().out
+    assert "| bananas | 2 | 0 |" in printed and "Best mean: " in printed and f"results: {out}" in printed
+    report = (out / "report.md").read_text()
+    assert "](plots/critical_difference.png)" in report and "`relative_improvement`: RI = 100" in report
+    assert "\\toprule" in (out / "table.tex").read_text()
     stats = json.loads((out / "stats.json").read_text())
     assert set(stats["vs_random_search_mann_whitney"]) == {"re", "ls", "de", "bananas", "gbdt", "npred"}
     assert len(stats["pairwise_wilcoxon_holm"]) == 21
@@ -43,14 +52,17 @@ def test_compare_defaults_to_the_embedded_benchmark_and_says_so(tmp_path, capsys
     assert list(summary) == ["rs", "re", "zc"]
     # plot redoes the report in other formats without the data
     assert main(["plot", str(out), "--format", "svg,pdf", "--quiet"]) == 0
-    assert (out / "plots" / "regret_vs_time.svg").is_file() and (out / "plots" / "test_vs_queries.pdf").is_file()
+    assert (out / "plots" / "rank_vs_budget.svg").is_file() and (out / "plots" / "test_vs_queries.pdf").is_file()
+    # NAS-Bench-Graph has no training-time cost model: no simulated-time plots
+    assert not (out / "plots" / "regret_vs_time.svg").exists()
 
 
 def test_default_algorithm_set_skips_what_the_benchmark_cannot_run(tmp_path, capsys):
     rc = main(["compare", "--seeds", "1", "--budget", "12", "--out", str(tmp_path / "r"), "--jobs", "1",
                "--param", "bananas.num_init=4", "--param", "gbdt.num_init=4", "--param", "npred.num_train=4"])
     err = capsys.readouterr().err
-    assert rc == 0 and "skipping hb on nbgraph/cora: hb needs at least two fidelities" in err
+    assert rc == 0 and "skipping hb on nbgraph/arxiv: hb needs at least two fidelities" in err
+    assert "embedded default setting: arxiv, 1 seeds, 12 queries per run" in err
     assert "hb" not in json.loads((tmp_path / "r" / "summary.json").read_text())
 
 
@@ -72,3 +84,11 @@ def test_bad_input_exits_2_with_a_message(tmp_path, capsys, argv, message):
 def test_plot_of_a_folder_that_is_not_a_study(tmp_path, capsys):
     assert main(["plot", str(tmp_path)]) == 2
     assert "not a study results folder" in capsys.readouterr().err
+
+
+def test_version_flag(capsys):
+    import nasbench_lab
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0 and capsys.readouterr().out.strip() == f"nasbench-lab {nasbench_lab.__version__}"

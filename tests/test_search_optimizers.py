@@ -221,3 +221,40 @@ def test_gbdt_feature_pruning_runs_and_differs(nb201_c10):
 def test_model_based_rejects_unknown_predictor(nbgraph):
     with pytest.raises(UnknownNameError, match="unknown predictor 'nope'"):
         run(nbgraph, "bananas", budget=5, params={"predictor": "nope"})
+
+
+def test_neural_predictor_takes_its_ranking_lazily_in_the_same_order(nb201_c10):
+    from nasbench_lab.search.neural_predictor import NeuralPredictorSearch
+
+    class Eager(NeuralPredictorSearch):  # the previous batching: the whole ranking at once
+        def _next_batch(self):
+            pool = self.candidate_pool(self.pool_size)
+            ranked = pool[np.argsort(-self.fit().predict(pool), kind="stable")]
+            return self.take(ranked, len(ranked))
+
+    problem = nasbench_lab.search.runner.search_problem(nb201_c10)
+    opt_seq, _ = np.random.SeedSequence(3).spawn(2)  # the optimizer's stream, as run() derives it
+    eager = Eager(problem, np.random.default_rng(opt_seq), **QUICK["npred"])
+    lazy = run(nb201_c10, "npred", seed=3, budget=60, params=QUICK["npred"])
+    assert np.array_equal(run(nb201_c10, eager, seed=3, budget=60).archs, lazy.archs)
+
+
+def test_warm_started_refits_continue_the_last_model(nb201_c10):
+    from nasbench_lab.predictors import make_predictor
+
+    space = nb201_c10.space
+    X = space.sample(np.random.default_rng(0), 60)
+    y = nb201_c10.query(X, "valid_acc")
+    first = make_predictor("mlp_ens", space, random_state=1, epochs=60).fit(X, y)
+    warm = make_predictor("mlp_ens", space, random_state=2, epochs=60, warm_epochs=1)
+    warm.warm_from(first)
+    warm.fit(X, y)
+    cold = make_predictor("mlp_ens", space, random_state=2, epochs=1).fit(X, y)
+    gap_warm = np.abs(warm.predict(X) - first.predict(X)).mean()
+    assert gap_warm < 0.25 * np.abs(cold.predict(X) - first.predict(X)).mean()
+    trees = make_predictor("xgb", space, random_state=1, n_estimators=30).fit(X, y)
+    more = make_predictor("xgb", space, random_state=1, n_estimators=30, warm_trees=7)
+    more.warm_from(trees)
+    assert more.fit(X, y)._booster.num_boosted_rounds() == 37
+    gbdt = run(nb201_c10, "gbdt", seed=0, budget=40, params=QUICK["gbdt"])
+    assert gbdt.meta["params"]["warm_start"] is True

@@ -1,7 +1,15 @@
-"""Search speed: queries per second of rs, re, ls, de on one core, and the full default comparison's wall time.
+"""Search speed: queries per second of rs, re, ls, de on one core, model-based search against its previous
+implementation, and the full default comparison's wall time.
 
 Usage: python experiments/perf/search_speed.py [--path CSV] [--queries 20000] [--repeats 3]
-       [--seeds 30] [--budget 150] [--jobs 2] [--skip-compare] [--json OUT]
+       [--seeds 100] [--model-seeds 100] [--budget 150] [--jobs 2] [--skip-compare] [--skip-model] [--json OUT]
+
+Model-based search (issue 13): bananas, gbdt and npred, 150 queries on NB201 CIFAR-10, ``--model-seeds``
+seeds each, CPU seconds per run (one core) of today's implementation and of the previous one, kept here
+as it was (``OldMLPEnsemble``: per-tensor Adam; ``OldNeuralPredictor``: takes the whole ranking at once;
+bananas and gbdt refit from scratch, ``warm_start=False``), with a two-sided Mann-Whitney test that the
+final test accuracies of the two come from the same distribution (targets: bananas <= 0.1 s, gbdt <=
+0.05 s, npred <= 0.03 s per run; p > 0.05).
 
 Targets (issue 5): rs, re, ls and de >= 20,000 queries/s each on one core; the full default comparison
 (rs, re, ls, de, bananas, gbdt, npred, zc, hb; 30 seeds; 150 queries; NB201 CIFAR-10) <= 60 s wall on
@@ -136,6 +144,132 @@ def naive_de(table, n, rng, pop_size=20, f=0.5, cr=0.5):
 NAIVE = {"rs": naive_rs, "re": naive_re, "ls": naive_ls, "de": naive_de}
 
 
+# ---------------------------------------------------------------------------- previous model-based search
+def register_previous() -> None:
+    """The previous MLP ensemble fit and neural-predictor batching, registered as mlp_ens_old / npred_old."""
+    from nasbench_lab.predictors.mlp import _DTYPE, MLPEnsemblePredictor
+    from nasbench_lab.predictors.registry import PREDICTORS, register_predictor
+    from nasbench_lab.predictors.trees import XGBPredictor
+    from nasbench_lab.search.base import OPTIMIZERS, register_optimizer
+    from nasbench_lab.search.neural_predictor import NeuralPredictorSearch
+
+    if "npred_old" in OPTIMIZERS.names():
+        return
+
+    @register_predictor("mlp_ens_old")
+    class OldMLPEnsemble(MLPEnsemblePredictor):
+        def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
+            rng = self._rng()
+            m, d, h = self.n_members, X.shape[1], self.width
+            dims = [d] + [h] * self.n_layers + [1]
+            dt = _DTYPE
+            self._W = [(rng.standard_normal((m, a, b)) * np.sqrt(2.0 / a)).astype(dt)
+                       for a, b in zip(dims[:-1], dims[1:])]
+            self._b = [np.zeros((m, 1, b), dtype=dt) for b in dims[1:]]
+            params = self._W + self._b
+            mom = [np.zeros_like(p) for p in params]
+            vel = [np.zeros_like(p) for p in params]
+            Xb = X.astype(_DTYPE)[None]
+            XT = np.ascontiguousarray(np.swapaxes(Xb, 1, 2))
+            target = y.astype(dt)[None, :, None]
+            n = X.shape[0]
+            b1, b2, eps, lr, wd = 0.9, 0.999, 1e-8, self.learning_rate, self.weight_decay
+            n_w = len(self._W)
+            for step in range(1, self.epochs + 1):
+                acts, pre = [Xb], []
+                for k in range(n_w):
+                    z = acts[-1] @ self._W[k] + self._b[k]
+                    pre.append(z)
+                    acts.append(np.maximum(z, 0.0) if k < n_w - 1 else z)
+                grad = 2.0 * (acts[-1] - target) / n
+                gW, gb = [None] * n_w, [None] * n_w
+                for k in range(n_w - 1, -1, -1):
+                    a = acts[k]
+                    at = XT if k == 0 else np.ascontiguousarray(np.swapaxes(a, 1, 2))
+                    gW[k] = at @ grad + wd * self._W[k]
+                    gb[k] = grad.sum(axis=1, keepdims=True)
+                    if k:
+                        grad = (grad @ np.ascontiguousarray(np.swapaxes(self._W[k], 1, 2))) * (pre[k - 1] > 0)
+                c1, c2 = 1 - b1**step, 1 - b2**step
+                for i, g in enumerate(gW + gb):
+                    mom[i] = b1 * mom[i] + (1 - b1) * g
+                    vel[i] = b2 * vel[i] + (1 - b2) * g * g
+                    params[i] -= lr * (mom[i] / c1) / (np.sqrt(vel[i] / c2) + eps)
+
+    @register_predictor("xgb_old")
+    class OldXGB(XGBPredictor):
+        def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
+            import xgboost as xgb
+
+            params = {"objective": "reg:squarederror", "max_depth": self.max_depth, "eta": self.learning_rate,
+                      "subsample": self.subsample, "colsample_bytree": self.colsample_bytree,
+                      "min_child_weight": self.min_child_weight, "lambda": self.reg_lambda,
+                      "tree_method": "hist", "nthread": self.n_jobs, "seed": self._seed(), "verbosity": 0}
+            self._booster = xgb.train(params, xgb.DMatrix(X, label=y, nthread=self.n_jobs),
+                                      num_boost_round=self.n_estimators)
+
+        def _predict(self, X: np.ndarray) -> np.ndarray:
+            import xgboost as xgb
+
+            return self._booster.predict(xgb.DMatrix(X, nthread=self.n_jobs))
+
+    @register_optimizer("npred_old")
+    class OldNeuralPredictor(NeuralPredictorSearch):
+        def _next_batch(self) -> list[np.ndarray]:
+            pool = self.candidate_pool(self.pool_size)
+            if not len(pool):
+                return []
+            ranked = pool[np.argsort(-self.fit().predict(pool), kind="stable")]
+            return self.take(ranked, self.refit_every or len(ranked))
+
+    assert {"mlp_ens_old", "xgb_old"} <= set(PREDICTORS.names())
+
+
+OLD_MLP = {"n_members": 5, "width": 32, "n_layers": 2, "epochs": 50}
+OLD_XGB = {"n_estimators": 100, "max_depth": 4, "learning_rate": 0.1}
+#: (label, algorithm, params) of today's and the previous implementation
+MODEL_BASED = {
+    "bananas": (("bananas", {}), ("bananas", {"warm_start": False, "predictor": "mlp_ens_old",
+                                             "predictor_params": OLD_MLP})),
+    "gbdt": (("gbdt", {}), ("gbdt", {"warm_start": False, "predictor": "xgb_old", "predictor_params": OLD_XGB})),
+    "npred": (("npred", {}), ("npred_old", {"predictor": "mlp_ens_old", "predictor_params": OLD_MLP})),
+}
+
+
+def model_section(bench, seeds: int, budget: int) -> dict:
+    """CPU seconds per run and final accuracy of today's and the previous model-based search, same seeds."""
+    from scipy import stats
+
+    from nasbench_lab.analysis.stats import mann_whitney_greater
+    from nasbench_lab.search import run
+
+    register_previous()
+    out = {}
+    for label, versions in MODEL_BASED.items():
+        result = {}
+        for which, (algo, params) in zip(("new", "old"), versions):
+            run(bench, algo, seed=10_000, budget=budget, params=params)  # warm-up
+            finals, cpu, queries = [], [], []
+            for seed in range(seeds):
+                start = time.process_time()
+                traj = run(bench, algo, seed=seed, budget=budget, params=params)
+                cpu.append(time.process_time() - start)
+                finals.append(traj.final_test)
+                queries.append(len(traj.valid))
+            result[which] = {"cpu_s_per_run": float(np.mean(cpu)), "mean_test": float(np.mean(finals)),
+                             "std_test": float(np.std(finals, ddof=1)), "finals": finals,
+                             "min_queries": int(min(queries))}
+        new, old = result["new"], result["old"]
+        p = float(stats.mannwhitneyu(new["finals"], old["finals"], alternative="two-sided").pvalue)
+        result.update({"speedup": old["cpu_s_per_run"] / new["cpu_s_per_run"], "p_two_sided": p,
+                       "p_new_worse": mann_whitney_greater(old["finals"], new["finals"])})
+        out[label] = result
+        print(f"{label}: {new['cpu_s_per_run']:.3f} s/run (previous {old['cpu_s_per_run']:.3f}, "
+              f"{result['speedup']:.1f}x); final {new['mean_test']:.2f} +- {new['std_test']:.2f} vs "
+              f"{old['mean_test']:.2f} +- {old['std_test']:.2f}, Mann-Whitney p = {p:.2f}", file=sys.stderr)
+    return out
+
+
 # ---------------------------------------------------------------------------- measurements
 def best_rate(fn, n: int, repeats: int) -> float:
     best = 0.0
@@ -179,13 +313,22 @@ def compare_section(path: Path, seeds: int, budget: int, jobs: int) -> dict:
         runs_done = time.perf_counter()
         summary = write_report(study)
         end = time.perf_counter()
+        from nasbench_lab.analysis.report import _stats
+
+        finals = {k: np.asarray(v["final_test_acc"], dtype=np.float64) for k, v in summary.items()}
+        t0 = time.perf_counter()
+        _stats(finals, True)  # statistics alone (scipy already imported)
+        stats_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        write_report(Study(spec, Path(tmp) / "out"))  # a rerun with nothing left to run: report and figures
+        rerun_s = time.perf_counter() - t0
     per_algo = {k: {"mean_test": float(np.mean(v["final_test_acc"])), "cpu_wall_s": v["wall_s"]}
                 for k, v in summary.items()}
     print(f"compare: {end - start:.1f} s wall ({runs_done - start:.1f} s runs, {end - runs_done:.1f} s report)",
           file=sys.stderr)
     return {"algorithms": list(DEFAULT_ALGORITHMS), "seeds": seeds, "budget": budget, "jobs": jobs,
             "wall_s": end - start, "runs_wall_s": runs_done - start, "report_wall_s": end - runs_done,
-            "per_algorithm": per_algo}
+            "stats_s": stats_s, "report_rerun_s": rerun_s, "per_algorithm": per_algo}
 
 
 def main() -> None:
@@ -193,7 +336,10 @@ def main() -> None:
     ap.add_argument("--path", default=str(DEFAULT_CSV), help="nb201_tables.csv (default ../shared/data/nb201)")
     ap.add_argument("--queries", type=int, default=20000)
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--seeds", type=int, default=30)
+    ap.add_argument("--seeds", type=int, default=100, help="seeds of the full default comparison")
+    ap.add_argument("--model-seeds", type=int, default=100, help="seeds of the model-based comparison")
+    ap.add_argument("--skip-model", action="store_true")
+    ap.add_argument("--skip-speed", action="store_true", help="skip the rs/re/ls/de queries-per-second section")
     ap.add_argument("--budget", type=int, default=150)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--skip-compare", action="store_true")
@@ -212,7 +358,9 @@ def main() -> None:
     bench = nasbench_lab.load("nb201", "cifar10", path=args.path)
     info = {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
             "loadavg_start": round(os.getloadavg()[0], 2)}
-    result = {"machine": info, "speed": speed_section(bench, args.queries, args.repeats)}
+    result = {"machine": info, "speed": {} if args.skip_speed else speed_section(bench, args.queries, args.repeats)}
+    if not args.skip_model:
+        result["model_based"] = model_section(bench, args.model_seeds, args.budget)
     if not args.skip_compare:
         result["compare"] = compare_section(Path(args.path), args.seeds, args.budget, args.jobs)
     info["loadavg_end"] = round(os.getloadavg()[0], 2)
@@ -222,11 +370,22 @@ def main() -> None:
     print("|---|---:|---:|---:|")
     for name, row in result["speed"].items():
         print(f"| {name} | {row['queries_per_s']:,.0f} | {row['naive_queries_per_s']:,.0f} | {row['speedup']:.1f}x |")
+    if "model_based" in result:
+        print(f"\nModel-based search, {args.budget} queries, {args.model_seeds} seeds, CPU s per run (one core):\n")
+        print("| algorithm | s per run | previous s per run | speed-up | final test (%) | previous | "
+              "Mann-Whitney p (two-sided) |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for name, r in result["model_based"].items():
+            new, old = r["new"], r["old"]
+            print(f"| {name} | {new['cpu_s_per_run']:.3f} | {old['cpu_s_per_run']:.3f} | {r['speedup']:.1f}x "
+                  f"| {new['mean_test']:.2f} +- {new['std_test']:.2f} | {old['mean_test']:.2f} +- "
+                  f"{old['std_test']:.2f} | {r['p_two_sided']:.2f} |")
     if "compare" in result:
         c = result["compare"]
         print(f"\nFull default comparison ({len(c['algorithms'])} algorithms x {c['seeds']} seeds x {c['budget']} "
               f"queries, {c['jobs']} processes): {c['wall_s']:.1f} s wall ({c['runs_wall_s']:.1f} s runs, "
-              f"{c['report_wall_s']:.1f} s report and plots)")
+              f"{c['report_wall_s']:.1f} s report and plots); statistics alone {c['stats_s']:.3f} s; the report of "
+              f"the finished study redone (figures redrawn) {c['report_rerun_s']:.1f} s")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2))
 

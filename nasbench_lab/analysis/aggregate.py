@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from nasbench_lab.analysis.stats import relative_improvement
+from nasbench_lab.analysis.tables import table_csv, table_json, table_markdown  # noqa: F401  (re-exported)
 from nasbench_lab.errors import ConfigError
+from nasbench_lab.metrics import metric_info
 from nasbench_lab.search.trajectory import Trajectory
 
-CURVE_Y = ("test", "regret", "valid")
+CURVE_Y = ("test", "regret", "valid", "valid_regret")
 CURVE_X = ("queries", "time")
 
 
@@ -29,12 +28,14 @@ class Curve:
 
 
 def anytime_curve(trajs: Sequence[Trajectory], x: str = "queries", y: str = "test",
-                  optimum: float | None = None, n_points: int = 200) -> Curve:
+                  optimum: float | None = None, n_points: int = 200, unit: str | None = None) -> Curve:
     """Incumbent value of each run (chosen by validation) after each query or at each simulated time.
 
     ``y="test"``: test value of the best-validation architecture; ``"regret"``: ``optimum`` minus
-    it (``optimum`` None: the best test value in these runs); ``"valid"``: its validation value.
-    Time grids are log-spaced from the earliest first result to the latest last one.
+    it (``optimum`` None: the best test value in these runs); ``"valid"``: its validation value as the
+    optimizer saw it; ``"valid_regret"``: ``optimum`` (the best validation value of the benchmark)
+    minus that. Time grids are log-spaced from the earliest first result to the latest last one.
+    Axis labels carry units (``unit``: of the metric, default from its name; regret in percentage points).
     """
     if x not in CURVE_X:
         raise ConfigError(f"curve x must be one of {', '.join(CURVE_X)}, got {x!r}")
@@ -43,9 +44,11 @@ def anytime_curve(trajs: Sequence[Trajectory], x: str = "queries", y: str = "tes
     trajs = [t for t in trajs if len(t)]
     if not trajs:
         raise ConfigError("no runs with results to plot")
-    per_run = [t.incumbent_valid() if y == "valid" else t.incumbent_test() for t in trajs]
-    if y == "regret":
-        best = optimum if optimum is not None else max(float(np.nanmax(t.test)) for t in trajs)
+    on_valid = y.startswith("valid")
+    per_run = [t.incumbent_valid() if on_valid else t.incumbent_test() for t in trajs]
+    if y.endswith("regret"):
+        best = optimum if optimum is not None else max(float(np.nanmax(t.valid if on_valid else t.test))
+                                                       for t in trajs)
         per_run = [best - v for v in per_run]
     if x == "queries":
         grid = np.arange(1, max(len(t) for t in trajs) + 1)
@@ -53,7 +56,7 @@ def anytime_curve(trajs: Sequence[Trajectory], x: str = "queries", y: str = "tes
         for i, v in enumerate(per_run):
             values[i, : len(v)] = v
             values[i, len(v):] = v[-1]  # a run that stopped keeps its incumbent
-        x_label = "queries"
+        x_label = "queries (architectures evaluated)"
     else:
         lo = min(float(t.finish[0]) for t in trajs)
         hi = max(float(t.finish[-1]) for t in trajs)
@@ -62,10 +65,35 @@ def anytime_curve(trajs: Sequence[Trajectory], x: str = "queries", y: str = "tes
         for i, (t, v) in enumerate(zip(trajs, per_run)):
             pos = np.searchsorted(t.finish, grid, side="right") - 1
             values[i] = np.where(pos >= 0, v[np.maximum(pos, 0)], np.nan)
-        x_label = "simulated time (s)" if trajs[0].meta.get("time_unit", "s") == "s" else "simulated time (queries)"
-    y_label = {"test": f"test value of incumbent ({trajs[0].meta.get('report_metric', 'test')})",
-               "regret": "test regret of incumbent", "valid": "validation value of incumbent"}[y]
-    return Curve(grid.astype(np.float64), values, x_label, y_label)
+        timed = trajs[0].meta.get("time_unit", "s") == "s"
+        x_label = "simulated training time (s)" if timed else "simulated time (queries)"
+    meta = trajs[0].meta
+    metric = meta.get("search_metric", "valid_acc") if on_valid else meta.get("report_metric") or "test value"
+    unit = unit if unit is not None else metric_info(metric).unit
+    points = "percentage points" if unit.startswith("%") else unit
+    y_label = {"test": f"{metric} of incumbent ({unit})",
+               "regret": f"test regret of incumbent ({points})",
+               "valid": f"{metric} of incumbent, as searched ({unit})",
+               "valid_regret": f"validation regret of incumbent ({points})"}[y]
+    return Curve(grid.astype(np.float64), values, x_label, y_label.replace(" ()", ""))
+
+
+def rank_over_budget(runs: Mapping[str, Sequence[Trajectory]], higher_is_better: bool = True) -> Curve:
+    """Mean rank (1 = best) of each algorithm's incumbent test value after each query, over seeds (NAS-Bench-Suite).
+
+    ``values[algorithm, query]`` in the order of ``runs``; seeds are paired by position, and only the seeds
+    every algorithm has are used.
+    """
+    names = list(runs)
+    n_seeds = min(len(runs[a]) for a in names)
+    curves = [anytime_curve(list(runs[a])[:n_seeds], x="queries", y="test").values for a in names]
+    length = max(c.shape[1] for c in curves)
+    padded = np.stack([np.pad(c, ((0, 0), (0, length - c.shape[1])), mode="edge") for c in curves], axis=-1)
+    from nasbench_lab.analysis.stats import rank_matrix
+
+    ranks = rank_matrix(padded.reshape(-1, len(names)), higher_is_better).reshape(padded.shape)
+    return Curve(np.arange(1, length + 1, dtype=np.float64), ranks.mean(axis=0).T,
+                 "queries (architectures evaluated)", "mean rank over seeds (1 = best)")
 
 
 def bootstrap_ci(values: np.ndarray, rng: np.random.Generator, n_boot: int = 1000,
@@ -102,39 +130,20 @@ def mean_ranks(finals: Mapping[str, np.ndarray], higher_is_better: bool = True) 
 
 
 def final_table(finals: Mapping[str, np.ndarray], random_mean: float | None = None,
-                higher_is_better: bool = True) -> list[dict]:
-    """One row per algorithm: runs, mean, std, median, mean rank and relative improvement over random."""
+                higher_is_better: bool = True, short_runs: Mapping[str, int] | None = None) -> list[dict]:
+    """One row per algorithm: runs, short runs (when counted), mean, std, median, IQR, mean rank, relative
+    improvement over random."""
     ranks = mean_ranks(finals, higher_is_better)
     rows = []
     for name, values in finals.items():
         v = np.asarray(values, dtype=np.float64)
-        row = {"algorithm": name, "runs": int(len(v)), "mean": float(np.mean(v)),
-               "std": float(np.std(v, ddof=1)) if len(v) > 1 else 0.0, "median": float(np.median(v)),
-               "mean_rank": ranks[name]}
+        row = {"algorithm": name, "runs": int(len(v))}
+        if short_runs is not None:
+            row["short_runs"] = int(short_runs.get(name, 0))
+        q25, q75 = np.percentile(v, [25, 75]) if len(v) else (np.nan, np.nan)
+        row.update({"mean": float(np.mean(v)), "std": float(np.std(v, ddof=1)) if len(v) > 1 else 0.0,
+                    "median": float(np.median(v)), "iqr": float(q75 - q25), "mean_rank": ranks[name]})
         if random_mean is not None:
             row["relative_improvement"] = float(np.mean(relative_improvement(v, random_mean)))
         rows.append(row)
     return rows
-
-
-def table_markdown(rows: list[dict], digits: int = 2) -> str:
-    """The final table as Markdown."""
-    cols = list(rows[0]) if rows else []
-    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" if c == "algorithm" else "---:" for c in cols) + "|"]
-    for row in rows:
-        cells = [f"{row[c]:.{digits}f}" if isinstance(row[c], float) else str(row[c]) for c in cols]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def table_csv(rows: list[dict]) -> str:
-    buf = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return buf.getvalue()
-
-
-def table_json(rows: list[dict]) -> str:
-    return json.dumps(rows, indent=2)

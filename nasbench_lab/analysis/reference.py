@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from nasbench_lab.benchmarks.base import Benchmark
-from nasbench_lab.metrics import higher_is_better
+from nasbench_lab.metrics import higher_is_better, metric_info
 from nasbench_lab.search.runner import resolve_metrics
 from nasbench_lab.spaces.base import EnumerableSpace
 
@@ -15,9 +15,11 @@ from nasbench_lab.spaces.base import EnumerableSpace
 N_RANDOM = 10_000
 
 
+<<<<<<< HEAD
 def benchmark_reference(bench: Benchmark, seed: int = 0, search_metric: str | None = None,
                         report_metric: str | None = None, directions: Mapping[str, str] | None = None) -> dict:
-    """Optimum and mean of the report metric (over the whole space when enumerable, else a random sample).
+    """Optimum and mean of the report metric (over the whole space when enumerable, else a random sample), its
+    unit, and the optimum of the search metric (seed mean at the default fidelity) for validation regret.
 
     The optimum is ``None`` for spaces that cannot be listed (regret is then measured against
     the best value any run of the study found, and says so). Metrics and directions as in ``search.run``.
@@ -29,18 +31,23 @@ def benchmark_reference(bench: Benchmark, seed: int = 0, search_metric: str | No
         return {"benchmark": bench.name, "dataset": bench.dataset, "space": space.name,
                 "search_metric": search, "report_metric": None,
                 "report_higher_is_better": higher_is_better(search, directions),
-                "missing_report_metric": report_metric or bench.report_metric,
+                "missing_report_metric": report_metric or bench.report_metric, "unit": metric_info(search).unit,
                 "enumerable": enumerable, "optimum": None, "random_mean": None, "random_from": None}
     archs = space.all() if enumerable else space.sample(np.random.default_rng(seed), N_RANDOM)
     values = np.asarray(bench.query(archs, report), dtype=np.float64)
     values = values[np.isfinite(values)]
     higher = higher_is_better(report, directions)
     best = (values.max() if higher else values.min()) if len(values) else float("nan")
+    searched = np.asarray(bench.query(archs, search), dtype=np.float64)
+    searched = searched[np.isfinite(searched)]
+    search_higher = higher_is_better(search, directions)
+    search_best = (searched.max() if search_higher else searched.min()) if len(searched) else None
     return {
         "benchmark": bench.name, "dataset": bench.dataset, "space": space.name,
         "search_metric": search, "report_metric": report,
-        "report_higher_is_better": higher, "enumerable": enumerable,
+        "report_higher_is_better": higher, "enumerable": enumerable, "unit": metric_info(report).unit,
         "optimum": float(best) if enumerable else None,
+        "search_optimum": float(search_best) if enumerable and search_best is not None else None,
         "random_mean": float(values.mean()) if len(values) else None,
         "random_from": "all architectures" if enumerable else f"{N_RANDOM} random architectures (seed {seed})",
     }

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,14 +21,19 @@ from nasbench_lab.metrics import parse_directions
 
 #: what ``compare`` runs when no --algorithms is given (those a benchmark cannot run are skipped)
 DEFAULT_ALGORITHMS = ("rs", "re", "ls", "de", "bananas", "gbdt", "npred", "zc", "hb")
+#: ``compare`` with no benchmark, dataset or path: the setting chosen by experiments/nbgraph_default_setting.py
+#: (the embedded benchmark's dataset whose statistics separate algorithms within 15 s on 2 cores; docs/nbgraph.md)
+DEFAULT_SETTING = {"dataset": "arxiv", "seeds": 20, "budget": 100}
+#: seeds and query budget otherwise
+DEFAULT_SEEDS, DEFAULT_BUDGET = 10, 150
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "compare", help="compare search algorithms over many seeds: results folder with plots, table, statistics",
         description="Run a grid of algorithms x seeds on one benchmark (or a TOML study file with --config) on a "
-                    "process pool, resumably, and write OUT/summary.json, table.md/.csv/.json, stats.json, "
-                    "plots/ and runs/ (one trajectory file per run). Rerunning the same command resumes.")
+                    "process pool, resumably, and write OUT/report.md, summary.json, table.md/.csv/.json/.tex, "
+                    "stats.json, plots/ and runs/ (one trajectory file per run). Rerunning the same command resumes.")
     add_benchmark_args(p)
     p.add_argument("--config", "-c", default=None, help="a study TOML file (experiments/*.toml) instead of the flags")
     p.add_argument("--algorithms", "-A", default=None,
@@ -35,8 +41,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "benchmark supports)")
     p.add_argument("--param", action="append", default=[], metavar="ALGO.KEY=VALUE",
                    help="algorithm parameter, e.g. re.population_size=20 (repeatable; values read as JSON)")
-    p.add_argument("--seeds", type=int, default=10, help="number of seeds, 0..N-1 (default 10)")
-    p.add_argument("--budget", type=int, default=None, help="queries per run (default 150 without --budget-seconds)")
+    p.add_argument("--seeds", type=int, default=None,
+                   help=f"number of seeds, 0..N-1 (default {DEFAULT_SEEDS}; {DEFAULT_SETTING['seeds']} in the "
+                        "embedded default setting)")
+    p.add_argument("--budget", type=int, default=None,
+                   help=f"queries per run (default {DEFAULT_BUDGET} without --budget-seconds; "
+                        f"{DEFAULT_SETTING['budget']} in the embedded default setting)")
     p.add_argument("--budget-seconds", type=float, default=None, help="simulated training seconds per run")
     p.add_argument("--workers", type=int, default=1, help="simulated parallel workers per run (default 1)")
     p.add_argument("--fidelity", type=int, default=None,
@@ -56,6 +66,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="run on a Dask cluster at ADDRESS instead of a process pool (needs nasbench_lab[dask])")
     p.add_argument("--out", "-o", default=None, help="results folder (default: results/<benchmark>-<dataset>)")
     p.add_argument("--format", default="png", help="plot formats, comma-separated: png,pdf,svg (default png)")
+    p.add_argument("--table-stat", default="mean", choices=("mean", "median"),
+                   help="table.tex shows mean +- std (default) or median [IQR]")
     p.add_argument("--json", action="store_true", help="print summary.json to stdout")
     p.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bar or notes")
     p.set_defaults(func=run_compare)
@@ -64,13 +76,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        description="Rebuild summary.json, tables, stats.json and plots from the runs in RESULTS.")
     p.add_argument("results", help="a folder written by `nasbench-lab compare`")
     p.add_argument("--format", default="png", help="plot formats, comma-separated: png,pdf,svg (default png)")
+    p.add_argument("--table-stat", default="mean", choices=("mean", "median"),
+                   help="table.tex shows mean +- std (default) or median [IQR]")
     p.add_argument("--json", action="store_true", help="print summary.json to stdout")
     p.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help="no notes")
     p.set_defaults(func=run_plot)
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from nasbench_lab.analysis.report import write_report
+    from nasbench_lab.analysis.report import read_findings, write_report
     from nasbench_lab.search.study import Study, StudySpec
 
     if args.config:
@@ -85,13 +99,15 @@ def run_compare(args: argparse.Namespace) -> int:
     ran = study.execute(jobs=args.jobs, scheduler=args.scheduler, progress=not quiet)
     total = len(study.runs())
     note(args, f"{ran} run(s) executed, {total - ran} already on disk; writing the report to {out}")
-    summary = write_report(study, formats=_formats(args.format))
+    summary = write_report(study, formats=_formats(args.format), table_stat=args.table_stat)
     _note_reported_metric(args, study)
     if args.json:
         print_json(summary)
     else:
         table = study.out / "table.md"
-        print(table.read_text() if table.is_file() else json.dumps(summary, indent=2))
+        print(table.read_text() if table.is_file() else (study.out / "average_rank.md").read_text())
+        for line in read_findings(study):
+            print(line)
         print(f"results: {study.out}", file=sys.stdout)
     return 0
 
@@ -110,7 +126,7 @@ def run_plot(args: argparse.Namespace) -> int:
     from nasbench_lab.search.study import load_study
 
     study = load_study(args.results)
-    summary = write_report(study, formats=_formats(args.format))
+    summary = write_report(study, formats=_formats(args.format), table_stat=args.table_stat)
     if args.json:
         print_json(summary)
     else:
@@ -118,11 +134,35 @@ def run_plot(args: argparse.Namespace) -> int:
     return 0
 
 
-def _spec_from_flags(args: argparse.Namespace):
-    from nasbench_lab.search.base import OPTIMIZERS, make_optimizer
+def default_algorithms(bench, params: dict | None = None, on_skip: Callable[[str, Exception], None] | None = None,
+                       search_metric: str | None = None) -> list[str]:
+    """The DEFAULT_ALGORITHMS that ``bench`` can run (e.g. hb needs several fidelities); ``on_skip`` hears the rest."""
+    from nasbench_lab.search.base import make_optimizer
     from nasbench_lab.search.runner import search_problem
+
+    names, problem = [], search_problem(bench, search_metric)
+    for name in DEFAULT_ALGORITHMS:
+        try:
+            make_optimizer(name, problem, np.random.default_rng(0), **(params or {}).get(name, {}))
+            names.append(name)
+        except NasbenchLabError as exc:
+            if on_skip is not None:
+                on_skip(name, exc)
+    return names
+
+
+def _spec_from_flags(args: argparse.Namespace):
+    from nasbench_lab.search.base import OPTIMIZERS
     from nasbench_lab.search.study import AlgorithmEntry, BenchmarkEntry, StudySpec
 
+    default_setting = args.benchmark is None and args.dataset is None and args.path is None
+    if default_setting:
+        args.dataset = DEFAULT_SETTING["dataset"]
+        note(args, f"embedded default setting: {DEFAULT_SETTING['dataset']}, "
+                   f"{args.seeds or DEFAULT_SETTING['seeds']} seeds, "
+                   f"{args.budget or DEFAULT_SETTING['budget']} queries per run (chosen so that its statistics "
+                   "separate algorithms; see docs/nbgraph.md)")
+    seeds = args.seeds if args.seeds is not None else DEFAULT_SETTING["seeds"] if default_setting else DEFAULT_SEEDS
     bench = benchmark_from_args(args)  # says so when it falls back to the embedded default
     params = dotted_params(args.param, "ALGO")
     if args.algorithms:
@@ -130,24 +170,20 @@ def _spec_from_flags(args: argparse.Namespace):
         for name in names:
             OPTIMIZERS.get(name)
     else:
-        names, problem = [], search_problem(bench, args.search_metric)
-        for name in DEFAULT_ALGORITHMS:
-            try:
-                make_optimizer(name, problem, np.random.default_rng(0), **params.get(name, {}))
-                names.append(name)
-            except NasbenchLabError as exc:
-                note(args, f"skipping {name} on {bench.name}/{bench.dataset}: {exc}")
+        names = default_algorithms(bench, params, lambda name, exc: note(
+            args, f"skipping {name} on {bench.name}/{bench.dataset}: {exc}"), search_metric=args.search_metric)
     unknown = sorted(set(params) - set(names))
     if unknown:
         raise ConfigError(f"--param names algorithm(s) {', '.join(unknown)} that are not compared "
                           f"(compared: {', '.join(names)})")
-    budget = args.budget if args.budget is not None or args.budget_seconds is not None else 150
+    fallback = DEFAULT_SETTING["budget"] if default_setting else DEFAULT_BUDGET
+    budget = args.budget if args.budget is not None or args.budget_seconds is not None else fallback
     path = os.path.abspath(args.path) if args.path else None
     name = args.benchmark or (args.path if args.path and is_table_csv(Path(args.path)) else DEFAULT_BENCHMARK)
     name = os.path.abspath(name) if os.path.exists(name) else name  # a file or folder: workers may run elsewhere
     spec = StudySpec(benchmarks=(BenchmarkEntry(name, args.dataset, path),),
                      algorithms=tuple(AlgorithmEntry(n, n, params.get(n, {})) for n in names),
-                     seeds=tuple(range(_positive(args.seeds, "--seeds"))), budget=budget,
+                     seeds=tuple(range(_positive(seeds, "--seeds"))), budget=budget,
                      budget_seconds=args.budget_seconds, workers=args.workers, valid_seed=args.valid_seed,
                      name=f"compare-{bench.name}-{bench.dataset}", fidelity=args.fidelity,
                      search_metric=args.search_metric, report_metric=args.report_metric,

@@ -16,8 +16,6 @@ from nasbench_lab.workers import check_jobs
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    from nasbench_lab.predictors.evaluation import DEFAULT_SIZES
-
     p = sub.add_parser(
         "predictors", help="evaluate performance predictors: Kendall tau/Spearman vs training size, plots, tables",
         description="White et al. (2021) protocol: a fixed held-out test set, training sets of each size drawn "
@@ -28,8 +26,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--predictors", "-P", default=None,
                    help="comma-separated predictor names (default: every encoding baseline, plus the lower-fidelity "
                         "ones when the benchmark has lower fidelities and zc_xgb with --proxies)")
-    p.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
-                   help="training-set sizes, comma-separated (default %(default)s)")
+    p.add_argument("--sizes", default=None,  # resolved when run: importing the protocol takes a second
+                   help="training-set sizes, comma-separated (default: the protocol's, "
+                        "nasbench_lab.predictors.evaluation.DEFAULT_SIZES: 10 to 1000)")
     p.add_argument("--seeds", type=int, default=10, help="repeats, each with its own training draw (default 10)")
     p.add_argument("--test-size", type=int, default=5000, help="held-out test architectures (default 5000)")
     p.add_argument("--metric", default=None, help="target metric (default: the benchmark's search metric)")
@@ -97,7 +96,9 @@ def run_predictors(args: argparse.Namespace) -> int:
     if args.benchmark is None:
         raise ConfigError("predictors needs --benchmark (e.g. nb201) and usually --path to its data file")
     quiet = getattr(args, "quiet", False)
-    sizes = _int_list(args.sizes, "sizes")
+    from nasbench_lab.predictors.evaluation import DEFAULT_SIZES
+
+    sizes = _int_list(args.sizes or ",".join(map(str, DEFAULT_SIZES)), "sizes")
     datasets = [d for d in (args.dataset or "").split(",") if d] or [None]
     params = dotted_params(args.param, "PREDICTOR")
     jobs = check_jobs(args.jobs) or min(os.cpu_count() or 1, 4)
@@ -166,13 +167,13 @@ def run_proxies(args: argparse.Namespace) -> int:
         heat = {r.proxy: {} for r in rows}
         for r in rows:
             heat[r.proxy][r.dataset] = r.spearman
-        plot_heatmap(heat, out / "plots" / "spearman_heatmap.png", cmap="RdBu_r",
+        plot_heatmap(heat, out / "plots" / "spearman_heatmap.png", cmap="RdBu_r", center=0.0,
                      title="Spearman of proxy score with validation accuracy")
         for d in wanted:
             rec = records[d]
             panels = {p: (rec.scores[p], rec.val_acc) for p in rec.proxies}
             plot_scatter_grid(panels, out / "plots" / f"scatter_{d}.png", xlabel="proxy score (rank fraction)",
-                              ylabel="validation accuracy", x_as_rank=True,
+                              ylabel="validation accuracy (%)", x_as_rank=True,
                               suptitle=f"{rec.benchmark} {d}: proxy vs accuracy")
     if args.json:
         print_json(_strict(result))

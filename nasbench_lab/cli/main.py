@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "search algorithms, evaluate predictors and zero-cost proxies.",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bars or notes on stderr")
+    parser.add_argument("--version", action="version", version=f"nasbench-lab {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for module_name in COMMAND_MODULES:
@@ -32,6 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
                              help="import MODULE (a module name or a .py file) first: it may register optimizers, "
                                   "predictors, proxies, spaces or benchmarks (repeatable)")
     return parser
+
+
+def _version() -> str:
+    from nasbench_lab import __version__
+
+    return __version__
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -40,7 +40,7 @@ def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float]
 
 
 def _scatter_ax(ax, x: np.ndarray, y: np.ndarray, title: str, xlabel: str, ylabel: str,
-                x_as_rank: bool = False) -> None:
+                x_as_rank: bool = False, identity: bool = True) -> None:
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     ok = np.isfinite(x) & np.isfinite(y)  # correlations and points over the pairs with both values
     x, y = x[ok], y[ok]
@@ -49,6 +49,10 @@ def _scatter_ax(ax, x: np.ndarray, y: np.ndarray, title: str, xlabel: str, ylabe
     if x_as_rank:  # scores spanning orders of magnitude (or with sentinel values) stay readable
         x = rankdata(x) / len(x)
     ax.scatter(x, y, s=4, alpha=0.35, edgecolors="none")
+    if identity and not x_as_rank and len(x):  # predicted vs true: y = x is the perfect predictor
+        lo, hi = float(min(x.min(), y.min())), float(max(x.max(), y.max()))
+        ax.plot([lo, hi], [lo, hi], color="black", linewidth=0.8, linestyle="--", label="y = x", gid="identity")
+        ax.legend(fontsize=7, loc="upper left")
     dropped = f" ({int((~ok).sum())} non-finite left out)" if (~ok).any() else ""
     ax.set_title(f"{title}{dropped}\nKendall tau {tau:.3f}, Spearman {rho:.3f}", fontsize=9)
     ax.set_xlabel(xlabel, fontsize=8)
@@ -68,8 +72,8 @@ def plot_scatter(y_true: np.ndarray, y_pred: np.ndarray, path: str | os.PathLike
 def plot_scatter_grid(panels: Mapping[str, tuple[np.ndarray, np.ndarray]], path: str | os.PathLike, *,
                       suptitle: str = "", xlabel: str = "true", ylabel: str = "predicted",
                       x_as_rank: bool = False) -> Path:
-    """One predicted-vs-true (or score-vs-accuracy) panel per entry ``{title: (x, y)}``; ``x_as_rank`` plots
-    x by its rank fraction (for proxy scores)."""
+    """One predicted-vs-true (or score-vs-accuracy) panel per entry ``{title: (x, y)}``, predicted-vs-true with
+    the y = x line; ``x_as_rank`` plots x by its rank fraction (for proxy scores, no y = x)."""
     plt = _plt()
     n = len(panels)
     cols = min(4, n)
@@ -103,6 +107,12 @@ def plot_correlation_vs_size(summary: Mapping[str, Mapping[str, Mapping[str, Seq
         (line,) = ax.plot(sizes, mean, marker=markers[i % len(markers)], ms=3, color=color, label=name)
         ax.fill_between(sizes, mean - half, mean + half, color=line.get_color(), alpha=0.18, linewidth=0)
     ax.set_xscale("log")
+    shown = sorted({int(s) for per_size in summary.values() for s in per_size})
+    from matplotlib.ticker import FixedLocator, NullLocator
+
+    ax.xaxis.set_major_locator(FixedLocator(shown))  # the sizes evaluated, whatever they are, and only those
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xticklabels([f"{s:,}" for s in shown], fontsize=8, rotation=45 if len(shown) > 8 else 0)
     ax.set_xlabel("training architectures")
     ax.set_ylabel(metric.replace("_", " "))
     ax.grid(alpha=0.3)
@@ -112,23 +122,34 @@ def plot_correlation_vs_size(summary: Mapping[str, Mapping[str, Mapping[str, Seq
 
 
 def plot_heatmap(values: Mapping[str, Mapping[str, float]], path: str | os.PathLike, *, title: str = "",
-                 fmt: str = "{:.2f}", cmap: str = "viridis") -> Path:
-    """Rows x columns heatmap (e.g. predictors x benchmarks) with the value written in each cell."""
+                 fmt: str = "{:.2f}", cmap: str = "viridis", center: float | None = None) -> Path:
+    """Rows x columns heatmap (e.g. predictors x benchmarks) with the value written in each cell.
+
+    ``center``: a diverging colour map symmetric around this value (correlations: 0, so that sign reads as hue).
+    """
     plt = _plt()
     rows = list(values)
     cols = list(dict.fromkeys(c for r in values.values() for c in r))
     grid = np.array([[values[r].get(c, np.nan) for c in cols] for r in rows], dtype=np.float64)
     fig, ax = plt.subplots(figsize=(1.3 + 1.25 * len(cols), 0.9 + 0.42 * len(rows)))
-    im = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, aspect="auto")
+    finite = grid[np.isfinite(grid)]
+    limits = {}
+    if center is not None:
+        reach = float(np.abs(finite - center).max()) if finite.size else 1.0
+        limits = {"vmin": center - (reach or 1.0), "vmax": center + (reach or 1.0)}
+    im = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, aspect="auto", **limits)
     ax.set_xticks(range(len(cols)), cols, rotation=30, ha="right", fontsize=8)
     ax.set_yticks(range(len(rows)), rows, fontsize=8)
-    finite = grid[np.isfinite(grid)]
     mid = (finite.min() + finite.max()) / 2 if finite.size else 0
     for i in range(len(rows)):
         for j in range(len(cols)):
             if np.isfinite(grid[i, j]):
+                if center is not None:  # dark text on the pale middle, white on the saturated ends
+                    dark = abs(grid[i, j] - center) > 0.6 * (limits["vmax"] - center)
+                else:
+                    dark = grid[i, j] < mid
                 ax.text(j, i, fmt.format(grid[i, j]), ha="center", va="center", fontsize=7,
-                        color="white" if grid[i, j] < mid else "black")
+                        color="white" if dark else "black")
     fig.colorbar(im, ax=ax, fraction=0.04)
     if title:
         ax.set_title(title, fontsize=10)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from functools import cache
 
 import numpy as np
 
@@ -54,7 +55,10 @@ def predictor_params(name: str) -> list[str]:
     return sorted(_accepted_params(PREDICTORS.get(name)))
 
 
-def _accepted_params(cls: type) -> set[str]:
+@cache
+def _accepted_params(cls: type) -> frozenset[str]:
+    """Keyword parameters of ``cls`` and its bases (cached: signatures are slow and model-based search asks
+    at every refit)."""
     names: set[str] = set()
     for klass in cls.__mro__:
         init = klass.__dict__.get("__init__")
@@ -65,4 +69,4 @@ def _accepted_params(cls: type) -> set[str]:
                   if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in ("self", "space")}
         if not any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()):
             break
-    return names
+    return frozenset(names)

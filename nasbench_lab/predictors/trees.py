@@ -17,16 +17,27 @@ class XGBPredictor(Predictor):
 
     def __init__(self, space, *, n_estimators: int = 200, max_depth: int = 4, learning_rate: float = 0.08,
                  subsample: float = 0.8, colsample_bytree: float = 0.8, min_child_weight: float = 1.0,
-                 reg_lambda: float = 1.0, n_jobs: int = 1, target: str = "rank", **kwargs):
+                 reg_lambda: float = 1.0, n_jobs: int = 1, warm_trees: int = 0, target: str = "rank", **kwargs):
         super().__init__(space, target=target, **kwargs)
         self.n_estimators, self.max_depth, self.learning_rate = n_estimators, max_depth, learning_rate
         self.subsample, self.colsample_bytree = subsample, colsample_bytree
         self.min_child_weight, self.reg_lambda, self.n_jobs = min_child_weight, reg_lambda, n_jobs
+        self.warm_trees = warm_trees
+        self._warm = None
 
     def _params(self) -> dict:
         return {"n_estimators": self.n_estimators, "max_depth": self.max_depth, "learning_rate": self.learning_rate,
                 "subsample": self.subsample, "colsample_bytree": self.colsample_bytree,
-                "min_child_weight": self.min_child_weight, "reg_lambda": self.reg_lambda}
+                "min_child_weight": self.min_child_weight, "reg_lambda": self.reg_lambda,
+                "warm_trees": self.warm_trees}
+
+    def warm_from(self, previous: Predictor) -> None:
+        """Continue ``previous``'s trees in the next fit, adding ``warm_trees`` trees on the new data (0: ignored).
+
+        The trees are taken over, not copied (copying a booster costs more than the trees): ``previous``
+        then predicts with the grown model."""
+        if self.warm_trees > 0 and isinstance(previous, XGBPredictor) and hasattr(previous, "_booster"):
+            self._warm = previous._booster
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
         import xgboost as xgb
@@ -35,13 +46,19 @@ class XGBPredictor(Predictor):
                   "subsample": self.subsample, "colsample_bytree": self.colsample_bytree,
                   "min_child_weight": self.min_child_weight, "lambda": self.reg_lambda,
                   "tree_method": "hist", "nthread": self.n_jobs, "seed": self._seed(), "verbosity": 0}
-        self._booster = xgb.train(params, xgb.DMatrix(X, label=y, nthread=self.n_jobs),
-                                  num_boost_round=self.n_estimators)
+        dtrain = xgb.DMatrix(X, label=y, nthread=self.n_jobs)
+        warm, self._warm = self._warm, None
+        if warm is None:  # boosting rounds by hand: the same trees as xgb.train without its per-call overhead
+            booster, first, rounds = xgb.Booster(params, [dtrain]), 0, self.n_estimators
+        else:
+            booster, rounds = warm, self.warm_trees
+            first = booster.num_boosted_rounds()
+        for i in range(first, first + rounds):
+            booster.update(dtrain, i)
+        self._booster = booster
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
-        import xgboost as xgb
-
-        return self._booster.predict(xgb.DMatrix(X, nthread=self.n_jobs))
+        return self._booster.inplace_predict(X)  # no DMatrix: the same values, half the time
 
 
 @register_predictor("gbr")

@@ -1,6 +1,7 @@
 """GBDT-guided search (after GBDT-NAS, Luo et al. 2020): boosted trees rank a large pool, evaluate the top k.
 
-Each round fits gradient-boosted trees (xgboost, one thread) on every result so far, scores
+Each round fits gradient-boosted trees (xgboost, one thread) on every result so far (``warm_start``:
+adding a few trees to the last round's model instead of refitting from scratch), scores
 a pool of unvisited candidates (``pool_size`` random ones plus mutants of the best so far;
 ``pool_size=None`` scores the whole space when it is small and enumerable) and evaluates
 the ``k`` best. With ``prune_features`` > 0 it also restricts the pool to
@@ -17,8 +18,9 @@ import numpy as np
 from nasbench_lab.search.base import SearchProblem, positive_int, register_optimizer
 from nasbench_lab.search.model_based import ModelBasedSearch
 
-#: few shallow trees: fits in milliseconds on a few hundred points (timed in docs/search.md)
-FAST_XGB = {"n_estimators": 100, "max_depth": 4, "learning_rate": 0.1}
+#: few shallow trees: fits in milliseconds on a few hundred points (timed in docs/search.md); with warm
+#: starts, refits add ``warm_trees`` trees to the last model
+FAST_XGB = {"n_estimators": 100, "max_depth": 4, "learning_rate": 0.1, "warm_trees": 15}
 
 
 @register_optimizer("gbdt", "gbdt_search")
@@ -27,9 +29,9 @@ class GBDTSearch(ModelBasedSearch):
 
     def __init__(self, problem: SearchProblem, rng: np.random.Generator, num_init: int = 30, k: int = 20,
                  pool_size: int | None = 2000, num_mutants: int = 200, prune_features: int = 0, predictor: str = "xgb",
-                 predictor_params: Mapping | None = None, encoding: str | None = None):
+                 predictor_params: Mapping | None = None, encoding: str | None = None, warm_start: bool = True):
         params = {**FAST_XGB, **dict(predictor_params or {})} if predictor == "xgb" else predictor_params
-        super().__init__(problem, rng, num_init, predictor, params, encoding)
+        super().__init__(problem, rng, num_init, predictor, params, encoding, warm_start)
         self.k = positive_int("gbdt", "k", k)
         self.pool_size = None if pool_size is None else positive_int("gbdt", "pool_size", pool_size)
         self.num_mutants = positive_int("gbdt", "num_mutants", num_mutants, 0)

@@ -18,6 +18,8 @@ from nasbench_lab.spaces.base import EnumerableSpace
 
 #: enumerable spaces up to this size are scored whole instead of through a random pool
 WHOLE_SPACE_LIMIT = 50_000
+#: candidate batches up to this size are filtered for visited ones in a Python loop, larger ones with arrays
+SMALL_BATCH = 64
 #: random draws tried for fresh architectures before an enumerable space's remaining cells are listed
 RANDOM_DRAW_TRIES = 20
 
@@ -35,7 +37,7 @@ class ModelBasedSearch(Optimizer):
     """Random architectures until ``num_init`` results are in, then batches chosen by ``_next_batch``."""
 
     def __init__(self, problem: SearchProblem, rng: np.random.Generator, num_init: int, predictor: str,
-                 predictor_params: Mapping | None, encoding: str | None):
+                 predictor_params: Mapping | None, encoding: str | None, warm_start: bool = False):
         super().__init__(problem, rng)
         from nasbench_lab.predictors import PREDICTORS  # deferred: predictors pull in xgboost
 
@@ -55,6 +57,10 @@ class ModelBasedSearch(Optimizer):
         self._queue: list[np.ndarray] = []
         self._every: np.ndarray | None = None  # the whole space, when it is small and enumerable
         self._every_keys: np.ndarray | None = None
+        if not isinstance(warm_start, bool):
+            raise ConfigError(f"{owner}: warm_start must be true or false, got {warm_start!r}")
+        self.warm_start = warm_start
+        self._model = None  # the last fitted predictor, for warm starts
 
     # ------------------------------------------------------------------ ask/tell
     def ask(self, n: int) -> np.ndarray:
@@ -86,25 +92,44 @@ class ModelBasedSearch(Optimizer):
         return np.stack(self._archs)[keep], y[keep]
 
     def fit(self, params: Mapping | None = None):
-        """A predictor fitted on the results so far (a fresh seed drawn from this run's rng)."""
+        """A predictor fitted on the results so far (a fresh seed drawn from this run's rng).
+
+        With ``warm_start`` a predictor that can (``warm_from``: the MLP ensemble, xgboost) starts from the last
+        fitted one and trains less (``warm_epochs`` / ``warm_trees``) instead of from scratch."""
         from nasbench_lab.predictors import make_predictor
 
         X, y = self.data()
         seed = int(self.rng.integers(2**31 - 1))
         model = make_predictor(self.predictor, self.space, random_state=seed, **{**self.predictor_params,
                                                                                    **dict(params or {})})
-        return model.fit(X, y)
+        if self.warm_start and self._model is not None and hasattr(model, "warm_from"):
+            model.warm_from(self._model)
+        self._model = model.fit(X, y)
+        return self._model
 
     def unvisited(self, cands: np.ndarray, mark: bool = True) -> list[np.ndarray]:
         """Candidates not proposed before (first occurrence of each); marks them visited if ``mark``."""
-        out, seen = [], set()
-        for arch, key in zip(cands, self.space.keys(cands).tolist()):
-            if key not in self._visited and key not in seen:
-                seen.add(key)
-                out.append(arch)
+        out = [cands[i] for i in self._unvisited_index(cands)]
         if mark:
             self.mark(out)
         return out
+
+    def _unvisited_index(self, cands: np.ndarray) -> list[int]:
+        """Positions of the first occurrence of each candidate not visited yet, in order."""
+        keys = np.asarray(self.space.keys(cands), dtype=np.int64)
+        if len(keys) <= SMALL_BATCH:  # a loop beats the array calls' overhead for a handful
+            out, seen = [], set()
+            for i, key in enumerate(keys.tolist()):
+                if key not in self._visited and key not in seen:
+                    seen.add(key)
+                    out.append(i)
+            return out
+        _, first = np.unique(keys, return_index=True)
+        first.sort()
+        if self._visited:
+            visited = np.fromiter(self._visited, dtype=np.int64, count=len(self._visited))
+            first = first[~np.isin(keys[first], visited)]
+        return first.tolist()
 
     def fresh_random(self, k: int) -> list[np.ndarray]:
         """``k`` random unvisited architectures, marked visited; fewer only when the space has fewer left.
@@ -127,13 +152,18 @@ class ModelBasedSearch(Optimizer):
 
     def take(self, ranked: np.ndarray, k: int) -> list[np.ndarray]:
         """The first ``k`` distinct unvisited architectures of ``ranked``, marked visited."""
-        picked: list[np.ndarray] = []
+        return self.take_head(ranked, k)[0]
+
+    def take_head(self, ranked: np.ndarray, k: int) -> tuple[list[np.ndarray], int]:
+        """:meth:`take`, and how many leading rows of ``ranked`` are now used up (picked or already visited)."""
+        index: list[int] = []
         start, chunk = 0, 4 * k
-        while len(picked) < k and start < len(ranked):  # keys only for the head of a long ranking
-            picked = self.unvisited(ranked[: start + chunk], mark=False)[:k]
+        while len(index) < k and start < len(ranked):  # keys only for the head of a long ranking
+            index = self._unvisited_index(ranked[: start + chunk])[:k]
             start, chunk = start + chunk, chunk * 4
+        picked = [ranked[i] for i in index]
         self.mark(picked)
-        return picked
+        return picked, (index[-1] + 1 if len(index) == k else len(ranked))
 
     def mark(self, archs: list[np.ndarray]) -> None:
         if archs:

@@ -17,6 +17,9 @@ from nasbench_lab.search.bananas import FAST_MLP
 from nasbench_lab.search.base import SearchProblem, positive_int, register_optimizer
 from nasbench_lab.search.model_based import ModelBasedSearch
 
+#: ranked candidates handed out per batch when the predictor is fitted once
+CHUNK = 10
+
 
 @register_optimizer("npred", "neural_predictor")
 class NeuralPredictorSearch(ModelBasedSearch):
@@ -29,10 +32,16 @@ class NeuralPredictorSearch(ModelBasedSearch):
         super().__init__(problem, rng, num_train, predictor, params, encoding)
         self.pool_size = None if pool_size is None else positive_int("npred", "pool_size", pool_size)
         self.refit_every = positive_int("npred", "refit_every", refit_every, 0)
+        self._ranked: np.ndarray | None = None
 
     def _next_batch(self) -> list[np.ndarray]:
-        pool = self.candidate_pool(self.pool_size)
-        if not len(pool):
-            return []
-        ranked = pool[np.argsort(-self.fit().predict(pool), kind="stable")]
-        return self.take(ranked, self.refit_every or len(ranked))
+        """The next ``refit_every`` of the ranking (refitting first), or without refits the next ``CHUNK``: taken
+        lazily, the same order as taking the whole ranking at once, without marking 15,000 cells per run."""
+        if self._ranked is None or not len(self._ranked) or self.refit_every:
+            pool = self.candidate_pool(self.pool_size)
+            if not len(pool):
+                return []
+            self._ranked = pool[np.argsort(-self.fit().predict(pool), kind="stable")]
+        batch, used = self.take_head(self._ranked, self.refit_every or CHUNK)
+        self._ranked = self._ranked[used:]
+        return batch

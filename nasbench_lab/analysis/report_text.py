@@ -1,0 +1,122 @@
+"""The words of a results folder: the findings (statistics in sentences) and report.md, which embeds every figure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from nasbench_lab.analysis.tables import COLUMN_NOTES, SHORT_MARK, table_markdown
+
+
+@dataclass
+class Figure:
+    """A figure of the report: its path relative to report.md and a one-line caption."""
+
+    path: str
+    caption: str
+
+
+def findings(rows: Sequence[Mapping], stats: Mapping, cd, summary: Mapping, *, unit: str, higher: bool,
+             alpha: float, folder: str) -> list[str]:
+    """What the study found, in sentences: best algorithm, significant differences, short runs, where files are."""
+    if not rows:
+        return []
+    points = "pp" if unit.startswith("%") else unit
+    best = (max if higher else min)(rows, key=lambda r: r["mean"])
+    out = [f"Best mean: {best['algorithm']} ({best['mean']:.2f} +- {best['std']:.2f} {unit} over {best['runs']} runs, "
+           f"mean rank {best['mean_rank']:.2f})."]
+    pairs = stats.get("pairwise_wilcoxon_holm") or []
+    sig = [p for p in pairs if p["p_holm"] < alpha]
+    if pairs:
+        if sig:
+            described = []
+            for p in sorted(sig, key=lambda p: p["p_holm"])[:6]:
+                a, b = (p["a"], p["b"]) if (p["median_difference"] > 0) == higher else (p["b"], p["a"])
+                described.append(f"{a} > {b} (p_holm = {p['p_holm']:.2g})")
+            more = f" and {len(sig) - 6} more" if len(sig) > 6 else ""
+            out.append(f"{len(sig)} of {len(pairs)} pairs differ significantly (paired Wilcoxon, Holm, "
+                       f"alpha = {alpha}): {', '.join(described)}{more}.")
+        else:
+            spread = max(r["mean"] for r in rows) - min(r["mean"] for r in rows)
+            out.append(f"No pair of algorithms differs significantly after Holm correction ({len(pairs)} paired "
+                       f"Wilcoxon tests, alpha = {alpha}); the means span {spread:.2f} {points}. More seeds "
+                       "(--seeds) may separate them.")
+    vs = stats.get("vs_random_search_mann_whitney") or {}
+    if vs:
+        better = [n for n, v in vs.items() if v["p_holm"] < alpha]
+        out.append(f"Better than random search (one-sided Mann-Whitney, Holm): {', '.join(better)}." if better else
+                   "No algorithm is significantly better than random search (one-sided Mann-Whitney, Holm).")
+    for label, s in summary.items():
+        if s["short_runs"]:
+            reasons = sorted({r for r, q in zip(s["stopped"], s["n_queries"]) if r != "budget"} or {"fewer queries"})
+            out.append(f"Warning: {label}{SHORT_MARK} has {len(s['short_runs'])} short run(s) (seeds "
+                       f"{', '.join(map(str, s['short_runs']))}; {', '.join(reasons)}; queries "
+                       f"{min(s['n_queries'])}..{max(s['n_queries'])}); they are included in its statistics.")
+    out.append(f"Files: {folder}/report.md (tables, figures, statistics), table.tex, stats.json, plots/.")
+    return out
+
+
+def _setting(spec, ref: Mapping) -> str:
+    budget = f"{spec.budget} queries" if spec.budget is not None else f"{spec.budget_seconds:g} simulated seconds"
+    return (f"Benchmark {ref.get('benchmark')} / {ref.get('dataset')}; search metric {ref.get('search_metric')}, "
+            f"reported metric {ref.get('report_metric')}; {len(spec.seeds)} seeds; budget {budget} per run; "
+            f"{spec.workers} simulated worker(s); validation seed: {spec.valid_seed}.")
+
+
+def benchmark_report(key: str, spec, ref: Mapping, rows: Sequence[Mapping], stats: Mapping,
+                     figures: Sequence[Figure], summary: Mapping, *, table_stat: str, unit: str) -> str:
+    """report.md of one benchmark: setting, findings, the table with every column explained, figures, statistics."""
+    lines = [f"# {key}: search algorithm comparison", "", _setting(spec, ref), "", "## Findings", ""]
+    lines += [f"- {s}" for s in stats.get("findings", [])]
+    lines += ["", "## Final table", "", f"Values in {unit}; `table.tex` is the LaTeX version "
+              f"({'mean +- std' if table_stat == 'mean' else 'median [IQR]'}, best in bold, * better than random "
+              "search); `table.json` keeps full precision.", "", table_markdown(rows), "Columns:", ""]
+    cols = list(rows[0]) if rows else []
+    lines += [f"- `{c}`: {COLUMN_NOTES.get(c, '')}" for c in cols]
+    if ref.get("optimum") is not None or ref.get("random_mean") is not None:
+        lines += ["", f"Benchmark optimum: {_fmt(ref.get('optimum'))} {unit}; mean random architecture "
+                  f"({ref.get('random_from')}): {_fmt(ref.get('random_mean'))} {unit}."]
+    if figures:
+        lines += ["", "## Figures", ""]
+        for fig in figures:
+            lines += [f"![{fig.caption}]({fig.path})", "", f"*{fig.caption}*", ""]
+    lines += ["## Statistics", ""]
+    cd = stats.get("critical_difference")
+    if cd:
+        groups = "; ".join(", ".join(g) for g in cd["cliques"]) or "none (every pair differs)"
+        lines += [f"Friedman test over {cd['blocks']} seeds: p = {cd['friedman_p']:.2g}. Groups not separated by "
+                  f"the paired Wilcoxon tests (Holm, alpha = {cd['alpha']}): {groups}.", ""]
+    pairs = stats.get("pairwise_wilcoxon_holm") or []
+    if pairs:
+        lines += ["| a | b | median difference | p | p (Holm) |", "|---|---|---:|---:|---:|"]
+        lines += [f"| {p['a']} | {p['b']} | {p['median_difference']:.2f} | {p['p']:.2g} | {p['p_holm']:.2g} |"
+                  for p in pairs]
+        lines.append("")
+    runs = sum(len(s["n_queries"]) for s in summary.values())
+    short = sum(len(s["short_runs"]) for s in summary.values())
+    lines += [f"Runs: {runs}; short runs (fewer queries than the budget or stopped early): {short}. Per-run query "
+              "counts and stop reasons: summary.json (`n_queries`, `stopped`, `short_runs`).", ""]
+    return "\n".join(lines)
+
+
+def study_report(spec, keys: Sequence[str], rows: Sequence[Mapping], cd, figures: Sequence[Figure],
+                 words: Sequence[str]) -> str:
+    """Top-level report.md of a multi-benchmark study: the average-rank table, CD diagram, links to each benchmark."""
+    from nasbench_lab.analysis.tables import rank_table_markdown
+
+    lines = [f"# {spec.name}: {len(keys)} benchmarks", "", "## Findings", ""] + [f"- {w}" for w in words]
+    lines += ["", "## Average rank across benchmarks", "",
+              "Rank (1 = best) of each algorithm's mean final value on each benchmark, and the average over "
+              "benchmarks (NAS-Bench-Suite style; `average_rank.json` keeps the values).", "",
+              rank_table_markdown(rows, keys)]
+    if cd is not None:
+        lines += [f"Friedman test over {cd.blocks} benchmarks: p = {cd.friedman_p:.2g}; Nemenyi critical difference "
+                  f"{cd.critical_difference:.2f} (alpha = {cd.alpha}).", ""]
+    for fig in figures:
+        lines += [f"![{fig.caption}]({fig.path})", "", f"*{fig.caption}*", ""]
+    lines += ["## Per benchmark", ""] + [f"- [{k}]({k}/report.md)" for k in keys]
+    return "\n".join(lines) + "\n"
+
+
+def _fmt(value) -> str:
+    return "n/a" if value is None else f"{value:.2f}"

@@ -1,0 +1,165 @@
+"""Report content: exact Wilcoxon with ties, CD cliques equal the stats, figure labels with units, LaTeX,
+short runs flagged, multi-benchmark average ranks. Synthetic finals/trajectories test mechanics (said per test)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from nasbench_lab.analysis.aggregate import anytime_curve, final_table, rank_over_budget
+from nasbench_lab.analysis.critical_difference import cd_from_blocks, cd_from_seeds, draw_cd
+from nasbench_lab.analysis.plots import draw_curves, draw_final
+from nasbench_lab.analysis.report import is_short, summarize
+from nasbench_lab.analysis.stats import cliques, friedman_nemenyi, rank_matrix, wilcoxon_signed_rank
+from nasbench_lab.analysis.tables import SHORT_MARK, people_number, table_csv, table_latex, table_markdown
+from nasbench_lab.cli.main import main
+from nasbench_lab.search import run
+
+
+def _brute_force_wilcoxon(d: np.ndarray) -> float:
+    d = d[d != 0]
+    ranks = stats.rankdata(np.abs(d))
+    t = ranks[d > 0].sum()
+    sums = np.array([sum(r for r, s in zip(ranks, signs) if s) for signs in itertools.product((0, 1), repeat=len(d))])
+    return min(1.0, 2 * min(np.mean(sums <= t + 1e-9), np.mean(sums >= t - 1e-9)))
+
+
+def test_wilcoxon_is_exact_with_ties_and_zeros_and_matches_scipy_without():
+    rng = np.random.default_rng(3)
+    tied = np.round(rng.normal(size=12), 1)
+    tied[:2] = 0.0
+    tied[5] = tied[6] = 0.3
+    assert wilcoxon_signed_rank(tied) == pytest.approx(_brute_force_wilcoxon(tied), abs=1e-12)
+    clean = rng.normal(size=20)
+    assert wilcoxon_signed_rank(clean) == pytest.approx(stats.wilcoxon(clean).pvalue, rel=1e-9)
+    large = rng.normal(0.2, 1, size=300)  # normal approximation above EXACT_MAX_N
+    assert wilcoxon_signed_rank(large) == pytest.approx(stats.wilcoxon(large, method="approx").pvalue, rel=1e-6)
+    assert wilcoxon_signed_rank(np.zeros(5)) == 1.0
+
+
+def test_friedman_and_nemenyi_critical_difference():
+    ranks = rank_matrix(np.array([[3.0, 2.0, 1.0]] * 10))
+    assert ranks[0].tolist() == [1.0, 2.0, 3.0]
+    fr = friedman_nemenyi(ranks)
+    # Demsar 2006: CD = q_0.05 sqrt(k(k+1)/(6N)), q_0.05 = 2.343 for k = 3
+    assert fr["critical_difference"] == pytest.approx(2.343 * np.sqrt(3 * 4 / 60), rel=1e-3)
+    assert fr["friedman_p"] < 1e-3
+    assert cliques(["a", "b", "c"], [1.0, 2.0, 3.0], {frozenset("ac")}) == [["a", "b"], ["b", "c"]]
+
+
+def test_cd_diagram_bars_are_the_computed_cliques():
+    # synthetic finals: a and b tie closely, c is clearly worse
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=30)
+    finals = {"a": base + 1.0, "b": base + 1.0 + rng.normal(0, 0.01, 30), "c": base}
+    cd = cd_from_seeds(finals)
+    assert cd.cliques == [["a", "b"]] or cd.cliques == [["b", "a"]]
+    fig = draw_cd(cd, title="t")
+    bars = sorted(line.get_gid()[len("clique:"):].split("|") for line in fig.axes[0].lines
+                  if (line.get_gid() or "").startswith("clique:"))
+    assert bars == sorted(cd.cliques)
+    names = {line.get_gid()[5:] for line in fig.axes[0].lines if (line.get_gid() or "").startswith("name:")}
+    assert names == {"a", "b", "c"}
+    across = cd_from_blocks(np.array([[3.0, 2.0, 1.0], [3.0, 1.0, 2.0]]), ["x", "y", "z"])
+    assert across.critical_difference > 2 and across.cliques == [["x", "y", "z"]]
+    fig = draw_cd(across)
+    assert any(line.get_gid() == "cd_interval" for line in fig.axes[0].lines)
+
+
+def test_anytime_figure_labels_carry_units_and_regret_is_linear_unless_it_spans_decades(nb201_c10):
+    trajs = {a: [run(nb201_c10, a, seed=s, budget=40) for s in range(3)] for a in ("rs", "re")}
+    curves = {a: anytime_curve(t, y="regret", optimum=94.37) for a, t in trajs.items()}
+    fig = draw_curves(curves, rng=np.random.default_rng(0))
+    ax = fig.axes[0]
+    assert ax.get_ylabel() == "test regret of incumbent (percentage points)"
+    assert ax.get_xlabel() == "queries (architectures evaluated)"
+    small = {a: anytime_curve(t, y="test") for a, t in trajs.items()}
+    assert draw_curves(small, rng=np.random.default_rng(0)).axes[0].get_ylabel() == "test_acc of incumbent (%)"
+    assert ax.get_yscale() == ("log" if np.nanmax(curves["rs"].values) > 10 * np.nanmin(
+        np.where(curves["rs"].values > 0, curves["rs"].values, np.nan)) else "linear")
+    timed = anytime_curve(trajs["rs"], x="time", y="valid_regret", optimum=91.7)
+    assert timed.x_label == "simulated training time (s)"
+    assert timed.y_label == "validation regret of incumbent (percentage points)"
+    rank = rank_over_budget(trajs)
+    assert rank.values.shape == (2, 40) and np.allclose(rank.values.sum(axis=0), 3.0)
+
+
+def test_final_plot_marks_references_and_significance():
+    finals = {"rs": np.array([1.0, 2.0, 3.0]), "gbdt": np.array([5.0, 6.0, 7.0])}
+    fig = draw_final(finals, y_label="final test_acc (%)", optimum=8.0, random_mean=0.5, p_vs_rs={"gbdt": 0.01})
+    ax = fig.axes[0]
+    gids = {a.get_gid() for a in ax.lines + ax.texts}
+    assert {"optimum", "random_mean", "significant:gbdt"} <= gids and "significant:rs" not in gids
+    assert "mean" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert ax.get_ylabel().endswith("(%)")
+
+
+def test_tables_round_for_people_and_latex_marks_best_and_short_runs():
+    # synthetic finals with float32 noise
+    finals = {"rs": np.array([79.97333297729492, 80.1]), "re": np.array([81.0, 81.2])}
+    rows = final_table(finals, random_mean=75.0, short_runs={"rs": 0, "re": 1})
+    rows[1]["p_vs_rs"] = 0.012345
+    rows[0]["p_vs_rs"] = None
+    md = table_markdown(rows)
+    assert "79.97333" not in md and f"| re{SHORT_MARK} | 2 | 1 | 81.10 |" in md and "| 0.012 |" in md
+    assert "80.04" in table_csv(rows) and "79.97333" not in table_csv(rows)
+    tex = table_latex(rows, unit="%")
+    assert r"\toprule" in tex and r"\textbf{81.10} $\pm$ 0.14" in tex and r"re$^{*\dagger}$" in tex
+    assert r"median [IQR]" in table_latex(rows, stat="median")
+    assert people_number(3.2e-7, "p_vs_rs") == "3.2e-07" and people_number(12, "runs") == "12"
+
+
+def test_short_runs_are_counted_not_hidden(nb201_c10):
+    full = run(nb201_c10, "rs", seed=0, budget=20)
+    cut = run(nb201_c10, "rs", seed=1, budget=20)
+    for name in ("archs", "valid", "test", "fidelity", "cost", "start", "finish"):  # a run that ended after 12
+        setattr(cut, name, getattr(cut, name)[:12])
+    cut.meta["stopped"] = "exhausted"
+    assert not is_short(full) and is_short(cut)
+    s = summarize({"rs": [full, cut]})["rs"]
+    assert s["n_queries"] == [20, 12] and s["stopped"] == ["budget", "exhausted"] and s["short_runs"] == [1]
+
+
+def test_multi_benchmark_study_writes_average_ranks_and_cd(tmp_path):
+    toml = tmp_path / "s.toml"
+    toml.write_text('name = "two"\nseeds = 2\nbudget = 12\nalgorithms = ["rs", "re", "ls"]\n'
+                    '[[benchmark]]\nname = "nbgraph"\ndataset = "cora"\n'
+                    '[[benchmark]]\nname = "nbgraph"\ndataset = "citeseer"\n')
+    out = tmp_path / "r"
+    assert main(["compare", "--config", str(toml), "--out", str(out), "--jobs", "1", "--quiet"]) == 0
+    data = json.loads((out / "average_rank.json").read_text())
+    rows = {r["algorithm"]: r for r in data["rows"]}
+    assert set(rows) == {"rs", "re", "ls"}
+    for r in rows.values():
+        assert r["average_rank"] == pytest.approx((r["nbgraph-cora"] + r["nbgraph-citeseer"]) / 2)
+    assert data["critical_difference"]["method"] == "Friedman + Nemenyi"
+    assert (out / "plots" / "critical_difference.png").is_file() and (out / "plots" / "rank_vs_budget.png").is_file()
+    report = (out / "report.md").read_text()
+    assert "[nbgraph-cora](nbgraph-cora/report.md)" in report and "average rank" in report
+    assert (out / "nbgraph-cora" / "report.md").is_file() and (out / "nbgraph-citeseer" / "table.tex").is_file()
+    assert r"average rank \\" in (out / "table.tex").read_text()
+
+
+def test_predictor_figures_have_identity_lines_size_ticks_and_a_centred_diverging_map(monkeypatch, tmp_path):
+    # synthetic predictions and summaries: the figures' content, not the predictors
+    from nasbench_lab.predictors import plots
+
+    figures = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: figures.append(fig) or path)
+    rng = np.random.default_rng(0)
+    true = rng.normal(90, 2, 200)
+    plots.plot_scatter_grid({"xgb": (true, true + rng.normal(0, 1, 200)), "gp": (true, true)}, tmp_path / "s.png")
+    assert all(any(line.get_gid() == "identity" for line in ax.lines) for ax in figures[-1].axes[:2])
+    plots.plot_scatter_grid({"synflow": (rng.random(50), true[:50])}, tmp_path / "p.png", x_as_rank=True)
+    assert not any(line.get_gid() == "identity" for line in figures[-1].axes[0].lines)
+    sizes = {"xgb": {str(n): {"kendall_tau": [0.5, 0.6]} for n in (10, 30, 75, 1000)}}
+    plots.plot_correlation_vs_size(sizes, tmp_path / "c.png")
+    ax = figures[-1].axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["10", "30", "75", "1,000"]
+    plots.plot_heatmap({"synflow": {"cifar10": 0.8, "cifar100": -0.3}}, tmp_path / "h.png", cmap="RdBu_r", center=0.0)
+    image = figures[-1].axes[0].images[0]
+    assert image.norm.vmin == pytest.approx(-0.8) and image.norm.vmax == pytest.approx(0.8)

@@ -15,7 +15,6 @@ from nasbench_lab.spaces.base import EnumerableSpace
 N_RANDOM = 10_000
 
 
-<<<<<<< HEAD
 def benchmark_reference(bench: Benchmark, seed: int = 0, search_metric: str | None = None,
                         report_metric: str | None = None, directions: Mapping[str, str] | None = None) -> dict:
     """Optimum and mean of the report metric (over the whole space when enumerable, else a random sample), its

@@ -93,7 +93,8 @@ def test_benchmark_without_test_metric_reports_validation(tmp_path, monkeypatch)
     from nasbench_lab.analysis.report import write_report
 
     summary = write_report(study)
-    assert set(summary["rs"]) == {"final_valid_acc", "wall_s"}  # no test metric: the search metric is reported
+    # no test metric: the search metric is reported
+    assert set(summary["rs"]) == {"final_valid_acc", "wall_s", "seeds", "n_queries", "stopped", "short_runs"}
     assert all(isinstance(v, float) for v in summary["re"]["final_valid_acc"])
     def refuse(constant):
         raise AssertionError(f"summary.json holds {constant}, which strict JSON readers reject")

@@ -6,8 +6,8 @@ Usage: python experiments/regenerate_docs.py [--cheap] [--check] [--only NAME,..
   proxy tables, the isomorphism counts), then writes the blocks ``<!-- generated:NAME -->``;
 - ``--cheap``: the cheap subset (isomorphism counts, the NASLib edge-order check, the NB201
   comparison table, the NB201 CIFAR-10 predictor tables), which ``tests/test_docs_generated.py`` (slow) re-runs;
-- ``--check``: writes nothing; exits 1 listing the blocks whose text differs from what the code
-  produces now.
+- ``--check``: writes nothing into the docs (figures go under ``--out``); exits 1 listing the
+  blocks whose text differs from what the code produces now.
 Results folders under ``--out`` are resumable (a rerun only computes what is missing; delete the
 folder after a code change that alters results). Numbers still outside generated blocks: the speed
 tables (machine-dependent; experiments/perf/*.py print them), the surrogate, live-training and
@@ -143,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: unknown generator(s) {unknown}; accepted: {[g.name for g in GENERATORS]}", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
-    blocks = generate(Settings(data=args.data, out=args.out, jobs=args.jobs, cheap=args.cheap), only)
+    images = args.out / "images" if args.check else Settings.images  # --check leaves the committed figures alone
+    blocks = generate(Settings(data=args.data, out=args.out, images=images, jobs=args.jobs, cheap=args.cheap), only)
     if args.check:
         stale = stale_blocks(blocks)
         print("\n".join(f"stale: {s}" for s in stale) or f"all {len(blocks)} blocks match", file=sys.stderr)

@@ -123,3 +123,26 @@ def test_isomorphism_classes():
     np.testing.assert_array_equal(SPACE.canonical(a), SPACE.canonical(b))
     # canonical form is idempotent
     np.testing.assert_array_equal(SPACE.canonical(canonical), canonical)
+
+
+def test_two_isomorphism_definitions_and_their_counts():
+    """Functional classes (zero terms dropped, skip folded): 4,930; official to_unique_str identity: 6,466."""
+    from nasbench_lab.spaces.nb201 import official_unique_str
+
+    assert SPACE.functional_class_count() == 4930
+    assert SPACE.official_unique_count() == 6466
+    every = SPACE.all()
+    strings = [official_unique_str(ops) for ops in every.tolist()]
+    classes = SPACE.index(SPACE.canonical(every))
+    # the official identity is finer: cells with one identity string always compute the same function
+    by_string: dict[str, set[int]] = {}
+    for text, cls in zip(strings, classes.tolist()):
+        by_string.setdefault(text, set()).add(cls)
+    assert all(len(c) == 1 for c in by_string.values())
+    # a convolution on a zero node keeps its zero input's '#+#' in the official string, so these two
+    # cells are different strings yet compute the same function (one functional class)
+    zero = SPACE.from_string("|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|")
+    plain = SPACE.from_string("|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|nor_conv_3x3~2|")
+    assert official_unique_str(zero) == "#+#+0"
+    assert official_unique_str(plain) == "#+(#+#)@nor_conv_3x3+0"
+    np.testing.assert_array_equal(SPACE.canonical(zero), SPACE.canonical(plain))

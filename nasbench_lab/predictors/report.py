@@ -14,10 +14,12 @@ from nasbench_lab.predictors.evaluation import SUMMARY_FIELDS, Evaluation
 from nasbench_lab.predictors.plots import mean_ci, plot_correlation_vs_size, plot_heatmap, plot_scatter_grid
 
 
-def summary_tables(summary: Mapping, fields: Sequence[str] = ("kendall_tau", "spearman")) -> tuple[str, str]:
-    """Markdown (mean ± 95% CI of Kendall tau per size, fit seconds at the largest size) and long-form CSV."""
+def summary_tables(summary: Mapping, fields: Sequence[str] = ("kendall_tau", "spearman"),
+                   fit_seconds: bool = True) -> tuple[str, str]:
+    """Markdown (mean ± 95% CI of Kendall tau per size, fit seconds at the largest size unless ``fit_seconds`` is
+    False: timings differ between runs, so tables that must reproduce exactly leave them out) and long-form CSV."""
     sizes = sorted({int(s) for per in summary.values() for s in per})
-    head = ["predictor"] + [f"tau n={s}" for s in sizes] + ["fit s (largest n)"]
+    head = ["predictor"] + [f"tau n={s}" for s in sizes] + (["fit s (largest n)"] if fit_seconds else [])
     md = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, per in summary.items():
         cells = [name]
@@ -29,7 +31,8 @@ def summary_tables(summary: Mapping, fields: Sequence[str] = ("kendall_tau", "sp
             else:
                 cells.append("")
         done = [s for s in sizes if str(s) in per]
-        cells.append(f"{np.mean(per[str(done[-1])]['fit_s']):.3f}" if done else "")
+        if fit_seconds:
+            cells.append(f"{np.mean(per[str(done[-1])]['fit_s']):.3f}" if done else "")
         md.append("| " + " | ".join(cells) + " |")
     csv = ["predictor,size,metric,mean,ci95,n_seeds"]
     for name, per in summary.items():

@@ -23,6 +23,8 @@ from nasbench_lab.spaces.base import SearchSpace
 
 #: metric kinds an optimizer may read before evaluating (never validation, test or training results)
 PROXY_KINDS = (MetricKind.PROXY, MetricKind.SIZE, MetricKind.COST)
+#: random draws tried for unvisited architectures before an enumerable space's remaining cells are listed
+RANDOM_DRAW_TRIES = 20
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nasbench_lab.search.base import Optimizer, SearchProblem, positive_int, register_optimizer
+from nasbench_lab.search.base import RANDOM_DRAW_TRIES, Optimizer, SearchProblem, positive_int, register_optimizer
 from nasbench_lab.spaces.base import EnumerableSpace
 
 
@@ -50,8 +50,8 @@ class LocalSearch(Optimizer):
 
     def _fresh_starts(self) -> list[np.ndarray]:
         """Up to ``num_init`` unvisited random architectures (listing the rest once random draws keep hitting
-        visited ones in an enumerable space)."""
-        for _ in range(20):
+        visited ones in an enumerable space); none only when an enumerable space is exhausted."""
+        for _ in range(RANDOM_DRAW_TRIES):
             starts = self._new(self.space.sample(self.rng, self.num_init))
             if starts:
                 return starts
@@ -59,7 +59,10 @@ class LocalSearch(Optimizer):
             every = self.space.all()
             left = every[~np.isin(self.space.keys(every), np.fromiter(self._visited, dtype=np.int64))]
             return self._new(left[self.rng.permutation(len(left))[: self.num_init]])
-        return []
+        starts: list[np.ndarray] = []
+        while not starts:  # a space that cannot be listed is never exhausted by a search budget
+            starts = self._new(self.space.sample(self.rng, self.num_init))
+        return starts
 
     def _new(self, cands: np.ndarray) -> list[np.ndarray]:
         """The candidates not proposed before (first occurrence only), marked as visited."""

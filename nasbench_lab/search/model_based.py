@@ -13,15 +13,13 @@ from collections.abc import Mapping
 import numpy as np
 
 from nasbench_lab.errors import ConfigError
-from nasbench_lab.search.base import Optimizer, SearchProblem, positive_int
+from nasbench_lab.search.base import RANDOM_DRAW_TRIES, Optimizer, SearchProblem, positive_int
 from nasbench_lab.spaces.base import EnumerableSpace
 
 #: enumerable spaces up to this size are scored whole instead of through a random pool
 WHOLE_SPACE_LIMIT = 50_000
 #: candidate batches up to this size are filtered for visited ones in a Python loop, larger ones with arrays
 SMALL_BATCH = 64
-#: random draws tried for fresh architectures before an enumerable space's remaining cells are listed
-RANDOM_DRAW_TRIES = 20
 
 
 def supported_encoding(space, preferred: str) -> str:
@@ -141,11 +139,13 @@ class ModelBasedSearch(Optimizer):
             if len(out) >= k:
                 return out
             out += self.unvisited(self.space.sample(self.rng, k - len(out)))
-        if len(out) < k and isinstance(self.space, EnumerableSpace):
-            every = self.space.all()
-            visited = np.fromiter(self._visited, dtype=np.int64, count=len(self._visited))
-            rest = every[~np.isin(self.space.keys(every), visited)]
-            out += self.unvisited(rest[self.rng.permutation(len(rest))[: k - len(out)]])
+        if isinstance(self.space, EnumerableSpace):
+            if len(out) < k:  # fewer than k left only when the space is nearly exhausted
+                every = self.space.all()
+                visited = np.fromiter(self._visited, dtype=np.int64, count=len(self._visited))
+                rest = every[~np.isin(self.space.keys(every), visited)]
+                out += self.unvisited(rest[self.rng.permutation(len(rest))[: k - len(out)]])
+            return out
         while len(out) < k:  # a space that cannot be listed is never exhausted by a search budget
             out += self.unvisited(self.space.sample(self.rng, k - len(out)))
         return out

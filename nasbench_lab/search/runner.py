@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import time
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -22,9 +23,14 @@ from nasbench_lab.metrics import MetricKind, higher_is_better, metric_info
 from nasbench_lab.search.base import PROXY_KINDS, Optimizer, SearchProblem, make_optimizer, optimizer_params
 from nasbench_lab.search.contract import checked
 from nasbench_lab.search.trajectory import Trajectory
-from nasbench_lab.spaces.base import EnumerableSpace
+from nasbench_lab.spaces.base import EnumerableSpace, SearchSpace
 
 VALID_SEEDS = ("random", "mean")
+
+#: why a run ended (``traj.meta["stopped"]``): its budget was used up; every architecture of an
+#: enumerable space (or listed set of rows) was queried; or the optimizer proposed nothing while
+#: architectures were left and no result was pending (a defect of that optimizer: the run is short)
+STOP_REASONS = ("budget", "exhausted", "optimizer_stalled")
 
 
 #: the largest budget in queries a run accepts: its results are held in memory (about 100 bytes a query)
@@ -229,7 +235,12 @@ def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budg
                           f"{ev.metric} at {list(search_fidelities(benchmark, ev.metric)) or 'one'} only")
     sequential = workers == 1 and bud.seconds is None
     loop = _run_sequential if sequential else _run_events
-    archs, values, fids, costs, starts, finishes, stopped = loop(opt, ev, bud, int(workers))
+    archs, values, fids, costs, starts, finishes, ended_early = loop(opt, ev, bud, int(workers))
+    stopped = stop_reason(benchmark.space, archs) if ended_early else "budget"
+    if stopped == "optimizer_stalled":
+        warnings.warn(f"{name} on {benchmark.name}/{benchmark.dataset} seed {seed} proposed nothing after "
+                      f"{len(archs)} queries with architectures left; the run is short of its budget",
+                      RuntimeWarning, stacklevel=2)
     if sequential:
         costs = ev.cost(archs, fids)
         finishes = np.cumsum(costs)
@@ -244,10 +255,19 @@ def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budg
         "search_higher_is_better": ev.sign > 0,
         "report_higher_is_better": higher_is_better(ev.report_metric, directions) if ev.has_report else None,
         "valid_seed": valid_seed,
-        "time_unit": "s" if ev.has_cost else "query", "stopped": stopped,
+        "time_unit": "s" if ev.has_cost else "query", "stopped": stopped, "n_queries": len(archs),
         "wall_s": time.perf_counter() - wall0,
     }
     return traj
+
+
+def stop_reason(space: SearchSpace, archs: np.ndarray) -> str:
+    """Why a run whose optimizer proposed nothing ended: ``"exhausted"`` only when ``archs`` cover
+    every architecture of an enumerable space, else ``"optimizer_stalled"``."""
+    if isinstance(space, EnumerableSpace) and len(archs) >= space.size:
+        if len(np.unique(space.keys(archs))) >= space.size:
+            return "exhausted"
+    return "optimizer_stalled"
 
 
 def _run_sequential(opt: Optimizer, ev: _Evaluator, bud: Budget, workers: int):
@@ -257,12 +277,12 @@ def _run_sequential(opt: Optimizer, ev: _Evaluator, bud: Budget, workers: int):
     values = np.empty(min(n_max, 1024))  # grown as results come: a large budget costs memory only when used
     fids = np.empty(len(values), dtype=np.int64)
     default_fid = ev.fidelity if ev.fidelity is not None else 0
-    stopped = "budget"
+    ended_early = False
     i = 0
     while i < n_max:
         archs, fid = opt.propose(1)
         if not len(archs):
-            stopped = "exhausted"
+            ended_early = True
             break
         archs = archs[:1]
         if i == len(values):
@@ -279,7 +299,7 @@ def _run_sequential(opt: Optimizer, ev: _Evaluator, bud: Budget, workers: int):
         values[i] = raw
         i += 1
     archs = np.stack(rows) if rows else opt.empty()
-    return archs, values[:i], fids[:i], None, None, None, stopped
+    return archs, values[:i], fids[:i], None, None, None, ended_early
 
 
 def _run_events(opt: Optimizer, ev: _Evaluator, bud: Budget, workers: int):
@@ -287,7 +307,7 @@ def _run_events(opt: Optimizer, ev: _Evaluator, bud: Budget, workers: int):
     default_fid = ev.fidelity if ev.fidelity is not None else 0
     heap: list[tuple[float, int, np.ndarray, float, int, float, float]] = []
     out: list[tuple] = []
-    now, launched, free, stopped = 0.0, 0, workers, "budget"
+    now, launched, free, ended_early = 0.0, 0, workers, False
     while True:
         can_launch = (bud.queries is None or launched < bud.queries) and (bud.seconds is None or now < bud.seconds)
         if free and can_launch:
@@ -305,7 +325,7 @@ def _run_events(opt: Optimizer, ev: _Evaluator, bud: Budget, workers: int):
                 if free and len(archs) == n:
                     continue
         if not heap:
-            stopped = "exhausted" if can_launch else "budget"
+            ended_early = can_launch  # nothing running, budget left, and nothing proposed
             break
         finish, _, arch, raw, f, cost, start = heapq.heappop(heap)
         if bud.seconds is not None and finish > bud.seconds:
@@ -315,9 +335,10 @@ def _run_events(opt: Optimizer, ev: _Evaluator, bud: Budget, workers: int):
         opt.tell(arch[None], ev.score(np.array([raw])), None if not opt.multi_fidelity else np.array([f]))
         out.append((arch, raw, f, cost, start, finish))
     if not out:
-        return opt.empty(), np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), np.zeros(0), stopped
+        empty = np.zeros(0)
+        return opt.empty(), empty, np.zeros(0, dtype=np.int64), empty, empty, empty, ended_early
     archs = np.stack([o[0] for o in out])
     cols = list(zip(*[o[1:] for o in out]))
     return (archs, np.array(cols[0], dtype=np.float64), np.array(cols[1], dtype=np.int64),
             np.array(cols[2], dtype=np.float64), np.array(cols[3], dtype=np.float64),
-            np.array(cols[4], dtype=np.float64), stopped)
+            np.array(cols[4], dtype=np.float64), ended_early)

@@ -55,6 +55,32 @@ def _cell_function(ops: tuple[int, ...]) -> tuple:
     return nodes[3]
 
 
+def official_unique_str(ops: tuple[int, ...] | np.ndarray) -> str:
+    """The official NAS-Bench-201 identity string of a cell (``to_unique_str(consider_zero=True)`` semantics).
+
+    Why: NAS-Bench-201 counts 6,466 "unique" cells by this string, coarser than nothing and finer
+    than our functional classes. Per node, each incoming edge gives a term: ``#`` (zero) for
+    ``none`` or an input whose string is exactly ``#``; the input's string for ``skip_connect``;
+    else ``(input)@op``. The node's string is its terms sorted and joined by ``+``, so a zero
+    term keeps a ``#`` placeholder and a node summing several zeros reads ``#+#``, not ``#``.
+    """
+    nodes = ["0"]
+    for node in (1, 2, 3):
+        terms = []
+        for e, (to, src) in enumerate(EDGES):
+            if to != node:
+                continue
+            op = int(ops[e])
+            if op == _NONE or nodes[src] == "#":
+                terms.append("#")
+            elif op == _SKIP:
+                terms.append(nodes[src])
+            else:
+                terms.append(f"({nodes[src]})@{OPS[op]}")
+        nodes.append("+".join(sorted(terms)))
+    return nodes[3]
+
+
 class NB201Space(EnumerableSpace):
     """The NAS-Bench-201 cell space in official index order."""
 
@@ -229,6 +255,14 @@ class NB201Space(EnumerableSpace):
         code = self._canonical_code[_codes(batch)]
         out = _digits(code)
         return out[0] if single else out
+
+    def functional_class_count(self) -> int:
+        """Number of isomorphism classes under :meth:`canonical` (cells computing the same function): 4,930."""
+        return len(np.unique(self._canonical_code))
+
+    def official_unique_count(self) -> int:
+        """Number of distinct official ``to_unique_str`` identity strings (NAS-Bench-201's count): 6,466."""
+        return len({official_unique_str(ops) for ops in _digits(np.arange(self.size)).tolist()})
 
     def describe(self) -> dict:
         return {**super().describe(), "ops": list(OPS), "edges": [f"{a}<-{b}" for a, b in EDGES]}

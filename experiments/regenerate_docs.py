@@ -1,0 +1,220 @@
+"""One command that regenerates every generated result block of README.md and docs/*.md from the code at HEAD.
+
+Usage: python experiments/regenerate_docs.py [--cheap] [--check] [--only NAME,...] [--jobs 2]
+       [--data ../shared/data] [--out results/docs]
+- default: every generator below (the NB201 comparison, the paper protocol, the predictor and
+  proxy tables, the surrogate quality tables, the isomorphism counts, the NASLib edge-order
+  check), then writes the blocks ``<!-- generated:NAME -->``;
+- ``--cheap``: the cheap subset (isomorphism counts, the NASLib edge-order check, the NB201
+  comparison table, the NB201 CIFAR-10 predictor tables), which ``tests/test_docs_generated.py`` (slow) re-runs;
+- ``--check``: writes nothing into the docs (figures go under ``--out``); exits 1 listing the
+  blocks whose text differs from what the code produces now.
+Results folders under ``--out`` are resumable (a rerun only computes what is missing; delete the
+folder after a code change that alters results). Numbers still outside generated blocks: the speed
+tables (machine-dependent; experiments/perf/*.py print them), the live-training figures
+(docs/live.md) and the NB101 / NAS-Bench-Graph pages (docs/nb101.md, docs/nbgraph.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+EXPERIMENTS = Path(__file__).resolve().parent
+REPO = EXPERIMENTS.parent
+if str(EXPERIMENTS) not in sys.path:
+    sys.path.insert(0, str(EXPERIMENTS))
+
+from docblocks import stale_blocks, write_blocks  # noqa: E402  (a sibling script, found through sys.path)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the data is, where results and figures go, how many processes."""
+
+    data: Path = REPO.parent / "shared" / "data"
+    out: Path = REPO / "results" / "docs"
+    images: Path = REPO / "docs" / "predictors"
+    jobs: int = 2
+    cheap: bool = False
+
+
+@dataclass(frozen=True)
+class Generator:
+    """A function computing some blocks, the block names it owns, and whether the cheap subset runs it."""
+
+    name: str
+    blocks: tuple[str, ...]
+    cheap: bool
+    make: Callable[[Settings], dict[str, str]]
+
+
+def isomorphism_blocks(settings: Settings) -> dict[str, str]:
+    """The two NB201 isomorphism definitions and their class counts, computed by code."""
+    import nasbench_lab
+
+    space = nasbench_lab.space("nb201")
+    table = "\n".join([
+        "| definition | identifies two cells when | classes | computed by |",
+        "|---|---|---:|---|",
+        "| functional (this project: `space.canonical`) | they compute the same function: `none` edges and every "
+        "op applied to a zero node dropped, `skip_connect` folded into its input, parallel terms as a multiset | "
+        f"{space.functional_class_count():,} | `NB201Space.functional_class_count()` |",
+        "| official identity string (`to_unique_str(consider_zero=True)` of NAS-Bench-201 / NATS-Bench) | their "
+        "strings are equal: per node the sorted terms `#` (zero: a `none` edge or an input whose string is exactly "
+        "`#`), the input's string (`skip_connect`) or `(input)@op`, joined by `+`; a node summing several zeros "
+        "reads `#+#`, so a placeholder survives for every zero term | "
+        f"{space.official_unique_count():,} | `NB201Space.official_unique_count()`, "
+        "`nasbench_lab.spaces.nb201.official_unique_str` |",
+        f"| none (every op assignment) | their op codes are equal | {space.size:,} | `space.size` |",
+    ])
+    return {"nb201-isomorphism": table + "\n"}
+
+
+def edge_order_blocks(settings: Settings) -> dict[str, str]:
+    """How well the Suite-Zero NB201 accuracies rank like the table's, with and without NASLib's edge swap."""
+    from scipy.stats import spearmanr
+
+    import nasbench_lab
+    from nasbench_lab.loaders.suite_zero import read_suite_zero
+
+    bench = nasbench_lab.load("nb201", dataset="cifar10", path=settings.data / "nb201" / "nb201_tables.csv")
+    rec = read_suite_zero(settings.data / "nb201" / "nb201_zero_cost_subset.json")["cifar10"]
+    swapped = spearmanr(rec.val_acc, bench.query(rec.archs, "valid_acc", 200)).statistic
+    unswapped = spearmanr(rec.val_acc, bench.query(rec.archs[:, [0, 1, 3, 2, 4, 5]], "valid_acc", 200)).statistic
+    text = (f"With the swap the Suite-Zero CIFAR-10 accuracies ({len(rec.archs)} cells) rank like the table's "
+            f"200-epoch validation accuracy at Spearman {swapped:.3f}, without it at {unswapped:.3f}.\n")
+    return {"nb201-edge-order": text}
+
+
+def surrogate_blocks(settings: Settings) -> dict[str, str]:
+    """Held-out quality of the xgboost-ensemble surrogate (and a one-hot ridge) on the real NB201/NB301/NB101 data."""
+    from dataclasses import replace
+
+    import nasbench_lab
+    from nasbench_lab.benchmarks.surrogate import default_params
+    from nasbench_lab.benchmarks.surrogate_fit import fit_and_evaluate
+    from nasbench_lab.loaders.suite_zero import load_proxies
+
+    data = settings.data
+
+    def fit(source, fidelity, train, seed, members=None) -> dict:
+        params = default_params(source.space)
+        params = replace(params, n_members=members) if members else params
+        return fit_and_evaluate(source, fidelity=fidelity, train_size=train, seed=seed, params=params,
+                                complete=False).report
+
+    def three(rep: dict) -> str:
+        return f"{rep['kendall_tau']:.3f}, {rep['spearman']:.3f}, {rep['r2']:.3f}"
+
+    nb201 = nasbench_lab.load("nb201", dataset="cifar10", path=data / "nb201" / "nb201_tables.csv")
+    nb301 = load_proxies(data / "nb301" / "nb301_zero_cost_subset.json")
+    nb101 = nasbench_lab.load("nb101", path=data / "nb101" / "nb101_validation_by_hash_30k.csv")
+    r201_3, r201 = fit(nb201, 200, 1000, 0, members=3), fit(nb201, 200, 1000, 0)
+    r301 = [fit(nb301, None, 0.8, seed) for seed in range(5)]
+    r101 = fit(nb101, 108, 0.8, 0)
+    tau, base = [r["kendall_tau"] for r in r301], [r["baseline_linear_onehot"]["kendall_tau"] for r in r301]
+
+    def sizes(rep: dict) -> str:
+        return f"{rep['n_train']:,} / {rep['n_test']:,}"
+
+    docs = "\n".join([
+        "| source | train / held-out | surrogate (Kendall tau, Spearman, R2) | one-hot ridge, same split |",
+        "|---|---|---|---|",
+        f"| NB201 CIFAR-10 `valid_acc` @200, 1,000 random cells (seed 0), 3 members | {sizes(r201_3)} | "
+        f"{three(r201_3)} | {three(r201_3['baseline_linear_onehot'])} |",
+        f"| same, CLI default ({default_params(nb201.space).n_members} members) | {sizes(r201)} | {three(r201)} | "
+        f"{three(r201['baseline_linear_onehot'])} |",
+        f"| NB301 `valid_acc` ({r301[0]['n_train'] + r301[0]['n_test']} real cells), "
+        f"80% split, seed 0 | {sizes(r301[0])} | {three(r301[0])} | {three(r301[0]['baseline_linear_onehot'])} |",
+        f"| same, seeds 0-4: mean Kendall tau (min-max) | {sizes(r301[0])} | {np.mean(tau):.3f} ({min(tau):.3f}-"
+        f"{max(tau):.3f}) | {np.mean(base):.3f} ({min(base):.3f}-{max(base):.3f}) |",
+        f"| NB101 `valid_acc` @108 (30,001 real cells), 80% split, seed 0 | {sizes(r101)} | {three(r101)} | "
+        f"{three(r101['baseline_linear_onehot'])} |",
+    ]) + "\n"
+    readme = "\n".join([
+        "| fitted on | held-out Kendall tau | one-hot ridge, same split |", "|---|---:|---:|",
+        f"| 1,000 random NB201 CIFAR-10 cells, ranking the other {r201['n_test']:,} | {r201['kendall_tau']:.3f} | "
+        f"{r201['baseline_linear_onehot']['kendall_tau']:.3f} |",
+        f"| 80% of the {r301[0]['n_train'] + r301[0]['n_test']} real NB301 cells (seed 0) | "
+        f"{r301[0]['kendall_tau']:.3f} | {r301[0]['baseline_linear_onehot']['kendall_tau']:.3f} |",
+        f"| 80% of the {r101['n_train'] + r101['n_test']:,} real NB101 cells, 108 epochs | {r101['kendall_tau']:.3f} | "
+        f"{r101['baseline_linear_onehot']['kendall_tau']:.3f} |",
+    ]) + "\n"
+    return {"surrogates-realdata": docs, "surrogates-readme": readme}
+
+
+def search_blocks(settings: Settings) -> dict[str, str]:
+    import search_tables
+
+    return search_tables.blocks(settings.out / "search", settings.jobs, paper=not settings.cheap)
+
+
+def predictor_blocks(settings: Settings) -> dict[str, str]:
+    import predictor_figures
+
+    return predictor_figures.blocks(settings.data, settings.out / "predictors", settings.images, settings.jobs,
+                                    settings.cheap)
+
+
+GENERATORS = (
+    Generator("isomorphism", ("nb201-isomorphism",), True, isomorphism_blocks),
+    Generator("edge-order", ("nb201-edge-order",), True, edge_order_blocks),
+    Generator("surrogates", ("surrogates-readme", "surrogates-realdata"), False, surrogate_blocks),
+    Generator("search", ("nb201-cifar10-readme", "nb201-cifar10-search", "nb201-paper-table", "nb201-paper-readme"),
+              True, search_blocks),
+    Generator("predictors", ("predictors-readme", "predictors-full", "predictors-ablation", "predictors-lowfi",
+                             "proxies-nb201", "proxies-nb101", "proxy-predictors"), True, predictor_blocks),
+)
+
+
+def generate(settings: Settings, only: set[str] | None = None) -> dict[str, str]:
+    """Every block of the selected generators (``settings.cheap``: the cheap subset of each)."""
+    out: dict[str, str] = {}
+    for gen in GENERATORS:
+        if (only is None or gen.name in only) and (gen.cheap or not settings.cheap):
+            t0 = time.perf_counter()
+            out.update(gen.make(settings))
+            print(f"{gen.name}: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cheap", action="store_true", help="only the cheap blocks (what the slow doc test re-runs)")
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if a block is stale")
+    parser.add_argument("--only", default="", help=f"comma-separated generators of {[g.name for g in GENERATORS]}")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--data", type=Path, default=Settings.data)
+    parser.add_argument("--out", type=Path, default=Settings.out)
+    args = parser.parse_args(argv)
+    if not (args.data / "nb201" / "nb201_tables.csv").is_file():
+        print(f"error: {args.data / 'nb201' / 'nb201_tables.csv'} not found (--data names ../shared/data)",
+              file=sys.stderr)
+        return 2
+    only = {n.strip() for n in args.only.split(",") if n.strip()} or None
+    unknown = sorted((only or set()) - {g.name for g in GENERATORS})
+    if unknown:
+        print(f"error: unknown generator(s) {unknown}; accepted: {[g.name for g in GENERATORS]}", file=sys.stderr)
+        return 2
+    t0 = time.perf_counter()
+    images = args.out / "images" if args.check else Settings.images  # --check leaves the committed figures alone
+    blocks = generate(Settings(data=args.data, out=args.out, images=images, jobs=args.jobs, cheap=args.cheap), only)
+    if args.check:
+        stale = stale_blocks(blocks)
+        print("\n".join(f"stale: {s}" for s in stale) or f"all {len(blocks)} blocks match", file=sys.stderr)
+        return 1 if stale else 0
+    for name in write_blocks(blocks):
+        print("updated", name, file=sys.stderr)
+    print(f"regenerated {len(blocks)} blocks in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -110,3 +110,12 @@ def test_anytime_curves_follow_the_incumbent(nb201_c10):
 def test_reference_of_a_benchmark_without_listing_uses_a_sample():
     ref = benchmark_reference(nasbench_lab.load())
     assert ref["report_metric"] == "test_acc" and ref["random_mean"] > 0
+
+
+def test_log_regret_axis_reads_as_plain_decimals():
+    """A log-scaled regret axis labels its ticks 0.2, 0.3, 0.5, 1, 2 ... rather than 3 x 10^-1, and leaves the
+    crowded minor ticks (0.7, 0.8, 0.9) unlabelled."""
+    from nasbench_lab.analysis.plots import _minor_log_label
+
+    assert [_minor_log_label(v, 0) for v in (0.2, 0.3, 0.5, 0.7, 0.9, 3.0, 40.0)] == ["0.2", "0.3", "0.5", "", "",
+                                                                                      "3", ""]

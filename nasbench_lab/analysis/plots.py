@@ -58,6 +58,12 @@ def spans_decades(values: np.ndarray) -> bool:
     return len(v) > 1 and v.max() > 10 * max(v.min(), LOG_FLOOR)
 
 
+def _minor_log_label(value: float, _pos: int) -> str:
+    """Minor log-axis ticks labelled at 2, 3 and 5 times a power of ten only (the rest would overlap)."""
+    lead = value / 10 ** np.floor(np.log10(value)) if value > 0 else 0.0
+    return f"{value:g}" if any(abs(lead - d) < 1e-6 for d in (2, 3, 5)) else ""
+
+
 def draw_curves(curves: Mapping[str, Curve], *, rng: np.random.Generator, title: str = "", log_x: bool = False,
                 log_y: bool | None = None, n_boot: int = 1000, zoom: bool = False, lower_is_better: bool = False,
                 marks: Mapping[str, str] | None = None):
@@ -110,7 +116,11 @@ def draw_curves(curves: Mapping[str, Curve], *, rng: np.random.Generator, title:
     if log_x:
         ax.set_xscale("log")
     if log_y:
-        ax.set_yscale("log")
+        from matplotlib.ticker import FormatStrFormatter, FuncFormatter
+
+        ax.set_yscale("log")  # plain decimals on the ticks: a reader compares 0.3 and 0.6 points, not 3 x 10^-1
+        ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+        ax.yaxis.set_minor_formatter(FuncFormatter(_minor_log_label))
     ax.grid(True, alpha=0.3)
     note = f"; thick: rs and the best {HIGHLIGHT}" if crowded else ""
     ax.set_title(f"{title}{note}", fontsize=9)

@@ -11,6 +11,7 @@ from nasbench_lab.benchmarks.base import Benchmark
 from nasbench_lab.benchmarks.spec import BENCHMARKS, BenchmarkSpec
 from nasbench_lab.benchmarks.tabular import TabularBenchmark
 from nasbench_lab.errors import ChecksumMismatchError, ConfigError, DataFileError, DataNote, UnknownNameError
+from nasbench_lab.loaders.flat_csv import MISSING_NOTE
 from nasbench_lab.loaders.table_csv import TableCsvLoader, is_table_csv, sidecar_path
 from nasbench_lab.loaders.table_csv import read_header as read_csv_header
 from nasbench_lab.paths import cached_table_path
@@ -18,7 +19,7 @@ from nasbench_lab.registry import Registry
 from nasbench_lab.spaces.registry import space as get_space
 from nasbench_lab.spaces.table_space import TableSpace
 from nasbench_lab.tables.checksums import describe_source, restat, stat_unchanged, verify_source
-from nasbench_lab.tables.hdf5 import FORMAT, is_table_file, read_header, read_table, write_table
+from nasbench_lab.tables.hdf5 import FORMAT, is_table_file, read_dataset_notes, read_header, read_table, write_table
 from nasbench_lab.tables.table import BenchmarkTable
 
 #: loaders for paths that are a benchmark on their own (e.g. a fitted surrogate folder):
@@ -204,12 +205,23 @@ def table_file(spec: BenchmarkSpec, path: str | os.PathLike | None, *, cache_dir
         try:
             _checked_header(target, verify)
             _refresh_source_stats(target)
-            return target
+            if _partial_cache_usable(target, source, allow_partial):
+                return target
         except ChecksumMismatchError as exc:
             warnings.warn(f"{exc}: converting it again", DataNote, stacklevel=2)
         except DataFileError:
             pass  # a damaged cache is rebuilt below
     return convert(spec, source, target, allow_partial=allow_partial)
+
+
+def _partial_cache_usable(target: Path, source: Path, allow_partial: bool) -> bool:
+    """Whether a cached table may answer: one converted from a partial source only where the caller, too, says
+    partial is fine (told again how much is missing); otherwise the source is converted again, which names
+    the missing rows exactly as a first conversion does."""
+    missing = [notes[MISSING_NOTE] for notes in read_dataset_notes(target).values() if MISSING_NOTE in notes]
+    if missing and allow_partial:
+        warnings.warn(f"{source}: {missing[0]} (they query as NaN)", DataNote, stacklevel=3)
+    return allow_partial or not missing
 
 
 def _refresh_source_stats(target: Path) -> None:

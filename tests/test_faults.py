@@ -22,6 +22,7 @@ from conftest import shared_file
 import nasbench_lab
 from nasbench_lab.cli.main import main
 from nasbench_lab.errors import ConfigError, DataFileError, DataNote, InvalidArchitectureError, UnknownNameError
+from nasbench_lab.loaders.flat_csv import MISSING_NOTE
 from nasbench_lab.search import run
 
 SPACE = nasbench_lab.space("nb201")
@@ -113,6 +114,13 @@ def test_partial_table_on_purpose_says_how_many_cells_are_missing(tmp_path, good
     with pytest.warns(DataNote, match="partial table: 1 of 15625 architectures have no row"):
         bench = nasbench_lab.load("nb201", path=path, cache_dir=tmp_path / "cache", allow_partial=True)
     assert np.isnan(bench.query(SPACE.from_index(6111), "test_acc", 200))
+    # the cached conversion remembers that rows are missing: without the flag it is refused, with it noted again
+    with pytest.raises(DataFileError, match="1 of the 15625 architectures of space nb201 have no row"):
+        nasbench_lab.load("nb201", path=path, cache_dir=tmp_path / "cache")
+    with pytest.warns(DataNote, match="1 of the 15625 architectures have no row"):
+        nasbench_lab.load("nb201", path=path, cache_dir=tmp_path / "cache", allow_partial=True)
+    assert "1 of the 15625" in nasbench_lab.load("nb201", path=path, cache_dir=tmp_path / "cache",
+                                                 allow_partial=True).describe()["notes"][MISSING_NOTE]
     code = main(["query", "-b", "nb201", "-p", str(path), "--index", "0", "--allow-partial"])
     assert code == 0 and "note: " in capsys.readouterr().err
 

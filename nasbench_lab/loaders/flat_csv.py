@@ -125,6 +125,10 @@ class FlatCsvLoader(Loader):
         return BenchmarkTable(benchmark=self.benchmark, datasets=tables)
 
 
+#: dataset note of a table converted with allow_partial that lacks rows (a cached copy is checked against it)
+MISSING_NOTE = "missing_architectures"
+
+
 def read_flat_csv(path: Path, space: EnumerableSpace, mapper: ColumnMapper = identity_mapper,
                   rename: Callable[[str], str] | None = None,
                   row_index: Callable[[list[str], list[list[str]]], np.ndarray] | None = None, *,
@@ -167,7 +171,7 @@ def read_flat_csv(path: Path, space: EnumerableSpace, mapper: ColumnMapper = ide
         raise DataFileError(f"{path}: columns not understood: {', '.join(unknown)}; accepted: key columns "
                             f"({', '.join(space.key_columns())}) and {{dataset}}_{{metric}}_{{N}}ep[_s|_mb]"
                             "[_per_seed|_mean] of this benchmark's datasets (remove or rename them)")
-    _check_complete(path, index, space, allow_partial)
+    missing = _check_complete(path, index, space, allow_partial)
     by_dataset: dict[str, dict[str, list[tuple[int, ColumnSpec]]]] = {}
     for (ds, metric), cols in groups.items():
         by_dataset.setdefault(ds, {})[metric] = cols
@@ -179,14 +183,17 @@ def read_flat_csv(path: Path, space: EnumerableSpace, mapper: ColumnMapper = ide
                                metrics={m: _metric(path, rows, index, cols, fids, space.size, value_range(m, c),
                                                    published)
                                         for m, cols in metrics.items() for c in [cols[0][1]]})
+        if missing:
+            out[ds].notes[MISSING_NOTE] = f"{missing} of the {space.size} architectures have no row (partial table)"
     return out
 
 
-def _check_complete(path: Path, index: np.ndarray, space: EnumerableSpace, allow_partial: bool) -> None:
-    """Refuses a file without a row for every architecture of the space unless the user said it is partial."""
+def _check_complete(path: Path, index: np.ndarray, space: EnumerableSpace, allow_partial: bool) -> int:
+    """Refuses a file without a row for every architecture of the space unless the user said it is partial;
+    returns how many architectures have no row."""
     missing = space.size - len(index)
     if missing == 0:
-        return
+        return 0
     if not allow_partial:
         absent = np.setdiff1d(np.arange(space.size), index)[:3]
         raise DataFileError(f"{path}: {missing} of the {space.size} architectures of space {space.name} have no "
@@ -194,6 +201,7 @@ def _check_complete(path: Path, index: np.ndarray, space: EnumerableSpace, allow
                             "table is partial on purpose, pass --allow-partial (allow_partial=True)")
     warnings.warn(f"{path}: partial table: {missing} of {space.size} architectures have no row (they query as NaN)",
                   DataNote, stacklevel=2)
+    return missing
 
 
 def _read_rows(path: Path, header_only: bool = False) -> tuple[list[str], list[list[str]]]:

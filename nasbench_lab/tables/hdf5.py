@@ -189,6 +189,15 @@ def read_header(path: str | os.PathLike) -> tuple[str, list[SourceFile], list[st
             raise DataFileError(f"{path}: truncated or corrupted table file: {exc}") from None
 
 
+def read_dataset_notes(path: str | os.PathLike) -> dict[str, dict[str, str]]:
+    """Each dataset's notes (``describe()``'s text) without reading any array."""
+    with _open(path) as f:
+        try:
+            return {name: json.loads(g.attrs.get("notes", "{}")) for name, g in f["datasets"].items()}
+        except (KeyError, ValueError, RuntimeError, TypeError) as exc:
+            raise DataFileError(f"{path}: truncated or corrupted table file: {exc}") from None
+
+
 def _sources(f: h5py.File, path: str | os.PathLike) -> list[SourceFile]:
     try:
         return [SourceFile(**s) for s in json.loads(f.attrs.get("sources", "[]"))]

@@ -126,9 +126,9 @@ def paper_blocks(paper, comparison) -> dict[str, str]:
     lines.append(f"| optimum | 94.37 | {ref['optimum']:.2f} | {ref['optimum']:.2f} |")
     mean_q = ", ".join(f"{k} {queries[k]:.0f}" for k in finals)
     table = "\n".join(lines) + f"\n\nQueries per run within the budget, mean over seeds: {mean_q}.\n"
-    readme = (f"random search {_pm(finals['rs'])} here vs {PUBLISHED['rs'][0]} published; REA "
-              f"{_pm(finals['re'])} here vs {PUBLISHED['re'][0]} published (unconfirmed: recalled from the paper, "
-              "no readable copy of its Table 5 was found)\n")
+    pairs = [f"{DISPLAY[k]} {_pm(finals[k])} here vs {pub} published{'' if confirmed else ' (unconfirmed)'}"
+             for k, (pub, confirmed) in PUBLISHED.items() if k in finals]
+    readme = "; ".join(pairs) + ". Unconfirmed: recalled from the paper; no readable copy of its Table 5 was found.\n"
     return {"nb201-paper-table": table, "nb201-paper-readme": readme}
 
 

@@ -50,6 +50,34 @@ def compare(results: str, reference: str = "optuna-tpe") -> dict:
     return out
 
 
+#: further pairs the docs discuss (paired Wilcoxon, Holm over all pairs), where both labels ran
+OTHER_PAIRS = (("tpe", "tpe-independent"), ("reinforce", "rs"), ("bohb", "rs"))
+
+
+def block(results: str, reference: str = "optuna-tpe") -> str:
+    """The docs block ``nb201-tpe-optuna``: accuracy and two tests per label, no (machine-dependent) timings."""
+    from nasbench_lab.analysis.stats import pairwise_wilcoxon
+
+    out = compare(results, reference)
+    pairs = {frozenset((p["a"], p["b"])): p for p in pairwise_wilcoxon({k: r["final_test"] for k, r in out.items()})}
+    paired = {k: p for k, p in pairs.items() if reference in k}
+    lines = [f"| algorithm | runs | final test accuracy (%) mean ± std | median | two-sided Mann-Whitney p vs "
+             f"{reference} | paired Wilcoxon p vs {reference} (Holm over all pairs) |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for label, row in out.items():
+        short = f" ({row['short_runs']} short, left out)" if row["short_runs"] else ""
+        pair = paired.get(frozenset((label, reference)))
+        mw = "" if row["p_vs_reference"] is None else f"{row['p_vs_reference']:.2g}"
+        wx = "" if pair is None else f"{pair['p']:.2g} ({pair['p_holm']:.2g})"
+        lines.append(f"| {label} | {row['runs']}{short} | {row['mean']:.2f} ± {row['std']:.2f} | "
+                     f"{np.median(row['final_test']):.2f} | {mw} | {wx} |")
+    others = [f"{a} vs {b}: median difference {pairs[frozenset((a, b))]['median_difference']:+.2f}, "
+              f"p = {pairs[frozenset((a, b))]['p']:.2g} ({pairs[frozenset((a, b))]['p_holm']:.2g})"
+              for a, b in OTHER_PAIRS if frozenset((a, b)) in pairs]
+    tail = f"\nOther pairs, paired Wilcoxon p (Holm): {'; '.join(others)}.\n" if others else ""
+    return "\n".join(lines) + "\n" + tail
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results")

@@ -60,3 +60,20 @@ def test_cheap_doc_numbers_match_what_the_code_produces(tmp_path: Path):
     assert {"nb201-cifar10-readme", "nb201-cifar10-search", "predictors-readme", "predictors-full"} <= set(blocks)
     stale = docblocks.stale_blocks(blocks)
     assert not stale, f"docs disagree with the code at HEAD (run experiments/regenerate_docs.py): {stale}"
+
+
+def test_tpe_generator_without_optuna_fails_naming_the_install_command(monkeypatch, tmp_path: Path, capsys):
+    from nasbench_lab.search import optuna_search
+
+    def missing():
+        raise optuna_search.OptunaMissingError("No module named 'optuna'")
+
+    monkeypatch.setattr(optuna_search, "require_optuna", missing)
+    settings = regenerate_docs.Settings(out=tmp_path / "results", images=tmp_path / "images")
+    with pytest.raises(optuna_search.OptunaMissingError, match=r"'tpe' generator.*nasbench_lab\[optuna\]"):
+        regenerate_docs.tpe_blocks(settings)
+    assert not (tmp_path / "results").exists(), "nothing may run before the missing extra is reported"
+    data = shared_file("nb201/nb201_tables.csv").parents[1]
+    assert regenerate_docs.main(["--only", "tpe", "--check", "--data", str(data), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "error: the 'tpe' generator" in err and "pip install 'nasbench_lab[optuna]'" in err

@@ -4,26 +4,20 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 from nasbench_lab.benchmarks.base import Benchmark
-from nasbench_lab.benchmarks.spec import BENCHMARKS, BenchmarkSpec
+from nasbench_lab.benchmarks.spec import BENCHMARKS, DIRECT_LOADERS, BenchmarkSpec
 from nasbench_lab.benchmarks.tabular import TabularBenchmark
 from nasbench_lab.errors import ChecksumMismatchError, ConfigError, DataFileError, DataNote, UnknownNameError
 from nasbench_lab.loaders.table_csv import TableCsvLoader, is_table_csv, sidecar_path
 from nasbench_lab.loaders.table_csv import read_header as read_csv_header
 from nasbench_lab.paths import cached_table_path
-from nasbench_lab.registry import Registry
 from nasbench_lab.spaces.registry import space as get_space
 from nasbench_lab.spaces.table_space import TableSpace
 from nasbench_lab.tables.checksums import describe_source, restat, stat_unchanged, verify_source
 from nasbench_lab.tables.hdf5 import FORMAT, is_table_file, read_header, read_table, write_table
 from nasbench_lab.tables.table import BenchmarkTable
-
-#: loaders for paths that are a benchmark on their own (e.g. a fitted surrogate folder):
-#: each returns a Benchmark, or None when the path is not of its kind
-DIRECT_LOADERS: Registry[Callable[[Path, str | None], Benchmark | None]] = Registry("direct loader")
 
 DEFAULT_BENCHMARK = "nbgraph"
 

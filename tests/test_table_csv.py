@@ -215,7 +215,7 @@ def test_unknown_dataset_metric_and_contradicting_sidecar_via_cli(tmp_path, caps
 
 
 def test_study_toml_chooses_metrics_and_directions(tmp_path, capsys):
-    from nasbench_lab.search.study import StudySpec
+    from nasbench_lab.studies.study import StudySpec
 
     path = write_rows(tmp_path / "loss.csv", synthetic_rows(metrics=("valid_loss", "test_loss")))
     toml = tmp_path / "study.toml"

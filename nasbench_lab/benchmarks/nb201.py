@@ -87,8 +87,8 @@ class Nb201CsvLoader(FlatCsvLoader):
     def __init__(self) -> None:
         super().__init__("nb201", lambda dataset: "nb201", csv_mapper)
 
-    def convert(self, path: Path) -> BenchmarkTable:
-        table = super().convert(path)
+    def convert(self, path: Path, *, allow_partial: bool = False) -> BenchmarkTable:
+        table = super().convert(path, allow_partial=allow_partial)
         for dataset in table.datasets.values():
             derive_x_valid(dataset)
         return table

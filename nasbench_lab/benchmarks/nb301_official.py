@@ -26,6 +26,7 @@ import numpy as np
 from nasbench_lab.benchmarks.base import Benchmark, SeedChoice, check_seed_choice
 from nasbench_lab.benchmarks.lgb_text import LGBTextModel
 from nasbench_lab.benchmarks.nb301_config import N_FEATURES, config_vectors
+from nasbench_lab.benchmarks.spec import DIRECT_LOADERS
 from nasbench_lab.benchmarks.surrogate_noise import standard_normal
 from nasbench_lab.errors import ConfigError, DataFileError, UnknownNameError, UnsafePickleError
 from nasbench_lab.loaders.safe_pickle import DEFAULT_ALLOWED, RestrictedUnpickler
@@ -291,11 +292,4 @@ def _direct_loader(path: Path, dataset: str | None) -> NB301Benchmark | None:
     return load_nb301(path)
 
 
-def _register() -> None:
-    from nasbench_lab.api import DIRECT_LOADERS
-
-    if "nb301-official" not in DIRECT_LOADERS:
-        DIRECT_LOADERS.add("nb301-official", _direct_loader)
-
-
-_register()
+DIRECT_LOADERS.add("nb301-official", _direct_loader)

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from nasbench_lab.benchmarks.base import Benchmark, SeedChoice, check_seed_choice
+from nasbench_lab.benchmarks.spec import DIRECT_LOADERS
 from nasbench_lab.benchmarks.surrogate_noise import standard_normal
 from nasbench_lab.benchmarks.xgb_ensemble import EnsembleParams, XGBEnsemble
 from nasbench_lab.errors import ConfigError, DataFileError, UnknownNameError
@@ -333,11 +334,4 @@ def _direct_loader(path: Path, dataset: str | None) -> Benchmark | None:
     return bench
 
 
-def _register() -> None:
-    from nasbench_lab.api import DIRECT_LOADERS
-
-    if "surrogate" not in DIRECT_LOADERS:
-        DIRECT_LOADERS.add("surrogate", _direct_loader)
-
-
-_register()
+DIRECT_LOADERS.add("surrogate", _direct_loader)

@@ -11,14 +11,10 @@ from conftest import shared_file
 from scipy.stats import spearmanr
 
 import nasbench_lab
+from nasbench_lab.benchmarks.base import archs_with_data
+from nasbench_lab.benchmarks.proxies import ProxyBenchmark, load_proxies, with_proxies
 from nasbench_lab.errors import ConfigError, DataFileError, InvalidArchitectureError, UnknownNameError
-from nasbench_lab.loaders.suite_zero import (
-    ProxyBenchmark,
-    archs_with_data,
-    load_proxies,
-    read_suite_zero,
-    with_proxies,
-)
+from nasbench_lab.loaders.suite_zero import read_suite_zero
 from nasbench_lab.spaces.registry import SPACES
 
 # NASLib op index -> official op code (0 skip, 1 none, 2 conv3, 3 conv1, 4 pool in NASLib's order)

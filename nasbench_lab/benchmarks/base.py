@@ -61,3 +61,14 @@ def check_seed_choice(seed: object) -> None:
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0:
         return
     raise ConfigError(f"seed must be 'mean', a seed index >= 0 or a numpy.random.Generator, got {seed!r}")
+
+
+def archs_with_data(benchmark: Benchmark, metric: str | None = None) -> np.ndarray:
+    """Every architecture of ``benchmark`` with a value of ``metric`` (default: the search metric)."""
+    metric = metric or benchmark.search_metric
+    if hasattr(type(benchmark), "archs_with_data"):
+        return benchmark.archs_with_data(metric)
+    if hasattr(benchmark, "indices_with_data"):
+        return benchmark.space.from_index(benchmark.indices_with_data(metric))
+    raise ConfigError(f"{benchmark.name}/{benchmark.dataset} cannot list its architectures with data "
+                      "(a surrogate covers the whole space): pass the architectures to evaluate explicitly")

@@ -53,7 +53,7 @@ def source_data(source: Benchmark, metric: str, fidelity: int | None) -> tuple[n
     if hasattr(source, "indices_with_data"):
         archs = source.space.from_index(source.indices_with_data(metric, fidelity))
     else:
-        from nasbench_lab.loaders.suite_zero import archs_with_data
+        from nasbench_lab.benchmarks.base import archs_with_data
 
         archs = archs_with_data(source, metric)
     values = np.asarray(source.query(archs, metric, fidelity), dtype=np.float64)

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
+from nasbench_lab.benchmarks.base import archs_with_data
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.fileio import atomic_write
-from nasbench_lab.loaders.suite_zero import archs_with_data
 from nasbench_lab.predictors.registry import PREDICTORS, make_predictor
 from nasbench_lab.predictors.scoring import ranking_scores
 from nasbench_lab.rng import child_seeds

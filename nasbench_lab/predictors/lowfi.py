@@ -55,7 +55,7 @@ def _zc_features(benchmark, proxies):
     names = list(proxies) if proxies else proxy_names(benchmark)
     if not names:
         raise ConfigError(f"{benchmark.name}/{benchmark.dataset} has no zero-cost proxy metrics (zc_*); attach "
-                          "them with nasbench_lab.loaders.suite_zero.with_proxies(benchmark, json_path)")
+                          "them with nasbench_lab.benchmarks.proxies.with_proxies(benchmark, json_path)")
     names = [n if n.startswith(PROXY_PREFIX) else PROXY_PREFIX + n for n in names]
     return benchmark_features(benchmark, [(n, None) for n in names], log=names)
 

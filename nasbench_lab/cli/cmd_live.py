@@ -94,7 +94,9 @@ def _job(args: argparse.Namespace, space_name: str):
 
 def _check_device(name: str) -> None:
     """ConfigError unless ``name`` is a torch device this machine has (cpu, cuda, cuda:N, mps)."""
-    import torch
+    from nasbench_lab.live._torch import require_torch
+
+    torch = require_torch()
 
     try:
         device = torch.device(name)

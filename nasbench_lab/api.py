@@ -17,16 +17,23 @@ from nasbench_lab.spaces.registry import space as get_space
 from nasbench_lab.spaces.table_space import TableSpace
 from nasbench_lab.tables.checksums import describe_source, restat, stat_unchanged, verify_source
 from nasbench_lab.tables.hdf5 import FORMAT, is_table_file, read_header, read_table, write_table
-from nasbench_lab.tables.table import BenchmarkTable
+from nasbench_lab.tables.table import BenchmarkTable, SourceFile
 
 DEFAULT_BENCHMARK = "nbgraph"
 
 
-def _checked_header(path: Path, verify: bool) -> tuple[str, list[str]]:
-    """(benchmark, datasets) of a table file, after checking that its sources did not change."""
+def _checked_sources(path: Path, verify: bool) -> tuple[str, list[SourceFile], list[str]]:
+    """(benchmark, sources, datasets) of a table file (opened once), after checking that its sources did not
+    change."""
     benchmark, sources, datasets = read_header(path)
     for source in sources:
         verify_source(source, full=verify)
+    return benchmark, sources, datasets
+
+
+def _checked_header(path: Path, verify: bool) -> tuple[str, list[str]]:
+    """(benchmark, datasets) of a table file, after checking that its sources did not change."""
+    benchmark, _, datasets = _checked_sources(path, verify)
     return benchmark, datasets
 
 
@@ -196,8 +203,8 @@ def table_file(spec: BenchmarkSpec, path: str | os.PathLike | None, *, cache_dir
     target = cached_table_path(spec.name, source, Path(cache_dir) if cache_dir else None)
     if target.exists() and not rebuild:
         try:
-            _checked_header(target, verify)
-            _refresh_source_stats(target)
+            _, sources, _ = _checked_sources(target, verify)
+            _refresh_source_stats(target, sources)
             return target
         except ChecksumMismatchError as exc:
             warnings.warn(f"{exc}: converting it again", DataNote, stacklevel=2)
@@ -206,10 +213,11 @@ def table_file(spec: BenchmarkSpec, path: str | os.PathLike | None, *, cache_dir
     return convert(spec, source, target, allow_partial=allow_partial)
 
 
-def _refresh_source_stats(target: Path) -> None:
+def _refresh_source_stats(target: Path, sources: list[SourceFile]) -> None:
     """Records the current stat of sources whose bytes were found unchanged (a copy, a chmod, a table written
-    before ctimes were recorded), so that the next load checks the stat again instead of hashing every time."""
-    if all(stat_unchanged(s) or not Path(s.path).exists() for s in read_header(target)[1]):
+    before ctimes were recorded), so that the next load checks the stat again instead of hashing every time.
+    ``sources``: the table's, as just read (a warm load opens the table header once, not twice)."""
+    if all(stat_unchanged(s) or not Path(s.path).exists() for s in sources):
         return
     table = read_table(target)
     table.sources = [restat(s) for s in table.sources]

@@ -10,7 +10,7 @@ from functools import cached_property
 
 import numpy as np
 
-from nasbench_lab.benchmarks.base import Benchmark, SeedChoice, archs_with_data, check_seed_choice
+from nasbench_lab.benchmarks.base import Benchmark, SeedChoice, check_seed_choice
 from nasbench_lab.errors import ConfigError, UnknownNameError
 from nasbench_lab.loaders.suite_zero import EPOCHS, PROXY_PREFIX, ProxyRecords, read_suite_zero
 from nasbench_lab.metrics import metric_info
@@ -150,7 +150,14 @@ class ProxyAugmentedBenchmark(Benchmark):
         if metric in self._routes:
             archs = self.proxy_bench.archs_with_data()
             return archs[np.isfinite(np.asarray(self.base.query(archs, self.search_metric), dtype=float))]
-        return archs_with_data(self.base, metric)
+        return self.base.archs_with_data(metric)
+
+    @property
+    def tabulated(self) -> bool:  # type: ignore[override]
+        return self.base.tabulated
+
+    def indices_with_data(self, metric: str | None = None, fidelity: int | None = None) -> np.ndarray:
+        return self.base.indices_with_data(metric, fidelity)
 
     def describe(self) -> dict:
         info = self.base.describe()

@@ -133,12 +133,21 @@ class SurrogateBenchmark(Benchmark):
         An int seed gives noise that depends only on (seed, architecture, metric); a Generator
         draws new noise on every call.
         """
-        check_seed_choice(seed)
-        fitted = self._fitted(metric)
-        self._check_fidelity(fidelity)
         batch, single = self.space.as_batch(archs)
-        values = self._values(batch, fitted, seed)
+        values = self.query_batch(batch, metric, fidelity, seed)
         return float(values[0]) if single else values
+
+    def check_query(self, metric: str, fidelity: int | None = None, seed: SeedChoice = "mean") -> None:
+        """Raises the error ``query`` would for an unknown metric, fidelity or seed choice."""
+        check_seed_choice(seed)
+        self._fitted(metric)
+        self._check_fidelity(fidelity)
+
+    def query_batch(self, batch: np.ndarray, metric: str, fidelity: int | None = None,
+                    seed: SeedChoice = "mean") -> np.ndarray:
+        """``query`` for a batch already validated by the space (``space.as_batch``): always an array."""
+        self.check_query(metric, fidelity, seed)
+        return self._values(batch, self._fitted(metric), seed)
 
     def _values(self, batch: np.ndarray, fitted: FittedMetric, seed: SeedChoice) -> np.ndarray:
         members = fitted.ensemble.predict_members(encode(self.space, batch, self.encoding))

@@ -79,7 +79,7 @@ def _default_predictors(bench, with_proxies: bool) -> list[str]:
 
     names = list(ENCODING_BASELINES)
     metric = bench.search_metric
-    fids = bench.metric_fidelities(metric) if hasattr(bench, "metric_fidelities") else bench.fidelities
+    fids = bench.metric_fidelities(metric)
     if len(fids) > 1:
         names += list(LOWFI_BASELINES)
     if with_proxies:

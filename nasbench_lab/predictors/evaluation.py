@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 
-from nasbench_lab.benchmarks.base import archs_with_data
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.fileio import atomic_write
 from nasbench_lab.predictors.registry import PREDICTORS, make_predictor
@@ -123,7 +122,7 @@ def as_specs(predictors: Sequence[str | PredictorSpec]) -> list[PredictorSpec]:
 def make_split(benchmark, protocol: Protocol) -> EvalData:
     """Draws the test set and the per-seed training orders (clear errors when sizes exceed the data)."""
     metric = protocol.metric or benchmark.search_metric
-    pool = archs_with_data(benchmark, protocol.pool_metric or metric)
+    pool = benchmark.archs_with_data(protocol.pool_metric or metric)
     y = np.asarray(benchmark.query(pool, metric, protocol.fidelity), dtype=np.float64)
     ok = np.isfinite(y)
     pool, y = pool[ok], y[ok]

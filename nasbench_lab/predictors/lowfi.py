@@ -28,7 +28,7 @@ def low_fidelities(benchmark, metric: str | None = None, fidelities: Sequence[in
     metric = metric or benchmark.search_metric
     if metric not in benchmark.metrics:
         raise UnknownNameError(f"metric of {benchmark.name}/{benchmark.dataset}", metric, benchmark.metrics)
-    have = benchmark.metric_fidelities(metric) if hasattr(benchmark, "metric_fidelities") else benchmark.fidelities
+    have = benchmark.metric_fidelities(metric)
     if fidelities is None:
         fids = list(have[:-1])
         if not fids:

@@ -66,7 +66,7 @@ def measure(dataset: str, seeds: list[int], budgets: list[int], jobs: int) -> li
 
 
 def main() -> None:
-    from nasbench_lab.benchmarks.nbgraph import DATASETS
+    from nasbench_lab.loaders.nbgraph import DATASETS
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--datasets", default=",".join(DATASETS))

@@ -57,8 +57,8 @@ def source_from_args(args: argparse.Namespace) -> Benchmark:
 
 
 def run_fit_surrogate(args: argparse.Namespace) -> int:
-    from nasbench_lab.benchmarks.surrogate import default_params
-    from nasbench_lab.benchmarks.surrogate_fit import fit_and_evaluate, write_outputs
+    from nasbench_lab.benchmarks.surrogates.fit import fit_and_evaluate, write_outputs
+    from nasbench_lab.benchmarks.surrogates.surrogate import default_params
 
     source = source_from_args(args)
     params = default_params(source.space)

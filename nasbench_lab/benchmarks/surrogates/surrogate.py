@@ -24,8 +24,8 @@ import numpy as np
 
 from nasbench_lab.benchmarks.base import Benchmark, SeedChoice, check_seed_choice
 from nasbench_lab.benchmarks.spec import DIRECT_LOADERS
-from nasbench_lab.benchmarks.surrogate_noise import standard_normal
-from nasbench_lab.benchmarks.xgb_ensemble import EnsembleParams, XGBEnsemble
+from nasbench_lab.benchmarks.surrogates.noise import standard_normal
+from nasbench_lab.benchmarks.surrogates.xgb_ensemble import EnsembleParams, XGBEnsemble
 from nasbench_lab.errors import ConfigError, DataFileError, UnknownNameError
 from nasbench_lab.fileio import atomic_write, json_default
 from nasbench_lab.metrics import metric_info
@@ -326,7 +326,7 @@ def load_surrogate(folder: str | os.PathLike, expect_space: str | None = None) -
 
 def open_folder(folder: str | os.PathLike) -> Benchmark:
     """A saved surrogate folder as a benchmark: a CompletedBenchmark when it completes a table."""
-    from nasbench_lab.benchmarks.completed import load_completed
+    from nasbench_lab.benchmarks.surrogates.completed import load_completed
 
     path = Path(folder)
     bench = load_surrogate(path)

@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from nasbench_lab.benchmarks.base import Benchmark
-from nasbench_lab.benchmarks.completed import CompletedBenchmark
-from nasbench_lab.benchmarks.surrogate import SurrogateBenchmark, default_encoding, fit_surrogate
-from nasbench_lab.benchmarks.surrogate_report import plot_predicted_vs_true, regression_report
-from nasbench_lab.benchmarks.xgb_ensemble import EnsembleParams
+from nasbench_lab.benchmarks.surrogates.completed import CompletedBenchmark
+from nasbench_lab.benchmarks.surrogates.report import plot_predicted_vs_true, regression_report
+from nasbench_lab.benchmarks.surrogates.surrogate import SurrogateBenchmark, default_encoding, fit_surrogate
+from nasbench_lab.benchmarks.surrogates.xgb_ensemble import EnsembleParams
 from nasbench_lab.errors import ConfigError, UnknownNameError
 from nasbench_lab.fileio import atomic_write
 from nasbench_lab.metrics import metric_info

@@ -15,7 +15,7 @@ import h5py
 import numpy as np
 
 from nasbench_lab.benchmarks.base import Benchmark, SeedChoice
-from nasbench_lab.benchmarks.surrogate import SurrogateBenchmark
+from nasbench_lab.benchmarks.surrogates.surrogate import SurrogateBenchmark
 from nasbench_lab.errors import ChecksumMismatchError, ConfigError, DataFileError
 from nasbench_lab.spaces.base import EnumerableSpace
 from nasbench_lab.tables.checksums import sha256_file

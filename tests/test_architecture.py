@@ -67,3 +67,31 @@ def test_warm_load_checks_the_table_seal_once_for_the_header_and_once_for_the_ar
     monkeypatch.setattr(hdf5, "_check_seal", lambda p: (calls.append(p), real(p))[1])
     nasbench_lab.load(cache_dir=tmp_path)
     assert len(calls) == 2  # was 3: the source-stat refresh read the header a second time
+
+
+def test_predictor_params_come_from_the_constructor_signature():
+    from nasbench_lab.predictors import Predictor, make_predictor
+
+    class Ridge(Predictor):  # the docs/predictors.md example, unregistered
+        def __init__(self, space, *, alpha: float = 1.0, **kwargs):
+            super().__init__(space, **kwargs)
+            self.alpha = alpha
+
+        def _fit(self, X, y):
+            self.w = np.zeros(X.shape[1])
+
+        def _predict(self, X):
+            return X @ self.w
+
+    params = Ridge(get_space("nb201"), alpha=0.25, target="rank").get_params()
+    assert params["alpha"] == 0.25 and params["target"] == "rank" and "alpha=0.25" in repr(Ridge(get_space("nb201"),
+                                                                                              alpha=0.25))
+    xgb = make_predictor("xgb", "nb201", max_depth=3).get_params()
+    assert xgb["max_depth"] == 3 and xgb["n_estimators"] == 200 and "benchmark" not in xgb
+
+
+def test_no_predictor_is_named_like_an_optimizer_but_zc():
+    from nasbench_lab.predictors import PREDICTORS
+    from nasbench_lab.search import OPTIMIZERS
+
+    assert set(PREDICTORS.names()) & set(OPTIMIZERS.names()) == {"zc"}  # zc: a proxy predictor and a search

@@ -100,9 +100,6 @@ class LowFidelityPredictor(_NoModel):
         self.benchmark, self.fidelity, self.metric = benchmark, fid, metric or benchmark.search_metric
         self.features = benchmark_features(benchmark, [(self.metric, fid)])
 
-    def _params(self) -> dict:
-        return {"metric": self.metric, "fidelity": self.fidelity}
-
 
 @register_predictor("zc")
 class ProxyPredictor(_NoModel):
@@ -118,9 +115,6 @@ class ProxyPredictor(_NoModel):
         super().__init__(space, **kwargs)
         self.benchmark, self.proxy = benchmark, name
         self.features = benchmark_features(benchmark, [(name, None)])
-
-    def _params(self) -> dict:
-        return {"proxy": self.proxy}
 
 
 @register_predictor("lc_xgb")

@@ -95,3 +95,12 @@ def test_no_predictor_is_named_like_an_optimizer_but_zc():
     from nasbench_lab.search import OPTIMIZERS
 
     assert set(PREDICTORS.names()) & set(OPTIMIZERS.names()) == {"zc"}  # zc: a proxy predictor and a search
+
+
+def test_one_job_runner_gives_the_same_results_in_process_and_on_a_pool():
+    from nasbench_lab.workers import run_tasks
+
+    tasks = [(base, 3) for base in range(6)]
+    here = dict(run_tasks(pow, tasks, jobs=1))
+    pooled = dict(run_tasks(pow, tasks, jobs=2))
+    assert here == pooled == {(b, 3): b ** 3 for b in range(6)}

@@ -59,9 +59,7 @@ class Budget:
 
 def search_fidelities(benchmark: Benchmark, metric: str | None = None) -> tuple[int, ...]:
     """Fidelities at which the search metric (default: the benchmark's) has values."""
-    per_metric = benchmark.metric_fidelities
-    fids = per_metric(metric or benchmark.search_metric) if per_metric else benchmark.fidelities
-    return tuple(int(f) for f in fids)
+    return tuple(int(f) for f in benchmark.metric_fidelities(metric or benchmark.search_metric))
 
 
 def resolve_metrics(benchmark: Benchmark, search_metric: str | None = None,
@@ -134,8 +132,9 @@ class _Evaluator:
             self.has_cost = False
         # per-architecture arrays giving exactly bench.query's values without its per-call checks (tables);
         # a duck-typed stand-in that is no Benchmark gets the plain path (its lookups may mean other metrics)
-        usable = isinstance(bench, Benchmark) and valid_seed in VALID_SEEDS and self.fidelity is not None
-        fast = bench.search_lookup(self.metric, self.fidelity, str(valid_seed)) if usable else None
+        fast = None
+        if isinstance(bench, Benchmark) and valid_seed in VALID_SEEDS and self.fidelity is not None:
+            fast = bench.search_lookup(self.metric, self.fidelity, str(valid_seed))
         self._column = fast.column if fast is not None else None
         self._packed = fast.packed if fast is not None else None
         self._n_present = fast.n_present if fast is not None else None

@@ -35,7 +35,7 @@ def measure(dataset: str, seeds: list[int], budgets: list[int], jobs: int) -> li
     """One study per dataset at the largest setting; statistics for every (seeds, budget) prefix."""
     from nasbench_lab.analysis.stats import holm, mann_whitney_greater, pairwise_wilcoxon
     from nasbench_lab.cli.cmd_compare import default_algorithms
-    from nasbench_lab.search.study import AlgorithmEntry, BenchmarkEntry, Study, StudySpec
+    from nasbench_lab.studies.study import AlgorithmEntry, BenchmarkEntry, Study, StudySpec
 
     entry = BenchmarkEntry("nbgraph", dataset)
     names = default_algorithms(entry.load())
@@ -66,7 +66,7 @@ def measure(dataset: str, seeds: list[int], budgets: list[int], jobs: int) -> li
 
 
 def main() -> None:
-    from nasbench_lab.benchmarks.nbgraph import DATASETS
+    from nasbench_lab.loaders.nbgraph import DATASETS
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--datasets", default=",".join(DATASETS))

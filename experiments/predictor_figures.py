@@ -115,7 +115,8 @@ def expensive_blocks(data: Path, out: Path, docs: Path, jobs: int) -> dict[str, 
     zc201 = data / "nb201" / "nb201_zero_cost_subset.json"
     csv101 = data / "nb101" / "nb101_validation_by_hash_30k.csv"
     import nasbench_lab
-    from nasbench_lab.loaders.suite_zero import read_suite_zero, with_proxies
+    from nasbench_lab.benchmarks.proxies import with_proxies
+    from nasbench_lab.loaders.suite_zero import read_suite_zero
     from nasbench_lab.predictors.evaluation import ENCODING_BASELINES, PredictorSpec, Protocol, evaluate_predictors
     from nasbench_lab.predictors.plots import plot_scatter_grid
     from nasbench_lab.predictors.proxy_eval import correlations_table, proxy_correlations

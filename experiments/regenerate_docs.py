@@ -100,9 +100,9 @@ def surrogate_blocks(settings: Settings) -> dict[str, str]:
     from dataclasses import replace
 
     import nasbench_lab
-    from nasbench_lab.benchmarks.surrogate import default_params
-    from nasbench_lab.benchmarks.surrogate_fit import fit_and_evaluate
-    from nasbench_lab.loaders.suite_zero import load_proxies
+    from nasbench_lab.benchmarks.proxies import load_proxies
+    from nasbench_lab.benchmarks.surrogates.fit import fit_and_evaluate
+    from nasbench_lab.benchmarks.surrogates.surrogate import default_params
 
     data = settings.data
 

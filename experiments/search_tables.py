@@ -32,7 +32,7 @@ DISPLAY = {"rs": "random search", "re": "REA", "reinforce": "REINFORCE", "bohb":
 
 def run_study(toml: Path, out: Path, jobs: int):
     """Runs (or resumes) the study of ``toml`` into ``out``; returns it."""
-    from nasbench_lab.search.study import Study, StudySpec
+    from nasbench_lab.studies.study import Study, StudySpec
 
     study = Study(StudySpec.from_toml(toml), out)
     study.execute(jobs=jobs, progress=False)

@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO))
 def compare(results: str, reference: str = "optuna-tpe") -> dict:
     """Per label: final test accuracies, ms per query, and the two-sided Mann-Whitney p against ``reference``."""
     from nasbench_lab.errors import ConfigError
-    from nasbench_lab.search.study import load_study
+    from nasbench_lab.studies.study import load_study
 
     study = load_study(results)
     per_bench = study.trajectories()

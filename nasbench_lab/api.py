@@ -4,36 +4,37 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 from nasbench_lab.benchmarks.base import Benchmark
-from nasbench_lab.benchmarks.spec import BENCHMARKS, BenchmarkSpec
+from nasbench_lab.benchmarks.spec import BENCHMARKS, DIRECT_LOADERS, BenchmarkSpec
 from nasbench_lab.benchmarks.tabular import TabularBenchmark
 from nasbench_lab.errors import ChecksumMismatchError, ConfigError, DataFileError, DataNote, UnknownNameError
 from nasbench_lab.loaders.flat_csv import MISSING_NOTE
 from nasbench_lab.loaders.table_csv import TableCsvLoader, is_table_csv, sidecar_path
 from nasbench_lab.loaders.table_csv import read_header as read_csv_header
 from nasbench_lab.paths import cached_table_path
-from nasbench_lab.registry import Registry
 from nasbench_lab.spaces.registry import space as get_space
 from nasbench_lab.spaces.table_space import TableSpace
 from nasbench_lab.tables.checksums import describe_source, restat, stat_unchanged, verify_source
 from nasbench_lab.tables.hdf5 import FORMAT, is_table_file, read_dataset_notes, read_header, read_table, write_table
-from nasbench_lab.tables.table import BenchmarkTable
-
-#: loaders for paths that are a benchmark on their own (e.g. a fitted surrogate folder):
-#: each returns a Benchmark, or None when the path is not of its kind
-DIRECT_LOADERS: Registry[Callable[[Path, str | None], Benchmark | None]] = Registry("direct loader")
+from nasbench_lab.tables.table import BenchmarkTable, SourceFile
 
 DEFAULT_BENCHMARK = "nbgraph"
 
 
-def _checked_header(path: Path, verify: bool) -> tuple[str, list[str]]:
-    """(benchmark, datasets) of a table file, after checking that its sources did not change."""
+def _checked_sources(path: Path, verify: bool) -> tuple[str, list[SourceFile], list[str]]:
+    """(benchmark, sources, datasets) of a table file (opened once), after checking that its sources did not
+    change."""
     benchmark, sources, datasets = read_header(path)
     for source in sources:
         verify_source(source, full=verify)
+    return benchmark, sources, datasets
+
+
+def _checked_header(path: Path, verify: bool) -> tuple[str, list[str]]:
+    """(benchmark, datasets) of a table file, after checking that its sources did not change."""
+    benchmark, _, datasets = _checked_sources(path, verify)
     return benchmark, datasets
 
 
@@ -203,8 +204,8 @@ def table_file(spec: BenchmarkSpec, path: str | os.PathLike | None, *, cache_dir
     target = cached_table_path(spec.name, source, Path(cache_dir) if cache_dir else None)
     if target.exists() and not rebuild:
         try:
-            _checked_header(target, verify)
-            _refresh_source_stats(target)
+            _, sources, _ = _checked_sources(target, verify)
+            _refresh_source_stats(target, sources)
             if _partial_cache_usable(target, source, allow_partial):
                 return target
         except ChecksumMismatchError as exc:
@@ -224,10 +225,11 @@ def _partial_cache_usable(target: Path, source: Path, allow_partial: bool) -> bo
     return allow_partial or not missing
 
 
-def _refresh_source_stats(target: Path) -> None:
+def _refresh_source_stats(target: Path, sources: list[SourceFile]) -> None:
     """Records the current stat of sources whose bytes were found unchanged (a copy, a chmod, a table written
-    before ctimes were recorded), so that the next load checks the stat again instead of hashing every time."""
-    if all(stat_unchanged(s) or not Path(s.path).exists() for s in read_header(target)[1]):
+    before ctimes were recorded), so that the next load checks the stat again instead of hashing every time.
+    ``sources``: the table's, as just read (a warm load opens the table header once, not twice)."""
+    if all(stat_unchanged(s) or not Path(s.path).exists() for s in sources):
         return
     table = read_table(target)
     table.sources = [restat(s) for s in table.sources]

@@ -30,10 +30,6 @@ class MetricInfo:
     higher_is_better: bool
     description: str
 
-    @property
-    def contains_test_data(self) -> bool:
-        return self.kind is MetricKind.TEST
-
 
 _KNOWN = [
     MetricInfo("valid_acc", MetricKind.VALIDATION, "%", True, "accuracy on a held-out validation split"),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterator
-from typing import Generic, TypeVar
+from functools import cache
+from typing import Any, Generic, TypeVar
 
 from nasbench_lab.errors import ConfigError, UnknownNameError
 
@@ -76,3 +78,40 @@ class Registry(Generic[T]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())
+
+
+def class_registrar(registry: Registry[Any], base: type, what: str) -> Callable[..., Callable[[type], type]]:
+    """The ``@register_<kind>(name, *aliases)`` decorator of a registry of classes: checks that the class is a
+    ``base`` subclass, sets its ``name`` and registers it (one rule for optimizers and predictors alike)."""
+
+    def register_class(name: str, *aliases: str) -> Callable[[type], type]:
+        def decorate(cls: type) -> type:
+            if not (isinstance(cls, type) and issubclass(cls, base)):
+                raise ConfigError(f"{what} {name!r}: only {base.__name__} subclasses can be registered, got {cls!r}")
+            cls.name = name  # type: ignore[attr-defined]
+            return registry.register(name, *aliases)(cls)
+
+        return decorate
+
+    register_class.__doc__ = (f"Class decorator: registers a subclass of {base.__name__} under ``name`` and sets "
+                              "its ``name``.")
+    return register_class
+
+
+@cache
+def constructor_params(cls: type, skip: tuple[str, ...] = ("self",)) -> dict[str, Any]:
+    """Keyword parameters of ``cls.__init__`` with their defaults (``inspect.Parameter.empty`` when required),
+    walking into the bases that a ``**kwargs`` forwards to, subclass first: what the class accepts, read from
+    its signature as scikit-learn does (cached: signatures are slow and model-based search asks at every refit)."""
+    params: dict[str, Any] = {}
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        sig = inspect.signature(init)
+        for p in sig.parameters.values():
+            if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in skip:
+                params.setdefault(p.name, p.default)
+        if not any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()):
+            break
+    return params

@@ -1,8 +1,12 @@
-"""Worker processes that never outlive their parent, and Dask clients that fail fast.
+"""The job runner: worker processes that never outlive their parent, Dask clients that fail fast, results as
+they finish, one progress bar.
 
 The study pool, the predictor-evaluation pool and the live-training pool all start their
 processes here: each worker watches its parent and exits when it is gone (even after a SIGKILL,
 which gives the pool no chance to stop them), so no worker is left running under PID 1.
+:func:`run_tasks` runs ``fn(*task)`` for every task in this process, on such a pool, or on a Dask
+cluster, and yields ``(task, result)`` as each finishes, so the caller saves each result at once
+(what makes studies and live training resumable).
 """
 
 from __future__ import annotations
@@ -10,8 +14,9 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import Any
 
 from nasbench_lab.errors import ConfigError
 
@@ -68,3 +73,47 @@ def dask_client(address: str):
         raise ConfigError(f"cannot reach the Dask scheduler at {address!r} within {SCHEDULER_TIMEOUT_S:g} s "
                           f"({type(exc).__name__}: {exc}); check the address (e.g. tcp://host:8786) and that "
                           "the scheduler is running") from None
+
+
+def run_tasks(fn: Callable[..., Any], tasks: Sequence[tuple], *, jobs: int = 1, scheduler: str | None = None,
+              mp_context=None, initializer: Callable | None = None) -> Iterator[tuple[tuple, Any]]:
+    """``(task, fn(*task))`` for every task as each finishes: on the Dask cluster at ``scheduler``, in this
+    process when ``jobs`` is 1 or there is one task, else on a pool of ``jobs`` processes that exit with this
+    one (the tasks not yet started are cancelled when the caller stops early)."""
+    if scheduler:
+        yield from _dask_results(fn, tasks, scheduler)
+    elif jobs <= 1 or len(tasks) <= 1:
+        for task in tasks:
+            yield task, fn(*task)
+    else:
+        yield from _pool_results(fn, tasks, jobs, mp_context, initializer)
+
+
+def _pool_results(fn: Callable[..., Any], tasks: Sequence[tuple], jobs: int, mp_context,
+                  initializer: Callable | None) -> Iterator[tuple[tuple, Any]]:
+    with process_pool(min(jobs, len(tasks)), mp_context=mp_context, initializer=initializer) as pool:
+        futures = {pool.submit(fn, *task): task for task in tasks}
+        try:
+            while futures:
+                done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    yield futures.pop(fut), fut.result()
+        finally:
+            for fut in futures:
+                fut.cancel()
+
+
+def _dask_results(fn: Callable[..., Any], tasks: Sequence[tuple], scheduler: str) -> Iterator[tuple[tuple, Any]]:
+    with dask_client(scheduler) as client:
+        from dask.distributed import as_completed
+
+        futures = {client.submit(fn, *task, pure=False): task for task in tasks}
+        for fut in as_completed(list(futures)):
+            yield futures[fut], fut.result()
+
+
+def progress_bar(total: int, *, initial: int = 0, enabled: bool = True, desc: str = "runs", leave: bool = False):
+    """The one progress display of the job runners: a tqdm bar on stderr (silent when not ``enabled``)."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, disable=not enabled, desc=desc, unit="run", leave=leave)

@@ -13,11 +13,11 @@ from scipy import stats
 from nasbench_lab.analysis.aggregate import anytime_curve, final_table, rank_over_budget
 from nasbench_lab.analysis.critical_difference import cd_from_blocks, cd_from_seeds, draw_cd
 from nasbench_lab.analysis.plots import draw_curves, draw_final
-from nasbench_lab.analysis.report import is_short, summarize
 from nasbench_lab.analysis.stats import cliques, friedman_nemenyi, rank_matrix, wilcoxon_signed_rank
 from nasbench_lab.analysis.tables import SHORT_MARK, people_number, table_csv, table_latex, table_markdown
 from nasbench_lab.cli.main import main
 from nasbench_lab.search import run
+from nasbench_lab.studies.report import is_short, summarize
 
 
 def _brute_force_wilcoxon(d: np.ndarray) -> float:

@@ -10,9 +10,9 @@ from conftest import assert_tables_equal
 
 import nasbench_lab
 from nasbench_lab.api import table_file
-from nasbench_lab.benchmarks.nb201 import DATASETS
 from nasbench_lab.benchmarks.spec import BENCHMARKS
 from nasbench_lab.loaders.flat_csv import write_flat_csv
+from nasbench_lab.loaders.nb201_csv import DATASETS
 from nasbench_lab.tables.hdf5 import read_table
 
 pytestmark = pytest.mark.realdata

@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 
 import nasbench_lab
-from nasbench_lab.benchmarks.nb101 import NB101TFRecordLoader, official_column
 from nasbench_lab.benchmarks.tabular import TabularBenchmark
 from nasbench_lab.errors import DataFileError, UnsafePickleError
 from nasbench_lab.loaders import protobuf_lite as pb
 from nasbench_lab.loaders.flat_csv import read_flat_csv, write_flat_csv
+from nasbench_lab.loaders.nb101 import NB101TFRecordLoader, official_column
 from nasbench_lab.loaders.nb101_records import (
     RUN_FIELDS,
     decode_model_metrics,

@@ -19,8 +19,13 @@ import numpy as np
 import pytest
 
 import nasbench_lab as nl
-from nasbench_lab.benchmarks.nb301_config import FEATURE_NAMES, N_FEATURES, config_vectors, input_pair_choices
-from nasbench_lab.benchmarks.nb301_official import NB301Benchmark, load_nb301
+from nasbench_lab.benchmarks.surrogates.nb301_config import (
+    FEATURE_NAMES,
+    N_FEATURES,
+    config_vectors,
+    input_pair_choices,
+)
+from nasbench_lab.benchmarks.surrogates.nb301_official import NB301Benchmark, load_nb301
 from nasbench_lab.errors import ConfigError, DataFileError, UnsafePickleError
 from tests.test_darts_space import DARTS_V2
 
@@ -264,7 +269,7 @@ def test_runtime_member_pickled_by_lightgbm_2_3_1(tmp_path):
     member.mkdir(parents=True)
     shutil.copy(fixture / "surrogate_model.model", member / "surrogate_model.model")
     (member / "model_config.json").write_text(json.dumps({"model": "lgb_time"}))
-    from nasbench_lab.benchmarks.nb301_official import NB301Ensemble
+    from nasbench_lab.benchmarks.surrogates.nb301_official import NB301Ensemble
 
     ens = NB301Ensemble(folder)
     assert ens.is_runtime and ens.members[0].kind == "lgb"

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import nasbench_lab
 from nasbench_lab.api import DEFAULT_BENCHMARK
-from nasbench_lab.benchmarks.nbgraph import ALLOWED_GLOBALS, DATASETS, FINAL_FIDELITY, SPEC, embedded_light_dir
+from nasbench_lab.benchmarks.nbgraph import SPEC
 from nasbench_lab.errors import (
     ConfigError,
     DataFileError,
@@ -25,6 +25,7 @@ from nasbench_lab.errors import (
     UnknownNameError,
     UnsafePickleError,
 )
+from nasbench_lab.loaders.nbgraph import ALLOWED_GLOBALS, DATASETS, FINAL_FIDELITY, embedded_light_dir
 from nasbench_lab.loaders.safe_pickle import safe_load
 from nasbench_lab.metrics import MetricKind, metric_info
 from nasbench_lab.spaces.nbgraph import ALL_LINKS, GLOBAL_OPS, LINKS, PROTEINS_OPS

@@ -18,7 +18,7 @@ import nasbench_lab
 from nasbench_lab.cli.main import main
 from nasbench_lab.plugins import PluginError, import_plugin
 from nasbench_lab.search import OPTIMIZERS, run
-from nasbench_lab.search.study import AlgorithmEntry, BenchmarkEntry, Study, StudySpec
+from nasbench_lab.studies.study import AlgorithmEntry, BenchmarkEntry, Study, StudySpec
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "search.md"
 REPO = Path(__file__).resolve().parents[1]

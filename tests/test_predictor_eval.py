@@ -10,9 +10,10 @@ from conftest import shared_file
 from scipy.stats import spearmanr
 
 import nasbench_lab
+from nasbench_lab.benchmarks.proxies import ProxyBenchmark
 from nasbench_lab.cli.main import main
 from nasbench_lab.errors import ConfigError
-from nasbench_lab.loaders.suite_zero import ProxyBenchmark, ProxyRecords
+from nasbench_lab.loaders.suite_zero import ProxyRecords
 from nasbench_lab.predictors import Predictor, PredictorError, register_predictor
 from nasbench_lab.predictors.evaluation import Evaluation, Protocol, evaluate_predictors, make_split
 
@@ -175,7 +176,7 @@ def test_nb201_12_epoch_accuracy_as_predictor_of_200_epochs(nb201_c10):
 @pytest.mark.realdata
 def test_nb201_zero_cost_predictors_on_the_proxy_subset(nb201_c10):
     """zc_xgb (encoding + 12 proxies) against xgb on the same 725 proxy-covered cells."""
-    from nasbench_lab.loaders.suite_zero import with_proxies
+    from nasbench_lab.benchmarks.proxies import with_proxies
 
     bench = with_proxies(nb201_c10, shared_file("nb201/nb201_zero_cost_subset.json"))
     protocol = Protocol(sizes=(100,), seeds=5, test_size=400, pool_metric="zc_params")

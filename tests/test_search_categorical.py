@@ -21,8 +21,8 @@ from nasbench_lab.errors import ConfigError, InvalidArchitectureError, UnknownNa
 from nasbench_lab.registry import Registry
 from nasbench_lab.search import OPTIMIZERS, make_optimizer, run
 from nasbench_lab.search.base import SearchProblem, optimizer_params
-from nasbench_lab.search.study import Study, StudySpec
 from nasbench_lab.spaces import space
+from nasbench_lab.studies.study import Study, StudySpec
 
 REPO = Path(__file__).resolve().parents[1]
 SPACES = ("nb201", "nbgraph", "nbgraph-proteins", "darts", "nb101")

@@ -15,7 +15,7 @@ import pytest
 import nasbench_lab
 from nasbench_lab.benchmarks.base import Benchmark
 from nasbench_lab.search import OPTIMIZERS, run
-from nasbench_lab.search.study import AlgorithmEntry, BenchmarkEntry, Study, StudySpec
+from nasbench_lab.studies.study import AlgorithmEntry, BenchmarkEntry, Study, StudySpec
 
 QUICK = {"bananas": {"num_init": 8, "k": 8, "num_candidates": 40, "predictor_params": {"epochs": 20}},
          "gbdt": {"num_init": 8, "k": 8, "pool_size": 300, "num_mutants": 50, "predictor_params": {"n_estimators": 20}},
@@ -80,7 +80,7 @@ def test_workers_and_time_budget_on_a_surrogate_like_benchmark(bench):
 
 
 def test_benchmark_without_test_metric_reports_validation(tmp_path, monkeypatch):
-    import nasbench_lab.search.study as study_module
+    import nasbench_lab.studies.study as study_module
 
     no_test = SyntheticDarts(with_test=False)
     traj = run(no_test, "rs", seed=0, budget=10)
@@ -90,7 +90,7 @@ def test_benchmark_without_test_metric_reports_validation(tmp_path, monkeypatch)
                      seeds=range(3), budget=15)
     study = Study(spec, tmp_path / "out")
     study.execute(jobs=1, progress=False)
-    from nasbench_lab.analysis.report import write_report
+    from nasbench_lab.studies.report import write_report
 
     summary = write_report(study)
     # no test metric: the search metric is reported

@@ -11,7 +11,7 @@ import pytest
 
 from nasbench_lab.analysis import mann_whitney_greater
 from nasbench_lab.search import run
-from nasbench_lab.search.study import AlgorithmEntry, BenchmarkEntry, Study, StudySpec
+from nasbench_lab.studies.study import AlgorithmEntry, BenchmarkEntry, Study, StudySpec
 
 SEEDS = range(100)
 BUDGET = 150

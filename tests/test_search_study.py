@@ -14,7 +14,7 @@ import pytest
 
 from nasbench_lab.errors import ConfigError, DataFileError, UnknownNameError
 from nasbench_lab.search import Trajectory
-from nasbench_lab.search.study import AlgorithmEntry, BenchmarkEntry, Study, StudySpec, load_study
+from nasbench_lab.studies.study import AlgorithmEntry, BenchmarkEntry, Study, StudySpec, load_study
 
 REPO = Path(__file__).resolve().parents[1]
 

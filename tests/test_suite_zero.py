@@ -11,14 +11,9 @@ from conftest import shared_file
 from scipy.stats import spearmanr
 
 import nasbench_lab
+from nasbench_lab.benchmarks.proxies import ProxyBenchmark, load_proxies, with_proxies
 from nasbench_lab.errors import ConfigError, DataFileError, InvalidArchitectureError, UnknownNameError
-from nasbench_lab.loaders.suite_zero import (
-    ProxyBenchmark,
-    archs_with_data,
-    load_proxies,
-    read_suite_zero,
-    with_proxies,
-)
+from nasbench_lab.loaders.suite_zero import read_suite_zero
 from nasbench_lab.spaces.registry import SPACES
 
 # NASLib op index -> official op code (0 skip, 1 none, 2 conv3, 3 conv1, 4 pool in NASLib's order)
@@ -125,7 +120,7 @@ def test_real_nb201_file_matches_official_parameter_counts():
 @pytest.mark.realdata
 def test_real_nb201_proxies_attach_to_the_table(nb201_c10):
     bench = with_proxies(nb201_c10, shared_file("nb201/nb201_zero_cost_subset.json"))
-    archs = archs_with_data(bench, "zc_synflow")
+    archs = bench.archs_with_data("zc_synflow")
     assert archs.shape == (725, 6)
     # the published file lacks synflow for one CIFAR-10 cell and has nwot = -inf for one cell per dataset
     assert np.isfinite(bench.query(archs, "zc_synflow")).sum() == 724

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 import nasbench_lab as nl
-from nasbench_lab.benchmarks.surrogate import SurrogateBenchmark, fit_surrogate, load_surrogate
-from nasbench_lab.benchmarks.surrogate_noise import standard_normal
-from nasbench_lab.benchmarks.xgb_ensemble import EnsembleParams
+from nasbench_lab.benchmarks.surrogates.noise import standard_normal
+from nasbench_lab.benchmarks.surrogates.surrogate import SurrogateBenchmark, fit_surrogate, load_surrogate
+from nasbench_lab.benchmarks.surrogates.xgb_ensemble import EnsembleParams
 from nasbench_lab.errors import ChecksumMismatchError, ConfigError, DataFileError, UnknownNameError
 
 SMALL = EnsembleParams(n_members=4, rounds=40, max_depth=3, nthread=1)

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import nasbench_lab as nl
-from nasbench_lab.benchmarks.completed import CompletedBenchmark
-from nasbench_lab.benchmarks.surrogate import SurrogateBenchmark
+from nasbench_lab.benchmarks.surrogates.completed import CompletedBenchmark
+from nasbench_lab.benchmarks.surrogates.surrogate import SurrogateBenchmark
 from nasbench_lab.cli.main import main
 from nasbench_lab.errors import ChecksumMismatchError, DataFileError
 

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 
 import nasbench_lab as nl
-from nasbench_lab.benchmarks.completed import CompletedBenchmark
-from nasbench_lab.benchmarks.surrogate import fit_surrogate
-from nasbench_lab.benchmarks.surrogate_fit import fit_and_evaluate, write_outputs
-from nasbench_lab.benchmarks.surrogate_report import regression_report
-from nasbench_lab.benchmarks.xgb_ensemble import EnsembleParams
+from nasbench_lab.benchmarks.proxies import load_proxies
+from nasbench_lab.benchmarks.surrogates.completed import CompletedBenchmark
+from nasbench_lab.benchmarks.surrogates.fit import fit_and_evaluate, write_outputs
+from nasbench_lab.benchmarks.surrogates.report import regression_report
+from nasbench_lab.benchmarks.surrogates.surrogate import fit_surrogate
+from nasbench_lab.benchmarks.surrogates.xgb_ensemble import EnsembleParams
 from nasbench_lab.cli.main import main
-from nasbench_lab.loaders.suite_zero import load_proxies
 from tests.conftest import shared_file
 
 pytestmark = pytest.mark.realdata

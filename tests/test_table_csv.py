@@ -215,7 +215,7 @@ def test_unknown_dataset_metric_and_contradicting_sidecar_via_cli(tmp_path, caps
 
 
 def test_study_toml_chooses_metrics_and_directions(tmp_path, capsys):
-    from nasbench_lab.search.study import StudySpec
+    from nasbench_lab.studies.study import StudySpec
 
     path = write_rows(tmp_path / "loss.csv", synthetic_rows(metrics=("valid_loss", "test_loss")))
     toml = tmp_path / "study.toml"
@@ -239,7 +239,7 @@ def test_study_toml_chooses_metrics_and_directions(tmp_path, capsys):
 
 
 def test_surrogate_of_a_table_space_saves_and_loads_its_space(tmp_path):
-    from nasbench_lab.benchmarks.surrogate import fit_surrogate, load_surrogate
+    from nasbench_lab.benchmarks.surrogates.surrogate import fit_surrogate, load_surrogate
 
     members = np.array([[a, b, c] for a in range(5) for b in range(5) for c in range(4) if (a + b + c) % 4])
     space = TableSpace("table-synthetic", [("a", list("vwxyz")), ("b", list("vwxyz")), ("c", list("wxyz"))],

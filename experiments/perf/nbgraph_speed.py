@@ -42,7 +42,7 @@ def main() -> int:
     import nas_bench_graph as pkg
 
     import nasbench_lab
-    from nasbench_lab.benchmarks.nbgraph import DATASETS
+    from nasbench_lab.loaders.nbgraph import DATASETS
 
     timed_load = ("import time, nasbench_lab; t=time.perf_counter(); nasbench_lab.load('nbgraph', dataset='{d}'); "
                   "print(time.perf_counter()-t)")

@@ -299,9 +299,9 @@ def speed_section(bench, queries: int, repeats: int) -> dict:
 
 
 def compare_section(path: Path, seeds: int, budget: int, jobs: int) -> dict:
-    from nasbench_lab.analysis.report import write_report
     from nasbench_lab.cli.cmd_compare import DEFAULT_ALGORITHMS
-    from nasbench_lab.search.study import AlgorithmEntry, BenchmarkEntry, Study, StudySpec
+    from nasbench_lab.studies.report import write_report
+    from nasbench_lab.studies.study import AlgorithmEntry, BenchmarkEntry, Study, StudySpec
 
     spec = StudySpec(benchmarks=(BenchmarkEntry("nb201", "cifar10", str(path)),),
                      algorithms=tuple(AlgorithmEntry(a) for a in DEFAULT_ALGORITHMS), seeds=tuple(range(seeds)),
@@ -313,7 +313,7 @@ def compare_section(path: Path, seeds: int, budget: int, jobs: int) -> dict:
         runs_done = time.perf_counter()
         summary = write_report(study)
         end = time.perf_counter()
-        from nasbench_lab.analysis.report import _stats
+        from nasbench_lab.studies.report import _stats
 
         finals = {k: np.asarray(v["final_test_acc"], dtype=np.float64) for k, v in summary.items()}
         t0 = time.perf_counter()

@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 import nasbench_lab as nl  # noqa: E402
-from nasbench_lab.benchmarks.surrogate import fit_surrogate  # noqa: E402
+from nasbench_lab.benchmarks.surrogates.surrogate import fit_surrogate  # noqa: E402
 
 
 def _best(fn, repeats: int) -> tuple[float, float]:

@@ -128,12 +128,6 @@ def draw_curves(curves: Mapping[str, Curve], *, rng: np.random.Generator, title:
     return fig
 
 
-def plot_curves(curves: Mapping[str, Curve], path: str | os.PathLike, **kwargs) -> Path:
-    """Draws :func:`draw_curves` and saves it to ``path``."""
-    check_format(path)  # fail before drawing
-    return save_figure(draw_curves(curves, **kwargs), path)
-
-
 def draw_final(finals: Mapping[str, np.ndarray], *, title: str = "", y_label: str = "final test value",
                optimum: float | None = None, random_mean: float | None = None,
                p_vs_rs: Mapping[str, float] | None = None, alpha: float = 0.05, marks: Mapping[str, str] | None = None):
@@ -175,11 +169,6 @@ def draw_final(finals: Mapping[str, np.ndarray], *, title: str = "", y_label: st
     ax.grid(True, axis="y", alpha=0.3)
     ax.legend(handles=handles, fontsize=7, loc="lower right")
     return fig
-
-
-def plot_final_box(finals: Mapping[str, np.ndarray], path: str | os.PathLike, **kwargs) -> Path:
-    """Draws :func:`draw_final` and saves it to ``path``."""
-    return save_figure(draw_final(finals, **kwargs), path)
 
 
 def draw_rank_vs_budget(curve: Curve, names: list[str], *, title: str = "", marks: Mapping[str, str] | None = None):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 
 import numpy as np
 
 from nasbench_lab.errors import ConfigError
-from nasbench_lab.spaces.base import SearchSpace
+from nasbench_lab.spaces.base import EnumerableSpace, SearchSpace
 
 #: ``"mean"``, a seed index, or a Generator drawing one seed per queried architecture
 SeedChoice = str | int | np.random.Generator
@@ -37,6 +38,32 @@ class Benchmark(ABC):
     def max_fidelity(self) -> int:
         return self.fidelities[-1]
 
+    #: True when the benchmark answers from a table of listed cells of an enumerable space, so that
+    #: ``indices_with_data`` names them (a surrogate covers the whole space and lists none)
+    tabulated: bool = False
+
+    def metric_fidelities(self, metric: str) -> tuple[int, ...]:
+        """Fidelities at which ``metric`` has values (default: every fidelity of the benchmark)."""
+        return self.fidelities
+
+    def indices_with_data(self, metric: str | None = None, fidelity: int | None = None) -> np.ndarray:
+        """Official indices of the cells with a value of ``metric``; only tabulated benchmarks list them."""
+        raise ConfigError(f"{self.name}/{self.dataset} lists no cells (it is not a table over an enumerable "
+                          "space); pass the architectures to evaluate explicitly")
+
+    def archs_with_data(self, metric: str | None = None) -> np.ndarray:
+        """Every architecture with a value of ``metric`` (default: the search metric)."""
+        if self.tabulated and isinstance(self.space, EnumerableSpace):
+            return self.space.from_index(self.indices_with_data(metric or self.search_metric))
+        raise ConfigError(f"{self.name}/{self.dataset} cannot list its architectures with data "
+                          "(a surrogate covers the whole space): pass the architectures to evaluate explicitly")
+
+    def search_lookup(self, metric: str, fidelity: int, seed: str) -> SearchLookup | None:
+        """Arrays that give exactly ``query(arch, metric, fidelity, seed)`` by official index without the
+        per-call checks (``seed`` "mean", or "random" for one present seed drawn per query), for the
+        runner's hot loop; None (the default) when the benchmark has no such fast path."""
+        return None
+
     @abstractmethod
     def query(self, archs: object, metric: str, fidelity: int | None = None,
               seed: SeedChoice = "mean") -> np.ndarray | float:
@@ -52,6 +79,16 @@ class Benchmark(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, dataset={self.dataset!r}, space={self.space.name!r})"
+
+
+@dataclass(frozen=True)
+class SearchLookup:
+    """A benchmark's values by official index: ``column[i]`` (one value per architecture), or, to draw a
+    training seed per query, ``packed[i, :n_present[i]]`` (the seeds with values, first)."""
+
+    column: np.ndarray | None = None
+    packed: np.ndarray | None = None
+    n_present: np.ndarray | None = None
 
 
 def check_seed_choice(seed: object) -> None:

@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nasbench_lab.errors import UnknownNameError
 from nasbench_lab.loaders.base import Loader
 from nasbench_lab.registry import Registry
+
+if TYPE_CHECKING:
+    from nasbench_lab.benchmarks.base import Benchmark
 
 
 @dataclass(frozen=True)
@@ -42,3 +46,8 @@ class BenchmarkSpec:
 
 
 BENCHMARKS: Registry[BenchmarkSpec] = Registry("benchmark")
+
+#: loaders for paths that are a benchmark on their own (e.g. a fitted surrogate folder), tried by
+#: ``nasbench_lab.load(path)`` before the named benchmarks: each returns a Benchmark, or None when the
+#: path is not of its kind
+DIRECT_LOADERS: Registry[Callable[[Path, str | None], Benchmark | None]] = Registry("direct loader")

@@ -7,7 +7,7 @@ from functools import cached_property
 
 import numpy as np
 
-from nasbench_lab.benchmarks.base import Benchmark, SeedChoice, check_seed_choice
+from nasbench_lab.benchmarks.base import Benchmark, SearchLookup, SeedChoice, check_seed_choice
 from nasbench_lab.errors import ConfigError, DataNote, UnknownNameError
 from nasbench_lab.metrics import metric_info
 from nasbench_lab.spaces.base import EnumerableSpace
@@ -26,6 +26,8 @@ class _SeedPacked:
 
 class TabularBenchmark(Benchmark):
     """A benchmark backed by a DatasetTable over an enumerable space (rows in official index order)."""
+
+    tabulated = True
 
     def __init__(self, name: str, table: DatasetTable, space: EnumerableSpace, notes: dict | None = None):
         if table.n_archs != space.size:
@@ -116,9 +118,7 @@ class TabularBenchmark(Benchmark):
         if isinstance(seed, str) or not mt.per_seed[pos] or mt.values.shape[1] == 1:
             return self._column(metric, fid)[idx]
         if isinstance(seed, np.random.Generator):
-            packed = self._packed.get(metric)
-            if packed is None:
-                packed = self._packed[metric] = _SeedPacked(mt.values)
+            packed = self._seed_packed(metric)
             n_present = packed.n_present[idx, pos]
             draw = (seed.random(len(idx)) * np.maximum(n_present, 1)).astype(np.int64)
             return packed.values[idx, draw, pos]
@@ -127,6 +127,24 @@ class TabularBenchmark(Benchmark):
             raise ConfigError(f"{self.name}/{self.dataset}: seed index {seed} out of range for {metric}; "
                               f"accepted: 'mean', a Generator, or 0..{n_seeds - 1}")
         return mt.values[idx, int(seed), pos]
+
+    def _seed_packed(self, metric: str) -> _SeedPacked:
+        packed = self._packed.get(metric)
+        if packed is None:
+            packed = self._packed[metric] = _SeedPacked(self.table.metrics[metric].values)
+        return packed
+
+    def search_lookup(self, metric: str, fidelity: int, seed: str) -> SearchLookup | None:
+        """The columns ``query`` reads, as float64 by official index (see Benchmark.search_lookup)."""
+        if not isinstance(self.space, EnumerableSpace) or seed not in ("mean", "random"):
+            return None
+        mt = self._metric(metric)
+        pos = self._fid_pos[self._resolve_fidelity(metric, fidelity)]
+        if seed == "mean" or not mt.per_seed[pos] or mt.values.shape[1] == 1:
+            return SearchLookup(column=np.asarray(self.query(self.space.all(), metric, fidelity), dtype=np.float64))
+        packed = self._seed_packed(metric)
+        return SearchLookup(packed=packed.values[:, :, pos].astype(np.float64),
+                            n_present=np.maximum(packed.n_present[:, pos], 1).astype(np.float64))
 
     def _metric(self, metric: str) -> MetricTable:
         if not isinstance(metric, str):

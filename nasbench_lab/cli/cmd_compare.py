@@ -84,8 +84,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from nasbench_lab.analysis.report import read_findings, write_report
-    from nasbench_lab.search.study import Study, StudySpec
+    from nasbench_lab.studies.report import read_findings, write_report
+    from nasbench_lab.studies.study import Study, StudySpec
 
     if args.config:
         spec = StudySpec.from_toml(args.config)
@@ -122,8 +122,8 @@ def _note_reported_metric(args: argparse.Namespace, study) -> None:
 
 
 def run_plot(args: argparse.Namespace) -> int:
-    from nasbench_lab.analysis.report import write_report
-    from nasbench_lab.search.study import load_study
+    from nasbench_lab.studies.report import write_report
+    from nasbench_lab.studies.study import load_study
 
     study = load_study(args.results)
     summary = write_report(study, formats=_formats(args.format), table_stat=args.table_stat)
@@ -153,7 +153,7 @@ def default_algorithms(bench, params: dict | None = None, on_skip: Callable[[str
 
 def _spec_from_flags(args: argparse.Namespace):
     from nasbench_lab.search.base import OPTIMIZERS
-    from nasbench_lab.search.study import AlgorithmEntry, BenchmarkEntry, StudySpec
+    from nasbench_lab.studies.study import AlgorithmEntry, BenchmarkEntry, StudySpec
 
     default_setting = args.benchmark is None and args.dataset is None and args.path is None
     if default_setting:

@@ -10,6 +10,7 @@ import numpy as np
 
 from nasbench_lab.api import DEFAULT_BENCHMARK, convert, convert_table_csv, table_csv_file, table_file
 from nasbench_lab.benchmarks.spec import BENCHMARKS
+from nasbench_lab.benchmarks.tabular import TabularBenchmark
 from nasbench_lab.cli.cmd_download import official_files_report, print_official_files
 from nasbench_lab.cli.common import add_benchmark_args, benchmark_from_args, benchmark_name
 from nasbench_lab.cli.main import note, print_json
@@ -203,7 +204,7 @@ def run_export(args: argparse.Namespace) -> int:
     source = _table_csv(args)
     if source is not None or args.tidy:
         bench = benchmark_from_args(args)
-        if not isinstance(bench.space, EnumerableSpace) or not hasattr(bench, "table"):
+        if not isinstance(bench, TabularBenchmark):
             raise ConfigError(f"space {bench.space.name} is not enumerable; only tables export to CSV")
         write_tidy_csv(Path(args.csv), bench.space, {bench.dataset: bench.table})
         note(args, f"wrote {args.csv} and {sidecar_path(Path(args.csv))} (dataset {bench.dataset})")

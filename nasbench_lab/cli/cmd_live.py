@@ -11,6 +11,7 @@ import numpy as np
 from nasbench_lab.cli.common import add_benchmark_args, benchmark_from_args
 from nasbench_lab.cli.main import note, print_json
 from nasbench_lab.errors import ConfigError
+from nasbench_lab.spaces.base import EnumerableSpace
 
 
 def _add_training_args(p: argparse.ArgumentParser, seeds_default: int) -> None:
@@ -94,7 +95,9 @@ def _job(args: argparse.Namespace, space_name: str):
 
 def _check_device(name: str) -> None:
     """ConfigError unless ``name`` is a torch device this machine has (cpu, cuda, cuda:N, mps)."""
-    import torch
+    from nasbench_lab.live._torch import require_torch
+
+    torch = require_torch()
 
     try:
         device = torch.device(name)
@@ -184,7 +187,7 @@ def run_live_train(args: argparse.Namespace) -> int:
     job = _job(args, args.space)
     arch: object = args.arch
     sp = _registered_space(args.space)
-    if sp is not None and args.arch.isdigit() and hasattr(sp, "from_index"):
+    if isinstance(sp, EnumerableSpace) and args.arch.isdigit():
         arch = sp.from_index(int(args.arch))
     elif sp is not None:
         arch = sp.from_string(args.arch)

@@ -79,7 +79,7 @@ def _default_predictors(bench, with_proxies: bool) -> list[str]:
 
     names = list(ENCODING_BASELINES)
     metric = bench.search_metric
-    fids = bench.metric_fidelities(metric) if hasattr(bench, "metric_fidelities") else bench.fidelities
+    fids = bench.metric_fidelities(metric)
     if len(fids) > 1:
         names += list(LOWFI_BASELINES)
     if with_proxies:
@@ -89,7 +89,7 @@ def _default_predictors(bench, with_proxies: bool) -> list[str]:
 
 def run_predictors(args: argparse.Namespace) -> int:
     from nasbench_lab.api import load
-    from nasbench_lab.loaders.suite_zero import with_proxies
+    from nasbench_lab.benchmarks.proxies import with_proxies
     from nasbench_lab.predictors.evaluation import PredictorSpec, Protocol, evaluate_predictors
     from nasbench_lab.predictors.report import heatmap_from_summaries, write_predictor_report
 
@@ -206,11 +206,12 @@ def _strict(obj):
 
 def _live(args: argparse.Namespace, records: dict) -> dict:
     """Proxies computed live for the first --live-n cells of each dataset, against the file and accuracy."""
+    from nasbench_lab.live._torch import LiveBackendMissingError, require_torch
     from nasbench_lab.predictors.proxy_eval import LIVE_NAMES, correlate
 
     try:
-        import torch  # noqa: F401
-    except ImportError:
+        require_torch()
+    except LiveBackendMissingError:
         raise ConfigError("--live computes proxies with PyTorch, which is not installed: "
                           "pip install 'nasbench_lab[live]'") from None
     from nasbench_lab.live import compute_proxies

@@ -47,7 +47,7 @@ def _train_size(text: str) -> float | int:
 def source_from_args(args: argparse.Namespace) -> Benchmark:
     """The benchmark to fit from: a Suite-Zero JSON given as --path, or anything ``load`` accepts."""
     if args.path and Path(args.path).suffix.lower() == ".json" and Path(args.path).is_file():
-        from nasbench_lab.loaders.suite_zero import load_proxies
+        from nasbench_lab.benchmarks.proxies import load_proxies
 
         try:
             return load_proxies(args.path, args.dataset)
@@ -57,8 +57,8 @@ def source_from_args(args: argparse.Namespace) -> Benchmark:
 
 
 def run_fit_surrogate(args: argparse.Namespace) -> int:
-    from nasbench_lab.benchmarks.surrogate import default_params
-    from nasbench_lab.benchmarks.surrogate_fit import fit_and_evaluate, write_outputs
+    from nasbench_lab.benchmarks.surrogates.fit import fit_and_evaluate, write_outputs
+    from nasbench_lab.benchmarks.surrogates.surrogate import default_params
 
     source = source_from_args(args)
     params = default_params(source.space)

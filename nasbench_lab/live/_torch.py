@@ -1,4 +1,8 @@
-"""The one place that imports PyTorch: a clear error when the optional ``live`` extra is missing."""
+"""The gate in front of PyTorch: a clear error when the optional ``live`` extra is missing.
+
+Every module that needs torch lives in ``nasbench_lab.live`` and calls :func:`require_torch` before its
+``import torch``; outside ``live`` nothing imports torch (the import contract in pyproject.toml checks it).
+"""
 
 from __future__ import annotations
 

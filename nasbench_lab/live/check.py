@@ -20,6 +20,7 @@ from nasbench_lab.errors import ConfigError
 from nasbench_lab.live.jobs import RunStore, TrainJob, run_trainings
 from nasbench_lab.live.records import RunResult
 from nasbench_lab.rng import as_generator
+from nasbench_lab.spaces.base import EnumerableSpace
 
 HONESTY_NOTE = ("live networks were trained on {data} ({data_note}), not on {dataset}; the correlations say how "
                 "well the ranking of these cells transfers between the two settings, not whether the table is "
@@ -65,7 +66,7 @@ class LiveCheckResult:
 def check_sample(bench: Benchmark, n: int, seed: int = 0) -> np.ndarray:
     """``n`` distinct official indices among the cells the table has values for, drawn with ``seed``."""
     space = bench.space
-    if not hasattr(space, "size") or not hasattr(bench, "indices_with_data"):
+    if not isinstance(space, EnumerableSpace) or not bench.tabulated:
         raise ConfigError(f"live-check needs a tabular benchmark over an enumerable space; {bench.name} is not one")
     pool = bench.indices_with_data(bench.search_metric)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 3 <= n <= len(pool):

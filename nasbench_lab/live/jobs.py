@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, wait
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ import numpy as np
 from nasbench_lab.errors import ConfigError, DataFileError
 from nasbench_lab.fileio import atomic_write
 from nasbench_lab.live.records import RunResult
-from nasbench_lab.workers import check_jobs, dask_client, process_pool
+from nasbench_lab.workers import check_jobs, progress_bar, run_tasks
 
 CONFIG_FILE = "config.json"
 
@@ -110,33 +109,6 @@ def train_one(job: TrainJob, index: int, seed: int, threads: int | None = None) 
     return int(index), result
 
 
-def _pool_results(tasks: Sequence[tuple[int, int]], job: TrainJob, workers: int, threads: int | None
-                  ) -> Iterator[tuple[int, RunResult]]:
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("spawn")  # PyTorch's thread pools do not survive fork safely
-    with process_pool(min(workers, len(tasks)), mp_context=ctx) as pool:
-        futures = {pool.submit(train_one, job, i, s, threads) for i, s in tasks}
-        try:
-            while futures:
-                done, futures = wait(futures, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    yield fut.result()
-        finally:
-            for fut in futures:
-                fut.cancel()
-
-
-def _dask_results(tasks: Sequence[tuple[int, int]], job: TrainJob, scheduler: str, threads: int | None
-                  ) -> Iterator[tuple[int, RunResult]]:
-    with dask_client(scheduler) as client:
-        from dask.distributed import as_completed
-
-        futures = [client.submit(train_one, job, i, s, threads, pure=False) for i, s in tasks]
-        for fut in as_completed(futures):
-            yield fut.result()
-
-
 def run_trainings(job: TrainJob, indices: Iterable[int], seeds: Iterable[int], *, store: RunStore | None = None,
                   workers: int = 1, threads: int | None = None, scheduler: str | None = None,
                   progress: bool = False, on_result: Callable[[int, RunResult], None] | None = None
@@ -146,25 +118,20 @@ def run_trainings(job: TrainJob, indices: Iterable[int], seeds: Iterable[int], *
     ``workers`` processes (``threads`` PyTorch threads each, default 1) or a Dask ``scheduler``
     address. Each run is saved as soon as it finishes.
     """
-    from tqdm.auto import tqdm
-
     workers = check_jobs(workers, "--workers")
     indices = [int(i) for i in np.atleast_1d(np.asarray(list(indices), dtype=np.int64))]
     seeds = [int(s) for s in seeds]
     results = store.finished() if store is not None else {}
     tasks = [(i, s) for i in indices for s in seeds if (i, s) not in results]
     total = len(indices) * len(seeds)
-    bar = tqdm(total=total, initial=total - len(tasks), disable=not progress, desc=f"train {job.space}",
-               unit="run", leave=False)
+    bar = progress_bar(total, initial=total - len(tasks), enabled=progress, desc=f"train {job.space}")
     threads = 1 if threads is None else threads
     try:
-        if scheduler:
-            stream = _dask_results(tasks, job, scheduler, threads)
-        elif workers == 1 or len(tasks) <= 1:
-            stream = (train_one(job, i, s, threads) for i, s in tasks)
-        else:
-            stream = _pool_results(tasks, job, workers, threads)
-        for index, result in stream:
+        import multiprocessing
+
+        stream = run_tasks(train_one, [(job, i, s, threads) for i, s in tasks], jobs=workers, scheduler=scheduler,
+                           mp_context=multiprocessing.get_context("spawn"))  # torch's threads do not survive fork
+        for _, (index, result) in stream:
             results[(index, result.seed)] = result
             if store is not None:
                 store.save(index, result)

@@ -76,11 +76,6 @@ def skip(buf: bytes, pos: int, wire: int, number: int = 0) -> int:
     return end
 
 
-def as_double(raw: object) -> float:
-    """A FIXED64 field's raw bytes as a little-endian double."""
-    return _DOUBLE.unpack(raw)[0]
-
-
 def as_signed(value: int, bits: int = 64) -> int:
     """Two's-complement reading of a varint (int32/int64 fields)."""
     return value - (1 << bits) if value >= 1 << (bits - 1) else value

@@ -11,8 +11,8 @@ Keys name architectures in NASLib's notations; :data:`KEY_PARSERS` turns them in
   3 conv1x1-bn-relu, 4 conv3x3-bn-relu), pruned and hashed like the official cells;
 - NB301: NASLib's compact DARTS genotype, ``[[(input, op) x 8], [(input, op) x 8]]``.
 
-Use :func:`load_proxies` for a benchmark over the listed cells (metrics ``valid_acc`` and
-``zc_<proxy>``), or :func:`with_proxies` to add ``zc_<proxy>`` metrics to a loaded benchmark.
+:func:`read_suite_zero` reads a file into :class:`ProxyRecords`; the benchmarks over them
+(``load_proxies``, ``with_proxies``) are in :mod:`nasbench_lab.benchmarks.proxies`.
 """
 
 from __future__ import annotations
@@ -22,15 +22,12 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
-from nasbench_lab.benchmarks.base import Benchmark, SeedChoice, check_seed_choice
-from nasbench_lab.errors import ConfigError, DataFileError, InvalidArchitectureError, UnknownNameError
+from nasbench_lab.errors import DataFileError, InvalidArchitectureError, UnknownNameError
 from nasbench_lab.loaders.naslib_nb201 import naslib_to_ops
-from nasbench_lab.metrics import metric_info
 from nasbench_lab.registry import Registry
 from nasbench_lab.spaces.base import SearchSpace
 from nasbench_lab.spaces.registry import space as get_space
@@ -204,183 +201,3 @@ def _records(path: Path, dataset: str, entries: dict, benchmark: str) -> ProxyRe
                         {p: v[order] for p, v in scores.items()},
                         {p: v[order] for p, v in times.items() if np.isfinite(v).any()}, dup,
                         multiplicity[order] if dup else np.ones(len(order), dtype=np.int64))
-
-
-# ------------------------------------------------------------------------------ benchmarks
-class ProxyBenchmark(Benchmark):
-    """The cells of one Suite-Zero dataset: ``valid_acc`` and ``zc_<proxy>`` metrics, NaN elsewhere."""
-
-    def __init__(self, records: ProxyRecords):
-        self.records = records
-        self.name = f"{records.benchmark}-zc"
-        self.dataset = records.dataset
-        self.space = get_space(records.space)
-        self._keys = self.space.keys(records.archs)  # sorted by construction
-        self._values = {"valid_acc": records.val_acc.astype(np.float64),
-                        **{PROXY_PREFIX + p: v.astype(np.float64) for p, v in records.scores.items()}}
-
-    @property
-    def metrics(self) -> list[str]:
-        return list(self._values)
-
-    @property
-    def proxies(self) -> list[str]:
-        return [m for m in self._values if m.startswith(PROXY_PREFIX)]
-
-    @property
-    def fidelities(self) -> tuple[int, ...]:
-        return (EPOCHS[self.records.benchmark],)
-
-    def metric_fidelities(self, metric: str) -> tuple[int, ...]:
-        self._check_metric(metric)
-        return self.fidelities
-
-    def _check_metric(self, metric: str) -> np.ndarray:
-        if metric not in self._values:
-            raise UnknownNameError(f"metric of {self.name}/{self.dataset}", metric, self.metrics)
-        return self._values[metric]
-
-    def rows(self, archs: object) -> tuple[np.ndarray, bool]:
-        """Row of each architecture in the file (-1 where the file does not list it)."""
-        batch, single = self.space.as_batch(archs)
-        keys = self.space.keys(batch)
-        pos = np.searchsorted(self._keys, keys)
-        pos = np.minimum(pos, len(self._keys) - 1)
-        return np.where(self._keys[pos] == keys, pos, -1), single
-
-    def query(self, archs: object, metric: str, fidelity: int | None = None,
-              seed: SeedChoice = "mean") -> np.ndarray | float:
-        """Values of ``metric`` (NaN for cells the file does not list); one value per cell, so every
-        seed choice returns it."""
-        check_seed_choice(seed)
-        values = self._check_metric(metric)
-        if fidelity is not None and fidelity not in self.fidelities:
-            raise UnknownNameError(f"fidelity (epochs) of {self.name}/{self.dataset}", fidelity, self.fidelities)
-        rows, single = self.rows(archs)
-        out = np.where(rows >= 0, values[np.maximum(rows, 0)], np.nan)
-        return float(out[0]) if single else out
-
-    def cost(self, archs: object, fidelity: int | None = None, seed: SeedChoice = "mean") -> np.ndarray | float:
-        raise ConfigError(f"{self.name}/{self.dataset} has no training times, so no cost; "
-                          "use a budget counted in queries")
-
-    def proxy_time(self, archs: object, proxy: str) -> np.ndarray:
-        """Seconds that computing ``proxy`` took for each architecture (NaN where not recorded)."""
-        name = proxy[len(PROXY_PREFIX):] if proxy.startswith(PROXY_PREFIX) else proxy
-        if name not in self.records.times:
-            raise UnknownNameError(f"proxy with recorded times in {self.name}/{self.dataset}", proxy,
-                                   sorted(self.records.times))
-        rows, _ = self.rows(archs)
-        return np.where(rows >= 0, self.records.times[name][np.maximum(rows, 0)], np.nan)
-
-    def archs_with_data(self, metric: str | None = None) -> np.ndarray:
-        """Every architecture the file lists (all have every metric)."""
-        return self.records.archs.copy()
-
-    def describe(self) -> dict:
-        return {"benchmark": self.name, "dataset": self.dataset, "space": self.space.name,
-                "architectures": len(self.records), "fidelities": list(self.fidelities),
-                "search_metric": self.search_metric, "report_metric": None,
-                "metrics": {m: {"kind": metric_info(m).kind.value, "coverage_cells": len(self.records)}
-                            for m in self.metrics},
-                "notes": {"source": "NAS-Bench-Suite-Zero precomputed proxies (NASLib format)",
-                          "valid_acc": f"the file's val_accuracy ({self.fidelities[0]} epochs)",
-                          "duplicates": f"{self.records.duplicates} keys named an already listed (isomorphic) "
-                                        "cell; their values were averaged"}}
-
-
-class ProxyAugmentedBenchmark(Benchmark):
-    """A benchmark plus Suite-Zero proxies: ``zc_*`` metrics come from the file, everything else from
-    ``base``. The file's own accuracy is ``suite_valid_acc``."""
-
-    def __init__(self, base: Benchmark, proxies: ProxyBenchmark):
-        if base.space.name != proxies.space.name:
-            raise ConfigError(f"proxies are for space {proxies.space.name}, benchmark {base.name} uses "
-                              f"{base.space.name}")
-        self.base, self.proxy_bench = base, proxies
-        self.name, self.dataset, self.space = base.name, base.dataset, base.space
-        self.search_metric, self.report_metric = base.search_metric, base.report_metric
-
-    @cached_property
-    def _routes(self) -> dict[str, str]:
-        routes = {m: m for m in self.proxy_bench.proxies}
-        routes["suite_valid_acc"] = "valid_acc"
-        return routes
-
-    @property
-    def metrics(self) -> list[str]:
-        return list(self.base.metrics) + list(self._routes)
-
-    @property
-    def proxies(self) -> list[str]:
-        return self.proxy_bench.proxies
-
-    @property
-    def fidelities(self) -> tuple[int, ...]:
-        return self.base.fidelities
-
-    def metric_fidelities(self, metric: str) -> tuple[int, ...]:
-        if metric in self._routes:
-            return self.proxy_bench.fidelities
-        return self.base.metric_fidelities(metric)
-
-    def query(self, archs: object, metric: str, fidelity: int | None = None,
-              seed: SeedChoice = "mean") -> np.ndarray | float:
-        if metric in self._routes:
-            return self.proxy_bench.query(archs, self._routes[metric], None, seed)
-        return self.base.query(archs, metric, fidelity, seed)
-
-    def cost(self, archs: object, fidelity: int | None = None, seed: SeedChoice = "mean") -> np.ndarray | float:
-        return self.base.cost(archs, fidelity, seed)
-
-    def archs_with_data(self, metric: str | None = None) -> np.ndarray:
-        """Cells with a value of ``metric``; for proxy metrics, the file's cells where the base has the
-        search metric too."""
-        metric = metric or self.search_metric
-        if metric in self._routes:
-            archs = self.proxy_bench.archs_with_data()
-            return archs[np.isfinite(np.asarray(self.base.query(archs, self.search_metric), dtype=float))]
-        return archs_with_data(self.base, metric)
-
-    def describe(self) -> dict:
-        info = self.base.describe()
-        info["proxies"] = self.proxy_bench.describe()
-        return info
-
-    def __getattr__(self, name: str):  # the base's own extras (query_index, has_data, ...)
-        if name in ("base", "proxy_bench"):
-            raise AttributeError(name)
-        return getattr(self.base, name)
-
-
-def load_proxies(path: str | os.PathLike, dataset: str | None = None, *,
-                 benchmark: str | None = None) -> ProxyBenchmark:
-    """A benchmark over the cells of one dataset of a Suite-Zero file (the only one, or ``dataset``)."""
-    records = read_suite_zero(path, benchmark)
-    if dataset is None:
-        if len(records) > 1:
-            raise ConfigError(f"{path} holds datasets {', '.join(records)}: pass dataset=...")
-        dataset = next(iter(records))
-    if dataset not in records:
-        raise UnknownNameError(f"dataset of {path}", dataset, list(records))
-    return ProxyBenchmark(records[dataset])
-
-
-def with_proxies(benchmark: Benchmark, path: str | os.PathLike) -> ProxyAugmentedBenchmark:
-    """``benchmark`` with the proxies of its dataset from a Suite-Zero file added as ``zc_*`` metrics."""
-    records = read_suite_zero(path)
-    if benchmark.dataset not in records:
-        raise UnknownNameError(f"dataset of {path} (for {benchmark.name}/{benchmark.dataset})", benchmark.dataset,
-                               list(records))
-    return ProxyAugmentedBenchmark(benchmark, ProxyBenchmark(records[benchmark.dataset]))
-
-
-def archs_with_data(benchmark: Benchmark, metric: str | None = None) -> np.ndarray:
-    """Every architecture of ``benchmark`` with a value of ``metric`` (default: the search metric)."""
-    metric = metric or benchmark.search_metric
-    if hasattr(type(benchmark), "archs_with_data"):
-        return benchmark.archs_with_data(metric)
-    if hasattr(benchmark, "indices_with_data"):
-        return benchmark.space.from_index(benchmark.indices_with_data(metric))
-    raise ConfigError(f"{benchmark.name}/{benchmark.dataset} cannot list its architectures with data "
-                      "(a surrogate covers the whole space): pass the architectures to evaluate explicitly")

@@ -161,7 +161,7 @@ def prepare(entry: OfficialFile, dest: Path, *, rebuild: bool = False) -> Path:
 
 def _no_conversion_reason(entry: OfficialFile) -> str:
     if entry.loader == "suite-zero":
-        return "read it with nasbench_lab.loaders.suite_zero.load_proxies(path) or `nasbench-lab proxies`"
+        return "read it with nasbench_lab.benchmarks.proxies.load_proxies(path) or `nasbench-lab proxies`"
     if entry.loader is None:
         return "no loader of nasbench_lab reads it"
     return f"it is read as is by the loader {entry.loader}"

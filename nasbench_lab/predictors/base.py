@@ -17,6 +17,7 @@ import numpy as np
 from nasbench_lab.errors import ConfigError, NasbenchLabError
 from nasbench_lab.predictors.features import FeatureFn, default_encoding, featurize
 from nasbench_lab.predictors.targets import TargetTransform, make_target
+from nasbench_lab.registry import constructor_params
 from nasbench_lab.spaces.base import SearchSpace
 
 
@@ -166,10 +167,20 @@ class Predictor(ABC):
         return self._target is not None and self.n_features_ is not None
 
     def get_params(self) -> dict:
-        """Constructor parameters (for records and ``repr``)."""
-        encoding = self.encoding if isinstance(self.encoding, str) else getattr(self.encoding, "__name__", "fn")
-        rs = "Generator" if isinstance(self.random_state, np.random.Generator) else self.random_state
-        return {"encoding": encoding, "target": self.target, "random_state": rs, **self._params()}
+        """Constructor parameters (for records and ``repr``), read back from the attributes of the same name as
+        scikit-learn does, so a subclass's own parameters (e.g. a Ridge's ``alpha``) appear without extra code;
+        objects passed in (``benchmark``, ``features``) are left out."""
+        out: dict = {}
+        for name in constructor_params(type(self), ("self", "space")):
+            if name in ("benchmark", "features") or not hasattr(self, name):
+                continue
+            value = getattr(self, name)
+            if name == "encoding" and not isinstance(value, str):
+                value = getattr(value, "__name__", "fn")
+            elif name == "random_state" and isinstance(value, np.random.Generator):
+                value = "Generator"
+            out[name] = value
+        return out
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
@@ -187,10 +198,6 @@ class Predictor(ABC):
     def _predict_std(self, X: np.ndarray) -> np.ndarray:
         """Standard deviation in transformed-target units, shape (n,); only for ``has_std``."""
         raise NotImplementedError
-
-    def _params(self) -> dict:
-        """Model hyperparameters, for ``get_params``."""
-        return {}
 
     # -------------------------------------------------------------- helpers
     def _rng(self) -> np.random.Generator:

@@ -21,11 +21,10 @@ import numpy as np
 
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.fileio import atomic_write
-from nasbench_lab.loaders.suite_zero import archs_with_data
 from nasbench_lab.predictors.registry import PREDICTORS, make_predictor
 from nasbench_lab.predictors.scoring import ranking_scores
 from nasbench_lab.rng import child_seeds
-from nasbench_lab.workers import check_jobs, process_pool
+from nasbench_lab.workers import check_jobs, process_pool, progress_bar
 
 DEFAULT_SIZES = (10, 20, 50, 100, 200, 500, 1000)
 #: baselines that need only the architecture encoding
@@ -123,7 +122,7 @@ def as_specs(predictors: Sequence[str | PredictorSpec]) -> list[PredictorSpec]:
 def make_split(benchmark, protocol: Protocol) -> EvalData:
     """Draws the test set and the per-seed training orders (clear errors when sizes exceed the data)."""
     metric = protocol.metric or benchmark.search_metric
-    pool = archs_with_data(benchmark, protocol.pool_metric or metric)
+    pool = benchmark.archs_with_data(protocol.pool_metric or metric)
     y = np.asarray(benchmark.query(pool, metric, protocol.fidelity), dtype=np.float64)
     ok = np.isfinite(y)
     pool, y = pool[ok], y[ok]
@@ -247,7 +246,7 @@ class Evaluation:
         """Runs every missing (predictor, size, seed); ``n_jobs`` worker processes (1: in this process)."""
         n_jobs = check_jobs(n_jobs, "n_jobs")
         tasks = self.pending()
-        bar = _progress(len(tasks), progress)
+        bar = progress_bar(len(tasks), enabled=progress and bool(tasks), desc="predictor runs", leave=True)
         if n_jobs <= 1 or len(tasks) <= 1:
             for spec, seed in tasks:
                 for record, pred in _task(self.benchmark, self.data, self.protocol, spec, seed, self._done(spec, seed)):
@@ -349,19 +348,3 @@ def _npz_bytes(**arrays: np.ndarray) -> bytes:
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     return buf.getvalue()
-
-
-class _NoBar:
-    def update(self, n: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _progress(total: int, enabled: bool):
-    if not enabled or total == 0:
-        return _NoBar()
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc="predictor runs", unit="run", file=sys.stderr)

@@ -29,9 +29,6 @@ class GPPredictor(Predictor):
         super().__init__(space, target=target, **kwargs)
         self.lengthscales, self.noises, self.hp_subset = tuple(lengthscales), tuple(noises), hp_subset
 
-    def _params(self) -> dict:
-        return {"lengthscales": self.lengthscales, "noises": self.noises, "hp_subset": self.hp_subset}
-
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
         X = X.astype(np.float64)
         sub = np.arange(len(X))
@@ -111,9 +108,6 @@ class KNNPredictor(Predictor):
             raise UnknownNameError("kNN weighting", weights, ["distance", "uniform"])
         self.n_neighbors, self.weights = n_neighbors, weights
 
-    def _params(self) -> dict:
-        return {"n_neighbors": self.n_neighbors, "weights": self.weights}
-
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
         self._X, self._y = X.astype(np.float64), y
 
@@ -140,9 +134,6 @@ class SVRPredictor(Predictor):
                  target: str = "rank", **kwargs):
         super().__init__(space, target=target, **kwargs)
         self.C, self.epsilon, self.gamma = C, epsilon, gamma
-
-    def _params(self) -> dict:
-        return {"C": self.C, "epsilon": self.epsilon, "gamma": self.gamma}
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
         from sklearn.svm import SVR

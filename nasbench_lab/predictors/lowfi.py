@@ -28,7 +28,7 @@ def low_fidelities(benchmark, metric: str | None = None, fidelities: Sequence[in
     metric = metric or benchmark.search_metric
     if metric not in benchmark.metrics:
         raise UnknownNameError(f"metric of {benchmark.name}/{benchmark.dataset}", metric, benchmark.metrics)
-    have = benchmark.metric_fidelities(metric) if hasattr(benchmark, "metric_fidelities") else benchmark.fidelities
+    have = benchmark.metric_fidelities(metric)
     if fidelities is None:
         fids = list(have[:-1])
         if not fids:
@@ -55,7 +55,7 @@ def _zc_features(benchmark, proxies):
     names = list(proxies) if proxies else proxy_names(benchmark)
     if not names:
         raise ConfigError(f"{benchmark.name}/{benchmark.dataset} has no zero-cost proxy metrics (zc_*); attach "
-                          "them with nasbench_lab.loaders.suite_zero.with_proxies(benchmark, json_path)")
+                          "them with nasbench_lab.benchmarks.proxies.with_proxies(benchmark, json_path)")
     names = [n if n.startswith(PROXY_PREFIX) else PROXY_PREFIX + n for n in names]
     return benchmark_features(benchmark, [(n, None) for n in names], log=names)
 
@@ -100,9 +100,6 @@ class LowFidelityPredictor(_NoModel):
         self.benchmark, self.fidelity, self.metric = benchmark, fid, metric or benchmark.search_metric
         self.features = benchmark_features(benchmark, [(self.metric, fid)])
 
-    def _params(self) -> dict:
-        return {"metric": self.metric, "fidelity": self.fidelity}
-
 
 @register_predictor("zc")
 class ProxyPredictor(_NoModel):
@@ -118,9 +115,6 @@ class ProxyPredictor(_NoModel):
         super().__init__(space, **kwargs)
         self.benchmark, self.proxy = benchmark, name
         self.features = benchmark_features(benchmark, [(name, None)])
-
-    def _params(self) -> dict:
-        return {"proxy": self.proxy}
 
 
 @register_predictor("lc_xgb")

@@ -15,7 +15,7 @@ from nasbench_lab.predictors.registry import register_predictor
 _DTYPE = np.dtype(np.float32)
 
 
-@register_predictor("mlp_ens", "bananas")
+@register_predictor("mlp_ens")
 class MLPEnsemblePredictor(Predictor):
     """Ensemble of ``n_members`` ReLU MLPs (``n_layers`` hidden layers of ``width``), mean and std."""
 
@@ -31,11 +31,6 @@ class MLPEnsemblePredictor(Predictor):
         self.epochs, self.learning_rate, self.weight_decay = epochs, learning_rate, weight_decay
         self.warm_epochs = warm_epochs
         self._warm: tuple | None = None
-
-    def _params(self) -> dict:
-        return {"n_members": self.n_members, "width": self.width, "n_layers": self.n_layers, "epochs": self.epochs,
-                "learning_rate": self.learning_rate, "weight_decay": self.weight_decay,
-                "warm_epochs": self.warm_epochs}
 
     def warm_from(self, previous: Predictor) -> None:
         """Start the next fit from ``previous``'s weights and Adam state and train ``warm_epochs`` epochs (0:

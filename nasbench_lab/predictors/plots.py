@@ -60,15 +60,6 @@ def _scatter_ax(ax, x: np.ndarray, y: np.ndarray, title: str, xlabel: str, ylabe
     ax.tick_params(labelsize=7)
 
 
-def plot_scatter(y_true: np.ndarray, y_pred: np.ndarray, path: str | os.PathLike, *, title: str = "",
-                 xlabel: str = "true", ylabel: str = "predicted") -> Path:
-    """Predicted versus true, with Kendall tau and Spearman in the title."""
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(4.2, 4))
-    _scatter_ax(ax, y_true, y_pred, title, xlabel, ylabel)
-    return _save(fig, path)
-
-
 def plot_scatter_grid(panels: Mapping[str, tuple[np.ndarray, np.ndarray]], path: str | os.PathLike, *,
                       suptitle: str = "", xlabel: str = "true", ylabel: str = "predicted",
                       x_as_rank: bool = False) -> Path:

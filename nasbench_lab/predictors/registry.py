@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable
-from functools import cache
-
 import numpy as np
 
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.predictors.base import Predictor
-from nasbench_lab.registry import Registry
+from nasbench_lab.registry import Registry, class_registrar, constructor_params
 from nasbench_lab.spaces.base import SearchSpace
 from nasbench_lab.spaces.registry import space as get_space
 
@@ -18,16 +14,8 @@ from nasbench_lab.spaces.registry import space as get_space
 PREDICTORS: Registry[type[Predictor]] = Registry("predictor")
 
 
-def register_predictor(name: str, *aliases: str) -> Callable[[type[Predictor]], type[Predictor]]:
-    """Class decorator: registers a Predictor subclass under ``name`` and sets its ``name``."""
-
-    def decorate(cls: type[Predictor]) -> type[Predictor]:
-        if not (isinstance(cls, type) and issubclass(cls, Predictor)):
-            raise ConfigError(f"predictor {name!r}: only Predictor subclasses can be registered, got {cls!r}")
-        cls.name = name
-        return PREDICTORS.register(name, *aliases)(cls)
-
-    return decorate
+#: ``@register_predictor("name")``: registers a Predictor subclass under ``name`` and sets its ``name``
+register_predictor = class_registrar(PREDICTORS, Predictor, "predictor")
 
 
 def make_predictor(name: str, space: SearchSpace | str, *, random_state: int | np.random.Generator | None = 0,
@@ -55,18 +43,6 @@ def predictor_params(name: str) -> list[str]:
     return sorted(_accepted_params(PREDICTORS.get(name)))
 
 
-@cache
 def _accepted_params(cls: type) -> frozenset[str]:
-    """Keyword parameters of ``cls`` and its bases (cached: signatures are slow and model-based search asks
-    at every refit)."""
-    names: set[str] = set()
-    for klass in cls.__mro__:
-        init = klass.__dict__.get("__init__")
-        if init is None:
-            continue
-        sig = inspect.signature(init)
-        names |= {p.name for p in sig.parameters.values()
-                  if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in ("self", "space")}
-        if not any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()):
-            break
-    return frozenset(names)
+    """Keyword parameters of ``cls`` and its bases (see :func:`nasbench_lab.registry.constructor_params`)."""
+    return frozenset(constructor_params(cls, ("self", "space")))

@@ -14,8 +14,7 @@ from nasbench_lab.predictors.evaluation import SUMMARY_FIELDS, Evaluation
 from nasbench_lab.predictors.plots import mean_ci, plot_correlation_vs_size, plot_heatmap, plot_scatter_grid
 
 
-def summary_tables(summary: Mapping, fields: Sequence[str] = ("kendall_tau", "spearman"),
-                   fit_seconds: bool = True) -> tuple[str, str]:
+def summary_tables(summary: Mapping, fit_seconds: bool = True) -> tuple[str, str]:
     """Markdown (mean ± 95% CI of Kendall tau per size, fit seconds at the largest size unless ``fit_seconds`` is
     False: timings differ between runs, so tables that must reproduce exactly leave them out) and long-form CSV."""
     sizes = sorted({int(s) for per in summary.values() for s in per})

@@ -8,7 +8,7 @@ from nasbench_lab.predictors.base import Predictor
 from nasbench_lab.predictors.registry import register_predictor
 
 
-@register_predictor("xgb", "gbdt")
+@register_predictor("xgb")
 class XGBPredictor(Predictor):
     """Gradient-boosted trees (xgboost, one thread, deterministic for a fixed ``random_state``)."""
 
@@ -24,12 +24,6 @@ class XGBPredictor(Predictor):
         self.min_child_weight, self.reg_lambda, self.n_jobs = min_child_weight, reg_lambda, n_jobs
         self.warm_trees = warm_trees
         self._warm = None
-
-    def _params(self) -> dict:
-        return {"n_estimators": self.n_estimators, "max_depth": self.max_depth, "learning_rate": self.learning_rate,
-                "subsample": self.subsample, "colsample_bytree": self.colsample_bytree,
-                "min_child_weight": self.min_child_weight, "reg_lambda": self.reg_lambda,
-                "warm_trees": self.warm_trees}
 
     def warm_from(self, previous: Predictor) -> None:
         """Continue ``previous``'s trees in the next fit, adding ``warm_trees`` trees on the new data (0: ignored).
@@ -72,10 +66,6 @@ class GBRPredictor(Predictor):
         self.n_estimators, self.max_depth = n_estimators, max_depth
         self.learning_rate, self.subsample = learning_rate, subsample
 
-    def _params(self) -> dict:
-        return {"n_estimators": self.n_estimators, "max_depth": self.max_depth,
-                "learning_rate": self.learning_rate, "subsample": self.subsample}
-
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
         from sklearn.ensemble import GradientBoostingRegressor
 
@@ -98,10 +88,6 @@ class RFPredictor(Predictor):
         super().__init__(space, target=target, **kwargs)
         self.n_estimators, self.max_features = n_estimators, max_features
         self.min_samples_leaf, self.n_jobs = min_samples_leaf, n_jobs
-
-    def _params(self) -> dict:
-        return {"n_estimators": self.n_estimators, "max_features": self.max_features,
-                "min_samples_leaf": self.min_samples_leaf}
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
         from sklearn.ensemble import RandomForestRegressor

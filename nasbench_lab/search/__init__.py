@@ -1,4 +1,4 @@
-"""Search algorithms (ask/tell), the runner with a simulated clock, trajectories and studies.
+"""Search algorithms (ask/tell), the runner with a simulated clock and trajectories (studies: nasbench_lab.studies).
 
 ``run(benchmark, "re", seed=0, budget=150)`` runs one optimizer; ``OPTIMIZERS`` lists them:
 ``rs, re, ls, de, bananas, gbdt, npred, zc, hb`` (and ``sh``), ``tpe, reinforce, bohb``, and

@@ -9,7 +9,6 @@ where the table has no value.
 
 from __future__ import annotations
 
-import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ import numpy as np
 
 from nasbench_lab.errors import ConfigError, UnknownNameError
 from nasbench_lab.metrics import MetricKind, metric_info
-from nasbench_lab.registry import Registry
+from nasbench_lab.registry import Registry, class_registrar, constructor_params
 from nasbench_lab.spaces.base import SearchSpace
 
 #: metric kinds an optimizer may read before evaluating (never validation, test or training results)
@@ -91,21 +90,13 @@ class Optimizer(ABC):
 OPTIMIZERS: Registry[type[Optimizer]] = Registry("algorithm")
 
 
-def register_optimizer(name: str, *aliases: str) -> Callable[[type[Optimizer]], type[Optimizer]]:
-    """Class decorator: registers an Optimizer subclass under ``name`` and sets its ``name``."""
-
-    def decorate(cls: type[Optimizer]) -> type[Optimizer]:
-        cls.name = name
-        return OPTIMIZERS.register(name, *aliases)(cls)
-
-    return decorate
+#: ``@register_optimizer("name")``: registers an Optimizer subclass under ``name`` and sets its ``name``
+register_optimizer = class_registrar(OPTIMIZERS, Optimizer, "algorithm")
 
 
 def optimizer_params(name: str) -> dict[str, object]:
     """Keyword parameters of optimizer ``name`` with their defaults."""
-    sig = inspect.signature(OPTIMIZERS.get(name).__init__)
-    return {p.name: p.default for p in sig.parameters.values()
-            if p.name not in ("self", "problem", "rng") and p.kind is not p.VAR_KEYWORD}
+    return dict(constructor_params(OPTIMIZERS.get(name), ("self", "problem", "rng")))
 
 
 def make_optimizer(name: str, problem: SearchProblem, rng: np.random.Generator, **params) -> Optimizer:

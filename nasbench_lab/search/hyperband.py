@@ -56,7 +56,6 @@ class Hyperband(Optimizer):
         self._next_plan = 0
         self._open: list[_Bracket] = []
         self._owner: dict[bytes, list[_Bracket]] = {}
-        self._asked_fids: list[int] = []
 
     def _new_bracket(self) -> _Bracket:
         s = self._plan[self._next_plan % len(self._plan)]

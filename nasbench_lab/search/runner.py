@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from nasbench_lab.benchmarks.base import Benchmark
-from nasbench_lab.benchmarks.tabular import TabularBenchmark
 from nasbench_lab.errors import ConfigError, UnknownNameError
 from nasbench_lab.metrics import MetricKind, higher_is_better, metric_info
 from nasbench_lab.search.base import PROXY_KINDS, Optimizer, SearchProblem, make_optimizer, optimizer_params
@@ -60,9 +59,7 @@ class Budget:
 
 def search_fidelities(benchmark: Benchmark, metric: str | None = None) -> tuple[int, ...]:
     """Fidelities at which the search metric (default: the benchmark's) has values."""
-    per_metric = getattr(benchmark, "metric_fidelities", None)
-    fids = per_metric(metric or benchmark.search_metric) if per_metric else benchmark.fidelities
-    return tuple(int(f) for f in fids)
+    return tuple(int(f) for f in benchmark.metric_fidelities(metric or benchmark.search_metric))
 
 
 def resolve_metrics(benchmark: Benchmark, search_metric: str | None = None,
@@ -133,24 +130,14 @@ class _Evaluator:
             self.has_cost = True
         except ConfigError:
             self.has_cost = False
-        self._column = self._packed = None
-        tabular = isinstance(bench, TabularBenchmark) and isinstance(bench.space, EnumerableSpace)
-        if tabular and valid_seed in VALID_SEEDS:
-            self._prepare_fast_path(bench, valid_seed)
-
-    def _prepare_fast_path(self, bench: TabularBenchmark, valid_seed: str) -> None:
-        """Per-architecture lookup arrays giving exactly ``bench.query``'s values, without its per-call checks."""
-        every = bench.space.all()
-        mt = bench.table.metrics[self.metric]
-        pos = bench.fidelities.index(self.fidelity)
-        if valid_seed == "mean" or not mt.per_seed[pos] or mt.values.shape[1] == 1:
-            self._column = np.asarray(bench.query(every, self.metric, self.fidelity), dtype=np.float64)
-            return
-        values = mt.values[:, :, pos]
-        missing = np.isnan(values)
-        order = np.argsort(missing, axis=1, kind="stable")  # present seeds first, as the benchmark draws them
-        self._packed = np.take_along_axis(values, order, axis=1).astype(np.float64)
-        self._n_present = np.maximum((~missing).sum(axis=1), 1).astype(np.float64)
+        # per-architecture arrays giving exactly bench.query's values without its per-call checks (tables);
+        # a duck-typed stand-in that is no Benchmark gets the plain path (its lookups may mean other metrics)
+        fast = None
+        if isinstance(bench, Benchmark) and valid_seed in VALID_SEEDS and self.fidelity is not None:
+            fast = bench.search_lookup(self.metric, self.fidelity, str(valid_seed))
+        self._column = fast.column if fast is not None else None
+        self._packed = fast.packed if fast is not None else None
+        self._n_present = fast.n_present if fast is not None else None
 
     def search_one(self, arch: np.ndarray) -> float:
         """The search value of one architecture at the default fidelity (a fast path for tabular spaces)."""
@@ -235,8 +222,10 @@ def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budg
                           f"{ev.metric} at {list(search_fidelities(benchmark, ev.metric)) or 'one'} only")
     sequential = workers == 1 and bud.seconds is None
     loop = _run_sequential if sequential else _run_events
-    archs, values, fids, costs, starts, finishes, ended_early = loop(opt, ev, bud, int(workers))
-    stopped = stop_reason(benchmark.space, archs) if ended_early else "budget"
+    done = loop(opt, ev, bud, int(workers))
+    archs, values, fids, costs, starts, finishes = (done.archs, done.values, done.fidelities, done.costs,
+                                                    done.starts, done.finishes)
+    stopped = stop_reason(benchmark.space, archs) if done.ended_early else "budget"
     if stopped == "optimizer_stalled":
         warnings.warn(f"{name} on {benchmark.name}/{benchmark.dataset} seed {seed} proposed nothing after "
                       f"{len(archs)} queries with architectures left; the run is short of its budget",
@@ -270,7 +259,21 @@ def stop_reason(space: SearchSpace, archs: np.ndarray) -> str:
     return "optimizer_stalled"
 
 
-def _run_sequential(opt: Optimizer, ev: _Evaluator, bud: Budget, workers: int):
+@dataclass
+class _Evaluations:
+    """What a run loop evaluated, in the order the results arrived. The sequential loop leaves the times None
+    (``run`` derives them from the costs afterwards)."""
+
+    archs: np.ndarray
+    values: np.ndarray
+    fidelities: np.ndarray
+    costs: np.ndarray | None
+    starts: np.ndarray | None
+    finishes: np.ndarray | None
+    ended_early: bool
+
+
+def _run_sequential(opt: Optimizer, ev: _Evaluator, bud: Budget, workers: int) -> _Evaluations:
     """One worker, a budget in queries: ask one, evaluate, tell (costs are added afterwards)."""
     n_max = int(bud.queries)
     rows: list[np.ndarray] = []
@@ -299,10 +302,10 @@ def _run_sequential(opt: Optimizer, ev: _Evaluator, bud: Budget, workers: int):
         values[i] = raw
         i += 1
     archs = np.stack(rows) if rows else opt.empty()
-    return archs, values[:i], fids[:i], None, None, None, ended_early
+    return _Evaluations(archs, values[:i], fids[:i], None, None, None, ended_early)
 
 
-def _run_events(opt: Optimizer, ev: _Evaluator, bud: Budget, workers: int):
+def _run_events(opt: Optimizer, ev: _Evaluator, bud: Budget, workers: int) -> _Evaluations:
     """k simulated workers: an event queue ordered by finish time; a query budget counts launches."""
     default_fid = ev.fidelity if ev.fidelity is not None else 0
     heap: list[tuple[float, int, np.ndarray, float, int, float, float]] = []
@@ -336,9 +339,9 @@ def _run_events(opt: Optimizer, ev: _Evaluator, bud: Budget, workers: int):
         out.append((arch, raw, f, cost, start, finish))
     if not out:
         empty = np.zeros(0)
-        return opt.empty(), empty, np.zeros(0, dtype=np.int64), empty, empty, empty, ended_early
+        return _Evaluations(opt.empty(), empty, np.zeros(0, dtype=np.int64), empty, empty, empty, ended_early)
     archs = np.stack([o[0] for o in out])
     cols = list(zip(*[o[1:] for o in out]))
-    return (archs, np.array(cols[0], dtype=np.float64), np.array(cols[1], dtype=np.int64),
-            np.array(cols[2], dtype=np.float64), np.array(cols[3], dtype=np.float64),
-            np.array(cols[4], dtype=np.float64), ended_early)
+    return _Evaluations(archs, np.array(cols[0], dtype=np.float64), np.array(cols[1], dtype=np.int64),
+                        np.array(cols[2], dtype=np.float64), np.array(cols[3], dtype=np.float64),
+                        np.array(cols[4], dtype=np.float64), ended_early)

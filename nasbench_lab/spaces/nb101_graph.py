@@ -202,14 +202,6 @@ def unpack(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return nv.astype(np.int8), mats, labels
 
 
-def spec_of_code(code: int) -> tuple[np.ndarray, list[str]]:
-    """(matrix, ops) of one packed cell, in the official pruned form."""
-    nv, mats, labels = unpack(np.asarray([code]))
-    n = int(nv[0])
-    names = [INPUT] + [OPS[int(v)] for v in labels[0, 1:n - 1]] + [OUTPUT]
-    return mats[0, :n, :n].copy(), names
-
-
 # ----------------------------------------------------------------------------- padded batches
 def to_padded(nv: np.ndarray, mats: np.ndarray, labels: np.ndarray, pad_label: int | np.ndarray = 0
               ) -> tuple[np.ndarray, np.ndarray]:

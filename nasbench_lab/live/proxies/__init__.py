@@ -15,6 +15,7 @@ import numpy as np
 
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.live._torch import require_torch
+from nasbench_lab.workers import progress_bar
 
 require_torch()
 
@@ -99,7 +100,7 @@ def compute_proxies(space_name: str, archs: object, names: Sequence[str] | None 
     X, y = proxy_batch(ds, batch_size, seed)
     scores = {n: np.full(len(arch_list), np.nan) for n in names}
     seconds = dict.fromkeys(names, 0.0)
-    bar = _progress(len(arch_list), progress, f"proxies {space_name}")
+    bar = progress_bar(len(arch_list), enabled=progress, desc=f"proxies {space_name}")
     with deterministic(num_threads):
         x, t = _as_tensors(X, y, device)
         for i, arch in enumerate(arch_list):
@@ -122,12 +123,6 @@ def _arch_list(space_name: str, archs: object) -> list:
         return archs
     sp = _registered_space(space_name)
     return list(sp.validate(archs)) if sp is not None else list(archs)
-
-
-def _progress(total: int, enabled: bool, desc: str):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, disable=not enabled, leave=False)
 
 
 __all__ = ["PROXIES", "PROXY_NAMES", "ProxyDef", "compute_proxies", "proxy", "proxy_batch", "proxy_timed",

@@ -23,8 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from nasbench_lab.benchmarks.base import Benchmark, SeedChoice, check_seed_choice
-from nasbench_lab.benchmarks.surrogate_noise import standard_normal
-from nasbench_lab.benchmarks.xgb_ensemble import EnsembleParams, XGBEnsemble
+from nasbench_lab.benchmarks.spec import DIRECT_LOADERS
+from nasbench_lab.benchmarks.surrogates.noise import standard_normal
+from nasbench_lab.benchmarks.surrogates.xgb_ensemble import EnsembleParams, XGBEnsemble
 from nasbench_lab.errors import ConfigError, DataFileError, UnknownNameError
 from nasbench_lab.fileio import atomic_write, json_default
 from nasbench_lab.metrics import metric_info
@@ -132,12 +133,21 @@ class SurrogateBenchmark(Benchmark):
         An int seed gives noise that depends only on (seed, architecture, metric); a Generator
         draws new noise on every call.
         """
-        check_seed_choice(seed)
-        fitted = self._fitted(metric)
-        self._check_fidelity(fidelity)
         batch, single = self.space.as_batch(archs)
-        values = self._values(batch, fitted, seed)
+        values = self.query_batch(batch, metric, fidelity, seed)
         return float(values[0]) if single else values
+
+    def check_query(self, metric: str, fidelity: int | None = None, seed: SeedChoice = "mean") -> None:
+        """Raises the error ``query`` would for an unknown metric, fidelity or seed choice."""
+        check_seed_choice(seed)
+        self._fitted(metric)
+        self._check_fidelity(fidelity)
+
+    def query_batch(self, batch: np.ndarray, metric: str, fidelity: int | None = None,
+                    seed: SeedChoice = "mean") -> np.ndarray:
+        """``query`` for a batch already validated by the space (``space.as_batch``): always an array."""
+        self.check_query(metric, fidelity, seed)
+        return self._values(batch, self._fitted(metric), seed)
 
     def _values(self, batch: np.ndarray, fitted: FittedMetric, seed: SeedChoice) -> np.ndarray:
         members = fitted.ensemble.predict_members(encode(self.space, batch, self.encoding))
@@ -316,7 +326,7 @@ def load_surrogate(folder: str | os.PathLike, expect_space: str | None = None) -
 
 def open_folder(folder: str | os.PathLike) -> Benchmark:
     """A saved surrogate folder as a benchmark: a CompletedBenchmark when it completes a table."""
-    from nasbench_lab.benchmarks.completed import load_completed
+    from nasbench_lab.benchmarks.surrogates.completed import load_completed
 
     path = Path(folder)
     bench = load_surrogate(path)
@@ -333,11 +343,4 @@ def _direct_loader(path: Path, dataset: str | None) -> Benchmark | None:
     return bench
 
 
-def _register() -> None:
-    from nasbench_lab.api import DIRECT_LOADERS
-
-    if "surrogate" not in DIRECT_LOADERS:
-        DIRECT_LOADERS.add("surrogate", _direct_loader)
-
-
-_register()
+DIRECT_LOADERS.add("surrogate", _direct_loader)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from nasbench_lab.errors import ChecksumMismatchError, ConfigError, DataFileError
+from nasbench_lab.tables.checksums import sha256_file
 
 #: fewest training points a surrogate accepts (fewer cannot rank anything reliably)
 MIN_TRAIN_POINTS = 20
@@ -159,11 +159,3 @@ class XGBEnsemble:
             raise DataFileError(f"surrogate members in {folder} expect {ens.n_features} features but the recorded "
                                 f"encoding gives {n_features}: the files belong to another space or encoding")
         return ens
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()

@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from nasbench_lab.benchmarks.base import Benchmark
-from nasbench_lab.benchmarks.completed import CompletedBenchmark
-from nasbench_lab.benchmarks.surrogate import SurrogateBenchmark, default_encoding, fit_surrogate
-from nasbench_lab.benchmarks.surrogate_report import plot_predicted_vs_true, regression_report
-from nasbench_lab.benchmarks.xgb_ensemble import EnsembleParams
+from nasbench_lab.benchmarks.surrogates.completed import CompletedBenchmark
+from nasbench_lab.benchmarks.surrogates.report import plot_predicted_vs_true, regression_report
+from nasbench_lab.benchmarks.surrogates.surrogate import SurrogateBenchmark, default_encoding, fit_surrogate
+from nasbench_lab.benchmarks.surrogates.xgb_ensemble import EnsembleParams
 from nasbench_lab.errors import ConfigError, UnknownNameError
 from nasbench_lab.fileio import atomic_write
 from nasbench_lab.metrics import metric_info
@@ -48,14 +48,11 @@ def source_data(source: Benchmark, metric: str, fidelity: int | None) -> tuple[n
     if metric not in source.metrics:
         raise UnknownNameError(f"metric of {source.name}/{source.dataset}", metric, source.metrics)
     if fidelity is None:
-        fids = source.metric_fidelities(metric) if hasattr(source, "metric_fidelities") else source.fidelities
-        fidelity = int(fids[-1])
-    if hasattr(source, "indices_with_data"):
+        fidelity = int(source.metric_fidelities(metric)[-1])
+    if source.tabulated and isinstance(source.space, EnumerableSpace):
         archs = source.space.from_index(source.indices_with_data(metric, fidelity))
     else:
-        from nasbench_lab.loaders.suite_zero import archs_with_data
-
-        archs = archs_with_data(source, metric)
+        archs = source.archs_with_data(metric)
     values = np.asarray(source.query(archs, metric, fidelity), dtype=np.float64)
     ok = np.isfinite(values)
     return archs[ok], values[ok], int(fidelity)
@@ -112,7 +109,7 @@ def fit_and_evaluate(source: Benchmark, *, metric: str = "valid_acc", fidelity: 
             report["train_time"] = regression_report(train_time[te][ok], bench.query(archs[te][ok], "train_time"))
     bench.info["heldout"] = {k: report[k] for k in ("kendall_tau", "spearman", "r2", "rmse", "n_test")}
     if complete is None:
-        complete = isinstance(sp, EnumerableSpace) and hasattr(source, "indices_with_data") and len(values) < sp.size
+        complete = isinstance(sp, EnumerableSpace) and source.tabulated and len(values) < sp.size
     result: SurrogateBenchmark | CompletedBenchmark = bench
     if complete:
         if not isinstance(sp, EnumerableSpace):

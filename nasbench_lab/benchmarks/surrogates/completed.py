@@ -14,17 +14,19 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from nasbench_lab.benchmarks.base import Benchmark, SeedChoice, check_seed_choice
-from nasbench_lab.benchmarks.surrogate import SurrogateBenchmark
-from nasbench_lab.benchmarks.xgb_ensemble import sha256_file
+from nasbench_lab.benchmarks.base import Benchmark, SeedChoice
+from nasbench_lab.benchmarks.surrogates.surrogate import SurrogateBenchmark
 from nasbench_lab.errors import ChecksumMismatchError, ConfigError, DataFileError
 from nasbench_lab.spaces.base import EnumerableSpace
+from nasbench_lab.tables.checksums import sha256_file
 
 KNOWN_FILE = "known.h5"
 
 
 class CompletedBenchmark(Benchmark):
     """Real values for the cells a table has, surrogate predictions for every other cell."""
+
+    tabulated = True  # indices_with_data lists the cells with real values
 
     def __init__(self, surrogate: SurrogateBenchmark, known: dict[str, tuple[np.ndarray, np.ndarray]],
                  source: str = ""):
@@ -77,16 +79,14 @@ class CompletedBenchmark(Benchmark):
         return np.zeros(len(idx), dtype=bool) if dense is None else np.isfinite(dense[idx])
 
     def _query(self, archs: object, metric: str, fidelity: int | None, seed: SeedChoice):
-        check_seed_choice(seed)
-        fitted = self.surrogate._fitted(metric)
-        self.surrogate._check_fidelity(fidelity)
+        self.surrogate.check_query(metric, fidelity, seed)
         batch, single = self.space.as_batch(archs)
         idx = np.atleast_1d(np.asarray(self.space.index(batch), dtype=np.int64))
         dense = self._dense.get(metric)
         values = dense[idx].copy() if dense is not None else np.full(len(idx), np.nan, dtype=np.float32)
         real = np.isfinite(values)
         if not real.all():
-            values[~real] = self.surrogate._values(batch[~real], fitted, seed)
+            values[~real] = self.surrogate.query_batch(batch[~real], metric, fidelity, seed)
         return values, real, single
 
     def cost(self, archs: object, fidelity: int | None = None, seed: SeedChoice = "mean") -> np.ndarray | float:

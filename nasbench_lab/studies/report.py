@@ -22,8 +22,8 @@ from nasbench_lab.analysis.tables import SHORT_MARK, table_csv, table_json, tabl
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.fileio import atomic_write
 from nasbench_lab.metrics import metric_info
-from nasbench_lab.search.study import Study
 from nasbench_lab.search.trajectory import Trajectory
+from nasbench_lab.studies.study import Study
 
 #: significance level of every test and mark in the report
 ALPHA = 0.05

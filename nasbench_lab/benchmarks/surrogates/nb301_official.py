@@ -6,10 +6,10 @@ lightgbm Booster) and ``model_config.json`` (``"model": "xgb"`` / ``"lgb_time"``
 folder itself also has ``model_config.json`` and ``data_config.json``. The pickles are read
 with a restricted unpickler that replaces the Booster class by an inert stand-in and keeps
 only its raw model bytes, which xgboost then parses; xgboost 1.x snapshots, which xgboost 3
-no longer reads, are converted by :mod:`nasbench_lab.benchmarks.xgb_legacy` (a LightGBM model
+no longer reads, are converted by :mod:`nasbench_lab.loaders.xgb_legacy` (a LightGBM model
 is the text format, evaluated in numpy). A member may instead hold ``surrogate_model.json``/``.ubj`` (xgboost's
 own format), preferred when present. Inputs are NB301's ConfigSpace vectors
-(:mod:`nasbench_lab.benchmarks.nb301_config`). Tested only on synthetic models written in this
+(:mod:`nasbench_lab.benchmarks.surrogates.nb301_config`). Tested only on synthetic models written in this
 layout at test time: see docs/surrogates.md for what was and was not verified.
 """
 
@@ -24,10 +24,11 @@ from pathlib import Path
 import numpy as np
 
 from nasbench_lab.benchmarks.base import Benchmark, SeedChoice, check_seed_choice
-from nasbench_lab.benchmarks.lgb_text import LGBTextModel
-from nasbench_lab.benchmarks.nb301_config import N_FEATURES, config_vectors
-from nasbench_lab.benchmarks.surrogate_noise import standard_normal
+from nasbench_lab.benchmarks.spec import DIRECT_LOADERS
+from nasbench_lab.benchmarks.surrogates.nb301_config import N_FEATURES, config_vectors
+from nasbench_lab.benchmarks.surrogates.noise import standard_normal
 from nasbench_lab.errors import ConfigError, DataFileError, UnknownNameError, UnsafePickleError
+from nasbench_lab.loaders.lgb_text import LGBTextModel
 from nasbench_lab.loaders.safe_pickle import DEFAULT_ALLOWED, RestrictedUnpickler
 from nasbench_lab.spaces.registry import space as get_space
 
@@ -82,7 +83,7 @@ def _xgb_from_raw(raw: bytes, path: Path):
     xgboost 1.x, which today's xgboost cannot read) our converter of the legacy binary model."""
     import xgboost as xgb
 
-    from nasbench_lab.benchmarks.xgb_legacy import SNAPSHOT_HEADER, booster_from_legacy
+    from nasbench_lab.loaders.xgb_legacy import SNAPSHOT_HEADER, booster_from_legacy
 
     booster = xgb.Booster()
     try:
@@ -291,11 +292,4 @@ def _direct_loader(path: Path, dataset: str | None) -> NB301Benchmark | None:
     return load_nb301(path)
 
 
-def _register() -> None:
-    from nasbench_lab.api import DIRECT_LOADERS
-
-    if "nb301-official" not in DIRECT_LOADERS:
-        DIRECT_LOADERS.add("nb301-official", _direct_loader)
-
-
-_register()
+DIRECT_LOADERS.add("nb301-official", _direct_loader)

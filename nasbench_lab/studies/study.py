@@ -13,8 +13,7 @@ import hashlib
 import json
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, wait
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -26,7 +25,7 @@ from nasbench_lab.plugins import load_plugins, normalize_plugin
 from nasbench_lab.search.base import OPTIMIZERS, optimizer_params
 from nasbench_lab.search.runner import VALID_SEEDS, Budget, resolve_metrics, run
 from nasbench_lab.search.trajectory import Trajectory
-from nasbench_lab.workers import check_jobs, dask_client, process_pool
+from nasbench_lab.workers import check_jobs, progress_bar, run_tasks
 
 STUDY_FILE = "study.json"
 RUNS_DIR = "runs"
@@ -294,15 +293,12 @@ class Study:
         todo = self.pending()
         if not todo:
             return 0
-        bar = _progress(len(self.runs()), len(self.runs()) - len(todo), progress, self.spec.name)
+        bar = progress_bar(len(self.runs()), initial=len(self.runs()) - len(todo), enabled=progress,
+                           desc=self.spec.name)
         try:
-            if scheduler:
-                results = _dask_results(todo, scheduler)
-            elif (jobs or os.cpu_count() or 1) <= 1 or len(todo) == 1:
-                results = ((r, run_one(r)) for r in todo)
-            else:
-                results = _pool_results(todo, jobs or os.cpu_count() or 1, start_method)
-            for spec, data in results:
+            results = run_tasks(run_one, [(r,) for r in todo], jobs=jobs or os.cpu_count() or 1, scheduler=scheduler,
+                                mp_context=_start_context(start_method), initializer=_limit_threads)
+            for (spec,), data in results:
                 atomic_write(self.out / spec.relpath, data)
                 bar.update(1)
                 if on_result is not None:
@@ -346,38 +342,14 @@ def _limit_threads() -> None:
         pass
 
 
-def _pool_results(todo: Sequence[RunSpec], jobs: int, start_method: str | None = None,
-                  ) -> Iterable[tuple[RunSpec, bytes]]:
-    context = None
-    if start_method is not None:
-        if start_method not in multiprocessing.get_all_start_methods():
-            raise UnknownNameError("process start method", start_method, multiprocessing.get_all_start_methods())
-        context = multiprocessing.get_context(start_method)
-    with process_pool(min(jobs, len(todo)), mp_context=context, initializer=_limit_threads) as pool:
-        futures = {pool.submit(run_one, r): r for r in todo}
-        try:
-            while futures:
-                done, _ = wait(futures, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    yield futures.pop(fut), fut.result()
-        finally:
-            for fut in futures:
-                fut.cancel()
+def _start_context(start_method: str | None):
+    """The multiprocessing context of ``start_method`` (None: the platform's default)."""
+    if start_method is None:
+        return None
+    if start_method not in multiprocessing.get_all_start_methods():
+        raise UnknownNameError("process start method", start_method, multiprocessing.get_all_start_methods())
+    return multiprocessing.get_context(start_method)
 
-
-def _dask_results(todo: Sequence[RunSpec], scheduler: str) -> Iterable[tuple[RunSpec, bytes]]:
-    with dask_client(scheduler) as client:
-        from dask.distributed import as_completed
-
-        futures = {client.submit(run_one, r, pure=False): r for r in todo}
-        for fut in as_completed(list(futures)):
-            yield futures[fut], fut.result()
-
-
-def _progress(total: int, initial: int, enabled: bool, name: str):
-    from tqdm import tqdm
-
-    return tqdm(total=total, initial=initial, disable=not enabled, desc=name, unit="run", leave=False)
 
 
 # ------------------------------------------------------------------ parsing helpers

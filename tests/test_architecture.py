@@ -1,0 +1,106 @@
+"""The seams between packages (docs/architecture.md): what every Benchmark offers without probing, the
+runner's fast path through the benchmark's own lookup, and a warm load reading the table header once."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nasbench_lab
+import nasbench_lab.tables.hdf5 as hdf5
+from nasbench_lab.benchmarks.base import Benchmark
+from nasbench_lab.errors import ConfigError
+from nasbench_lab.search import run
+from nasbench_lab.spaces.registry import space as get_space
+
+
+class _Constant(Benchmark):
+    """A synthetic benchmark that overrides only the abstract methods (a plug-in's minimum)."""
+
+    name, dataset, space = "constant", "none", get_space("nb201")
+
+    @property
+    def metrics(self) -> list[str]:
+        return ["valid_acc"]
+
+    @property
+    def fidelities(self) -> tuple[int, ...]:
+        return (12, 200)
+
+    def query(self, archs, metric, fidelity=None, seed="mean"):
+        batch, single = self.space.as_batch(archs)
+        return 1.0 if single else np.ones(len(batch))
+
+    def cost(self, archs, fidelity=None, seed="mean"):
+        raise ConfigError("no cost")
+
+    def describe(self) -> dict:
+        return {}
+
+
+def test_a_minimal_benchmark_gets_the_defaults_and_runs():
+    bench = _Constant()
+    assert bench.metric_fidelities("valid_acc") == (12, 200)
+    assert not bench.tabulated and bench.search_lookup("valid_acc", 200, "mean") is None
+    with pytest.raises(ConfigError, match="cannot list its architectures"):
+        bench.archs_with_data()
+    with pytest.raises(ConfigError, match="lists no cells"):
+        bench.indices_with_data()
+    traj = run(bench, "rs", seed=0, budget=5)
+    assert np.array_equal(traj.valid, np.ones(5))
+
+
+def test_tabular_lookup_is_what_query_returns():
+    bench = nasbench_lab.load()  # the embedded NAS-Bench-Graph table
+    fid = bench.metric_fidelities(bench.search_metric)[-1]
+    look = bench.search_lookup(bench.search_metric, fid, "mean")
+    every = bench.space.all()
+    np.testing.assert_array_equal(look.column, np.asarray(bench.query(every, bench.search_metric, fid), np.float64))
+    assert bench.tabulated
+    assert len(bench.archs_with_data()) == len(bench.indices_with_data())
+
+
+def test_warm_load_checks_the_table_seal_once_for_the_header_and_once_for_the_arrays(tmp_path, monkeypatch):
+    nasbench_lab.load(cache_dir=tmp_path)  # converts into tmp_path
+    calls = []
+    real = hdf5._check_seal
+    monkeypatch.setattr(hdf5, "_check_seal", lambda p: (calls.append(p), real(p))[1])
+    nasbench_lab.load(cache_dir=tmp_path)
+    assert len(calls) == 2  # was 3: the source-stat refresh read the header a second time
+
+
+def test_predictor_params_come_from_the_constructor_signature():
+    from nasbench_lab.predictors import Predictor, make_predictor
+
+    class Ridge(Predictor):  # the docs/predictors.md example, unregistered
+        def __init__(self, space, *, alpha: float = 1.0, **kwargs):
+            super().__init__(space, **kwargs)
+            self.alpha = alpha
+
+        def _fit(self, X, y):
+            self.w = np.zeros(X.shape[1])
+
+        def _predict(self, X):
+            return X @ self.w
+
+    params = Ridge(get_space("nb201"), alpha=0.25, target="rank").get_params()
+    assert params["alpha"] == 0.25 and params["target"] == "rank" and "alpha=0.25" in repr(Ridge(get_space("nb201"),
+                                                                                              alpha=0.25))
+    xgb = make_predictor("xgb", "nb201", max_depth=3).get_params()
+    assert xgb["max_depth"] == 3 and xgb["n_estimators"] == 200 and "benchmark" not in xgb
+
+
+def test_no_predictor_is_named_like_an_optimizer_but_zc():
+    from nasbench_lab.predictors import PREDICTORS
+    from nasbench_lab.search import OPTIMIZERS
+
+    assert set(PREDICTORS.names()) & set(OPTIMIZERS.names()) == {"zc"}  # zc: a proxy predictor and a search
+
+
+def test_one_job_runner_gives_the_same_results_in_process_and_on_a_pool():
+    from nasbench_lab.workers import run_tasks
+
+    tasks = [(base, 3) for base in range(6)]
+    here = dict(run_tasks(pow, tasks, jobs=1))
+    pooled = dict(run_tasks(pow, tasks, jobs=2))
+    assert here == pooled == {(b, 3): b ** 3 for b in range(6)}

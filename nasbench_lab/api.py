@@ -17,25 +17,32 @@ from nasbench_lab.paths import cached_table_path
 from nasbench_lab.spaces.registry import space as get_space
 from nasbench_lab.spaces.table_space import TableSpace
 from nasbench_lab.tables.checksums import describe_source, restat, stat_unchanged, verify_source
-from nasbench_lab.tables.hdf5 import FORMAT, is_table_file, read_dataset_notes, read_header, read_table, write_table
+from nasbench_lab.tables.hdf5 import (
+    FORMAT,
+    TableHeader,
+    is_table_file,
+    read_header,
+    read_table,
+    read_table_header,
+    write_table,
+)
 from nasbench_lab.tables.table import BenchmarkTable, SourceFile
 
 DEFAULT_BENCHMARK = "nbgraph"
 
 
-def _checked_sources(path: Path, verify: bool) -> tuple[str, list[SourceFile], list[str]]:
-    """(benchmark, sources, datasets) of a table file (opened once), after checking that its sources did not
-    change."""
-    benchmark, sources, datasets = read_header(path)
-    for source in sources:
+def _checked_sources(path: Path, verify: bool) -> TableHeader:
+    """The header of a table file (opened once), after checking that its sources did not change."""
+    header = read_table_header(path)
+    for source in header.sources:
         verify_source(source, full=verify)
-    return benchmark, sources, datasets
+    return header
 
 
 def _checked_header(path: Path, verify: bool) -> tuple[str, list[str]]:
     """(benchmark, datasets) of a table file, after checking that its sources did not change."""
-    benchmark, _, datasets = _checked_sources(path, verify)
-    return benchmark, datasets
+    header = _checked_sources(path, verify)
+    return header.benchmark, header.datasets
 
 
 def _users_table_header(path: Path, verify: bool) -> tuple[str, list[str]]:
@@ -204,9 +211,9 @@ def table_file(spec: BenchmarkSpec, path: str | os.PathLike | None, *, cache_dir
     target = cached_table_path(spec.name, source, Path(cache_dir) if cache_dir else None)
     if target.exists() and not rebuild:
         try:
-            _, sources, _ = _checked_sources(target, verify)
-            _refresh_source_stats(target, sources)
-            if _partial_cache_usable(target, source, allow_partial):
+            header = _checked_sources(target, verify)
+            _refresh_source_stats(target, header.sources)
+            if _partial_cache_usable(header, source, allow_partial):
                 return target
         except ChecksumMismatchError as exc:
             warnings.warn(f"{exc}: converting it again", DataNote, stacklevel=2)
@@ -215,11 +222,11 @@ def table_file(spec: BenchmarkSpec, path: str | os.PathLike | None, *, cache_dir
     return convert(spec, source, target, allow_partial=allow_partial)
 
 
-def _partial_cache_usable(target: Path, source: Path, allow_partial: bool) -> bool:
+def _partial_cache_usable(header: TableHeader, source: Path, allow_partial: bool) -> bool:
     """Whether a cached table may answer: one converted from a partial source only where the caller, too, says
     partial is fine (told again how much is missing); otherwise the source is converted again, which names
     the missing rows exactly as a first conversion does."""
-    missing = [notes[MISSING_NOTE] for notes in read_dataset_notes(target).values() if MISSING_NOTE in notes]
+    missing = [notes[MISSING_NOTE] for notes in header.notes.values() if MISSING_NOTE in notes]
     if missing and allow_partial:
         warnings.warn(f"{source}: {missing[0]} (they query as NaN)", DataNote, stacklevel=3)
     return allow_partial or not missing

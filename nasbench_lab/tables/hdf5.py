@@ -17,7 +17,7 @@ import json
 import os
 import struct
 import zlib
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import h5py
@@ -180,22 +180,33 @@ def _open(path: str | os.PathLike) -> h5py.File:
     return f
 
 
+@dataclass(frozen=True)
+class TableHeader:
+    """What a table file says about itself, read without any array: benchmark, sources, and each dataset's notes."""
+
+    benchmark: str
+    sources: list[SourceFile]
+    notes: dict[str, dict[str, str]]
+
+    @property
+    def datasets(self) -> list[str]:
+        return list(self.notes)
+
+
+def read_table_header(path: str | os.PathLike) -> TableHeader:
+    """The file's :class:`TableHeader` (one open, no array read)."""
+    with _open(path) as f:
+        try:
+            notes = {name: json.loads(g.attrs.get("notes", "{}")) for name, g in f["datasets"].items()}
+            return TableHeader(str(f.attrs["benchmark"]), _sources(f, path), notes)
+        except (KeyError, ValueError, RuntimeError, TypeError) as exc:
+            raise DataFileError(f"{path}: truncated or corrupted table file: {exc}") from None
+
+
 def read_header(path: str | os.PathLike) -> tuple[str, list[SourceFile], list[str]]:
     """(benchmark name, source files, dataset names) without reading any array."""
-    with _open(path) as f:
-        try:
-            return str(f.attrs["benchmark"]), _sources(f, path), list(f["datasets"].keys())
-        except (KeyError, ValueError, RuntimeError, TypeError) as exc:
-            raise DataFileError(f"{path}: truncated or corrupted table file: {exc}") from None
-
-
-def read_dataset_notes(path: str | os.PathLike) -> dict[str, dict[str, str]]:
-    """Each dataset's notes (``describe()``'s text) without reading any array."""
-    with _open(path) as f:
-        try:
-            return {name: json.loads(g.attrs.get("notes", "{}")) for name, g in f["datasets"].items()}
-        except (KeyError, ValueError, RuntimeError, TypeError) as exc:
-            raise DataFileError(f"{path}: truncated or corrupted table file: {exc}") from None
+    header = read_table_header(path)
+    return header.benchmark, header.sources, header.datasets
 
 
 def _sources(f: h5py.File, path: str | os.PathLike) -> list[SourceFile]:

@@ -50,6 +50,7 @@ def anytime_curve(trajs: Sequence[Trajectory], x: str = "queries", y: str = "tes
         best = optimum if optimum is not None else max(float(np.nanmax(t.valid if on_valid else t.test))
                                                        for t in trajs)
         per_run = [best - v for v in per_run]
+    grid: np.ndarray
     if x == "queries":
         grid = np.arange(1, max(len(t) for t in trajs) + 1)
         values = np.full((len(trajs), len(grid)), np.nan)

@@ -32,7 +32,7 @@ def benchmark_reference(bench: Benchmark, seed: int = 0, search_metric: str | No
                 "report_higher_is_better": higher_is_better(search, directions),
                 "missing_report_metric": report_metric or bench.report_metric, "unit": metric_info(search).unit,
                 "enumerable": enumerable, "optimum": None, "random_mean": None, "random_from": None}
-    archs = space.all() if enumerable else space.sample(np.random.default_rng(seed), N_RANDOM)
+    archs = space.all() if isinstance(space, EnumerableSpace) else space.sample(np.random.default_rng(seed), N_RANDOM)
     values = np.asarray(bench.query(archs, report), dtype=np.float64)
     values = values[np.isfinite(values)]
     higher = higher_is_better(report, directions)

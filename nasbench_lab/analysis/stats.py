@@ -8,8 +8,9 @@ paired values the normal approximation (with tie correction) is used.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from itertools import combinations
+from typing import TypeVar
 
 import numpy as np
 
@@ -17,6 +18,8 @@ from nasbench_lab.errors import ConfigError
 
 #: paired values up to which the Wilcoxon p-value is exact; above, the normal approximation
 EXACT_MAX_N = 200
+
+K = TypeVar("K", bound=Hashable)
 
 
 def mann_whitney_greater(a: np.ndarray, b: np.ndarray) -> float:
@@ -29,7 +32,7 @@ def mann_whitney_greater(a: np.ndarray, b: np.ndarray) -> float:
     return float(stats.mannwhitneyu(a, b, alternative="greater").pvalue)
 
 
-def holm(pvalues: Mapping[object, float]) -> dict[object, float]:
+def holm(pvalues: Mapping[K, float]) -> dict[K, float]:
     """Holm-Bonferroni adjusted p-values (monotone, capped at 1), same keys."""
     keys = sorted(pvalues, key=lambda k: pvalues[k])
     m = len(keys)

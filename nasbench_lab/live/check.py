@@ -92,21 +92,24 @@ def live_check(bench: Benchmark, indices: Sequence[int], *, job: TrainJob, seeds
                data_note: str = "") -> LiveCheckResult:
     """Trains ``indices`` live (resumable through ``store_dir``) and compares final-epoch validation and
     test accuracy with the benchmark's search and report metrics."""
-    indices = np.asarray(indices, dtype=np.int64)
+    space = bench.space
+    if not isinstance(space, EnumerableSpace):
+        raise ConfigError(f"live-check needs a benchmark over an enumerable space; {bench.name} is not one")
+    cells = np.asarray(indices, dtype=np.int64)
     store = RunStore(store_dir, job).open() if store_dir is not None else None
-    results = run_trainings(job, indices, seeds, store=store, workers=workers, threads=threads,
+    results = run_trainings(job, cells, seeds, store=store, workers=workers, threads=threads,
                             scheduler=scheduler, progress=progress)
-    live_valid = _final(results, indices, seeds, "valid_acc")
-    live_test = _final(results, indices, seeds, "test_acc")
-    archs = bench.space.from_index(indices)
+    live_valid = _final(results, cells, seeds, "valid_acc")
+    live_test = _final(results, cells, seeds, "test_acc")
+    archs = space.from_index(cells)
     agreements = [agreement(live_valid, np.asarray(bench.query(archs, bench.search_metric), dtype=float),
                             "valid_acc", bench.search_metric)]
     if bench.report_metric in bench.metrics:
         agreements.append(agreement(live_test, np.asarray(bench.query(archs, bench.report_metric), dtype=float),
                                     "test_acc", bench.report_metric))
-    diverged = [r.message for (i, _), r in results.items() if r.status != "ok" and i in set(indices.tolist())]
+    diverged = [r.message for (i, _), r in results.items() if r.status != "ok" and i in set(cells.tolist())]
     note = HONESTY_NOTE.format(data=job.data, data_note=data_note or "a small stand-in", dataset=bench.dataset)
-    result = LiveCheckResult(bench.name, bench.dataset, bench.space.name, indices, agreements, diverged, note)
+    result = LiveCheckResult(bench.name, bench.dataset, space.name, cells, agreements, diverged, note)
     if plot is not None:
         result.plot = str(scatter_plot(result, plot, job))
     return result

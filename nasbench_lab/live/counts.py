@@ -47,7 +47,7 @@ def nb101_prune(matrix: object, ops: Sequence[str]) -> tuple[np.ndarray, list[st
     return pruned.astype(np.int64), [names.get(label) or OPS[label] for label in labels]
 
 
-def nb101_vertex_channels(c_in: int, c_out: int, matrix: object) -> list[int]:
+def nb101_vertex_channels(c_in: int, c_out: int, matrix: np.ndarray | Sequence[Sequence[int]]) -> list[int]:
     """Channels of each vertex by the official splitting rule (``compute_vertex_channels``).
 
     The output's channels are split evenly over the vertices feeding it (the first ones get the

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import cache
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from nasbench_lab.errors import ConfigError, NasbenchLabError
 from nasbench_lab.predictors.features import FeatureFn, default_encoding, featurize
@@ -83,7 +84,7 @@ class Predictor(ABC):
         self.n_features_: int | None = None
 
     # ---------------------------------------------------------------- public
-    def fit(self, archs: object, y: object) -> Predictor:
+    def fit(self, archs: object, y: ArrayLike) -> Predictor:
         """Fits on architectures ``archs`` (a batch) and their scores ``y`` (higher is better or not:
         any real values); returns ``self``."""
         batch = self.space.validate(archs)
@@ -119,7 +120,7 @@ class Predictor(ABC):
         """Predicted scores, shape (n,), in the units of the fitted ``y``."""
         X = self._checked_features(archs)
         raw = self._call("predict", self._predict, X)
-        return self._target.inverse(raw)
+        return self._fitted_target().inverse(raw)
 
     def predict_std(self, archs: object) -> np.ndarray:
         """Predictive standard deviation, shape (n,), in ``y`` units (only where ``has_std``)."""
@@ -131,7 +132,7 @@ class Predictor(ABC):
         std = self._call("predict_std", self._predict_std, X)
         if (std < 0).any():
             raise PredictorError(f"predictor {self._label()}: predict_std returned negative values")
-        return self._target.inverse_std(mean, std)
+        return self._fitted_target().inverse_std(mean, std)
 
     def predict_mean_std(self, archs: object) -> tuple[np.ndarray, np.ndarray]:
         """Mean and standard deviation in one pass of featurisation (for acquisition functions)."""
@@ -140,7 +141,8 @@ class Predictor(ABC):
         X = self._checked_features(archs)
         mean = self._call("predict", self._predict, X)
         std = self._call("predict_std", self._predict_std, X)
-        return self._target.inverse(mean), self._target.inverse_std(mean, std)
+        target = self._fitted_target()
+        return target.inverse(mean), target.inverse_std(mean, std)
 
     def transform(self, archs: object) -> np.ndarray:
         """The feature matrix (n, d) float32 this predictor sees: encoding plus extra features."""
@@ -215,9 +217,18 @@ class Predictor(ABC):
     def _label(self) -> str:
         return self.name or type(self).__name__
 
+    def _not_fitted(self) -> PredictorError:
+        return PredictorError(f"predictor {self._label()} is not fitted; call fit(archs, y) first")
+
+    def _fitted_target(self) -> TargetTransform:
+        """The target transform of the last fit (callers have checked ``is_fitted`` already)."""
+        if self._target is None:
+            raise self._not_fitted()
+        return self._target
+
     def _checked_features(self, archs: object) -> np.ndarray:
         if not self.is_fitted:
-            raise PredictorError(f"predictor {self._label()} is not fitted; call fit(archs, y) first")
+            raise self._not_fitted()
         X = self.transform(archs)
         if X.shape[1] != self.n_features_:
             raise PredictorError(f"predictor {self._label()}: {X.shape[1]} features now but {self.n_features_} "

@@ -177,48 +177,42 @@ class Evaluation:
         self.records: dict[tuple[str, int, int], EvalRecord] = {}
         self.predictions: dict[tuple[str, int], np.ndarray] = {}  # seed 0 only, for scatter plots
         if self.out_dir is not None:
-            self._open_dir()
+            self._open_dir(self.out_dir)
 
     # -------------------------------------------------------------- on disk
     def _identity(self) -> dict:
         return {"benchmark": self.benchmark.name, "dataset": self.benchmark.dataset, "space": self.benchmark.space.name,
                 "metric": self.data.metric, "fidelity": self.data.fidelity, "protocol": asdict(self.protocol)}
 
-    def _open_dir(self) -> None:
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        ident_path = self.out_dir / "protocol.json"
+    def _open_dir(self, out_dir: Path) -> None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        ident_path = out_dir / "protocol.json"
         ident = json.loads(json.dumps(self._identity()))
         if ident_path.exists():
             old = json.loads(ident_path.read_text())
             if old != ident:
-                raise ConfigError(f"{self.out_dir} holds an evaluation with a different protocol or benchmark "
+                raise ConfigError(f"{out_dir} holds an evaluation with a different protocol or benchmark "
                                   f"({old}); use another output folder")
         else:
             atomic_write(ident_path, json.dumps(ident, indent=2).encode())
         for spec in self.specs:
-            spec_path = self.out_dir / "runs" / _safe(spec.key) / "predictor.json"
+            spec_path = out_dir / "runs" / _safe(spec.key) / "predictor.json"
             described = {"name": spec.name, "params": {k: repr(v) for k, v in sorted(dict(spec.params).items())}}
             if spec_path.exists() and json.loads(spec_path.read_text()) != described:
-                raise ConfigError(f"{self.out_dir}: results labelled {spec.key!r} were made by "
+                raise ConfigError(f"{out_dir}: results labelled {spec.key!r} were made by "
                                   f"{spec_path.read_text().strip()}, not {described}; use another label or folder")
             atomic_write(spec_path, json.dumps(described).encode())
             for size in self.protocol.sizes:
                 for seed in range(self.protocol.seeds):
-                    path = self._record_path(spec.key, size, seed)
+                    path = _record_path(out_dir, spec.key, size, seed)
                     if path.exists():
                         self.records[(spec.key, size, seed)] = EvalRecord(**json.loads(path.read_text()))
-                pred_path = self._pred_path(spec.key, size)
+                pred_path = _pred_path(out_dir, spec.key, size)
                 if pred_path.exists():
                     self.predictions[(spec.key, size)] = np.load(pred_path)
-        test_path = self.out_dir / "test_set.npz"
+        test_path = out_dir / "test_set.npz"
         if not test_path.exists():
             atomic_write(test_path, _npz_bytes(archs=self.data.test_archs, y=self.data.test_y))
-
-    def _record_path(self, label: str, size: int, seed: int) -> Path:
-        return self.out_dir / "runs" / _safe(label) / f"n{size}_s{seed}.json"
-
-    def _pred_path(self, label: str, size: int) -> Path:
-        return self.out_dir / "runs" / _safe(label) / f"n{size}_s0_pred.npy"
 
     def _store(self, record: EvalRecord, pred: np.ndarray | None) -> None:
         key = (record.predictor, record.size, record.seed)
@@ -228,8 +222,8 @@ class Evaluation:
         if self.out_dir is None:
             return
         if pred is not None and record.seed == 0:
-            atomic_write(self._pred_path(record.predictor, record.size), _npy_bytes(pred.astype(np.float32)))
-        atomic_write(self._record_path(record.predictor, record.size, record.seed),
+            atomic_write(_pred_path(self.out_dir, record.predictor, record.size), _npy_bytes(pred.astype(np.float32)))
+        atomic_write(_record_path(self.out_dir, record.predictor, record.size, record.seed),
                       json.dumps(asdict(record), indent=1).encode())
 
     # ------------------------------------------------------------------ run
@@ -244,7 +238,7 @@ class Evaluation:
 
     def run(self, n_jobs: int = 1, progress: bool = False) -> Evaluation:
         """Runs every missing (predictor, size, seed); ``n_jobs`` worker processes (1: in this process)."""
-        n_jobs = check_jobs(n_jobs, "n_jobs")
+        check_jobs(n_jobs, "n_jobs")
         tasks = self.pending()
         bar = progress_bar(len(tasks), enabled=progress and bool(tasks), desc="predictor runs", leave=True)
         if n_jobs <= 1 or len(tasks) <= 1:
@@ -334,6 +328,14 @@ def _safe(label: str) -> str:
 
 
 
+def _record_path(out_dir: Path, label: str, size: int, seed: int) -> Path:
+    return out_dir / "runs" / _safe(label) / f"n{size}_s{seed}.json"
+
+
+def _pred_path(out_dir: Path, label: str, size: int) -> Path:
+    return out_dir / "runs" / _safe(label) / f"n{size}_s0_pred.npy"
+
+
 def _npy_bytes(arr: np.ndarray) -> bytes:
     import io
 
@@ -346,5 +348,5 @@ def _npz_bytes(**arrays: np.ndarray) -> bytes:
     import io
 
     buf = io.BytesIO()
-    np.savez(buf, **arrays)
+    np.savez(buf, allow_pickle=True, **arrays)  # the default, said: an "allow_pickle" array key cannot then clash
     return buf.getvalue()

@@ -6,7 +6,7 @@ import numpy as np
 from scipy.linalg import cho_factor, cho_solve, solve_triangular
 
 from nasbench_lab.errors import UnknownNameError
-from nasbench_lab.predictors.base import Predictor
+from nasbench_lab.predictors.base import Predictor, PredictorError
 from nasbench_lab.predictors.registry import register_predictor
 
 
@@ -36,13 +36,17 @@ class GPPredictor(Predictor):
             sub = np.sort(self._rng().choice(len(X), self.hp_subset, replace=False))
         D = _sq_dists(X[sub], X[sub])
         ys = y[sub]
-        best, best_ll = None, -np.inf
+        best: tuple[float, float] | None = None
+        best_ll = -np.inf
         for ls in self.lengthscales:
             K0 = np.exp(-D / (2.0 * ls * ls))
             for noise in self.noises:
                 ll = self._log_likelihood(K0, ys, noise)
                 if ll > best_ll:
                     best, best_ll = (ls, noise), ll
+        if best is None:
+            raise PredictorError(f"predictor {self._label()}: no (lengthscale, noise) pair of the grid gives a "
+                                 "finite marginal likelihood (the kernel matrix is never positive definite)")
         self.lengthscale_, self.noise_ = best
         self._X = X
         K = np.exp(-_sq_dists(X, X) / (2.0 * self.lengthscale_**2))

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from nasbench_lab.predictors.base import Predictor
 from nasbench_lab.predictors.registry import register_predictor
+
+if TYPE_CHECKING:
+    import xgboost as xgb
 
 
 @register_predictor("xgb")
@@ -23,7 +28,7 @@ class XGBPredictor(Predictor):
         self.subsample, self.colsample_bytree = subsample, colsample_bytree
         self.min_child_weight, self.reg_lambda, self.n_jobs = min_child_weight, reg_lambda, n_jobs
         self.warm_trees = warm_trees
-        self._warm = None
+        self._warm: xgb.Booster | None = None
 
     def warm_from(self, previous: Predictor) -> None:
         """Continue ``previous``'s trees in the next fit, adding ``warm_trees`` trees on the new data (0: ignored).

@@ -9,8 +9,9 @@ no drop-path (neither changes the network's function at evaluation).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeGuard
 
 import numpy as np
 
@@ -50,12 +51,29 @@ class Genotype:
     reduce_concat: tuple[int, ...]
 
 
+class GenotypeLike(Protocol):
+    """Anything with a genotype's four fields, e.g. the ``Genotype`` namedtuple of DARTS or NASLib."""
+
+    @property
+    def normal(self) -> Iterable[tuple[str, int]]: ...
+    @property
+    def normal_concat(self) -> Iterable[int]: ...
+    @property
+    def reduce(self) -> Iterable[tuple[str, int]]: ...
+    @property
+    def reduce_concat(self) -> Iterable[int]: ...
+
+
+def _genotype_like(arch: object) -> TypeGuard[GenotypeLike]:
+    return all(hasattr(arch, a) for a in ("normal", "normal_concat", "reduce", "reduce_concat"))
+
+
 def as_genotype(arch: object) -> Genotype:
     """A Genotype from a Genotype-like object (``.normal`` etc.) or NASLib's compact (normal, reduce) pairs."""
     if isinstance(arch, dict) and {"normal", "reduce"} <= set(arch):
         arch = Genotype(arch["normal"], arch.get("normal_concat", (2, 3, 4, 5)), arch["reduce"],
                         arch.get("reduce_concat", (2, 3, 4, 5)))
-    if all(hasattr(arch, a) for a in ("normal", "normal_concat", "reduce", "reduce_concat")):
+    if _genotype_like(arch):
         g = Genotype(tuple((str(o), int(i)) for o, i in arch.normal), tuple(int(c) for c in arch.normal_concat),
                      tuple((str(o), int(i)) for o, i in arch.reduce), tuple(int(c) for c in arch.reduce_concat))
     else:

@@ -47,11 +47,10 @@ class NB201Cell(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         nodes = [x]
-        for incoming in self._inputs:
-            total = None
-            for e, src in incoming:
-                out = self.edges[e](nodes[src])
-                total = out if total is None else total + out
+        for (e0, src0), *rest in self._inputs:  # every node has at least one incoming edge
+            total = self.edges[e0](nodes[src0])
+            for e, src in rest:
+                total = total + self.edges[e](nodes[src])
             nodes.append(total)
         return nodes[-1]
 

@@ -106,6 +106,9 @@ class GlobalAvgPool(nn.AdaptiveAvgPool2d):
 class CellNetwork(nn.Module):
     """Common interface: ``features(x)`` is the map before global pooling, ``forward`` gives logits."""
 
+    global_pooling: nn.Module  # set by each network
+    classifier: nn.Module
+
     def features(self, x: torch.Tensor) -> torch.Tensor:  # pragma: no cover - overridden
         raise NotImplementedError
 

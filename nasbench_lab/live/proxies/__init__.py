@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -122,7 +122,11 @@ def _arch_list(space_name: str, archs: object) -> list:
     if isinstance(archs, list):
         return archs
     sp = _registered_space(space_name)
-    return list(sp.validate(archs)) if sp is not None else list(archs)
+    if sp is not None:
+        return list(sp.validate(archs))
+    if not isinstance(archs, Iterable):
+        raise ConfigError(f"{space_name}: architectures must be a list or batch of them, got {type(archs).__name__}")
+    return list(archs)
 
 
 __all__ = ["PROXIES", "PROXY_NAMES", "ProxyDef", "compute_proxies", "proxy", "proxy_batch", "proxy_timed",

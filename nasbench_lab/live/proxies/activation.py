@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from nasbench_lab.errors import ConfigError
@@ -24,6 +26,8 @@ def input_jacobian(net: nn.Module, inputs: torch.Tensor) -> np.ndarray:
     net.zero_grad(set_to_none=True)
     y = net(x)
     y.backward(torch.ones_like(y))
+    if x.grad is None:
+        raise ConfigError("input_jacobian: the network's output does not depend on its input (no gradient reached it)")
     return x.grad.detach().reshape(len(x), -1).double().cpu().numpy()
 
 
@@ -108,7 +112,8 @@ def _gaussian_init(net: nn.Module, gen: torch.Generator) -> None:
 def zen(net: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, *, seed: int = 0,
         mixup_gamma: float = 1e-2) -> float:
     """Zen score with Gaussian weights and Gaussian inputs drawn from ``seed`` (inputs' shape only)."""
-    if not hasattr(net, "features"):
+    features: Callable[[torch.Tensor], torch.Tensor] | None = getattr(net, "features", None)
+    if features is None:
         raise ConfigError("zen needs network.features(x), the feature map before global pooling; the networks of "
                           "nasbench_lab.live.build_network have it")
     gen = torch.Generator().manual_seed(int(seed))
@@ -117,8 +122,8 @@ def zen(net: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, *, seed: in
     x2 = torch.randn(inputs.shape, generator=gen, dtype=inputs.dtype).to(inputs.device)
     net.train()
     with torch.no_grad():
-        out = net.features(x)
-        mixed = net.features(x + mixup_gamma * x2)
+        out = features(x)
+        mixed = features(x + mixup_gamma * x2)
         score = torch.log(torch.abs(out - mixed).sum(dim=tuple(range(1, out.dim()))).mean())
         for m in net.modules():
             if isinstance(m, nn.BatchNorm2d) and m.running_var is not None:

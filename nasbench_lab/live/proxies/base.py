@@ -44,7 +44,7 @@ def register_proxy(name: str, *, mutates: bool = True, suite_name: str | None = 
     return decorate
 
 
-def weighted_layers(net: nn.Module) -> list[nn.Module]:
+def weighted_layers(net: nn.Module) -> list[nn.Conv2d | nn.Linear]:
     """Conv2d and Linear layers: the layers whose weights the gradient-based proxies score."""
     return [m for m in net.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
 

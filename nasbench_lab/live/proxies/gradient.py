@@ -69,7 +69,7 @@ def fisher(net: nn.Module, inputs: torch.Tensor, targets: torch.Tensor) -> float
     totals: list[torch.Tensor] = []
     handles = []
 
-    def forward_hook(module: nn.Module, _inp, out: torch.Tensor) -> None:
+    def forward_hook(module: nn.Conv2d | nn.Linear, _inp, out: torch.Tensor) -> None:
         if not out.requires_grad:
             return
         fan_in = module.weight[0].numel()

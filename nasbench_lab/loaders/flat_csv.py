@@ -101,6 +101,7 @@ class FlatCsvLoader(RowCheckingLoader):
     """
 
     accepts_description = "a flat CSV with an index or arch_str key column and {dataset}_{metric}_{N}ep columns"
+
     def __init__(self, benchmark: str, space_for: Callable[[str], str], mapper: ColumnMapper = identity_mapper):
         self.benchmark = benchmark
         self.name = f"{benchmark}-csv"

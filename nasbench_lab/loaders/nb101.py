@@ -59,6 +59,7 @@ class NB101CsvLoader(RowCheckingLoader):
     name = "nb101-csv"
     accepts_description = ("a flat CSV keyed by nb101_hash with columns like 108_final_validation_accuracy "
                            "(fractions), final_training_time, trainable_parameters, or our export layout")
+
     def accepts(self, path: Path) -> bool:
         return path.is_file() and path.suffix.lower() == ".csv"
 

@@ -11,10 +11,11 @@ from nasbench_lab.benchmarks.spec import BENCHMARKS, DIRECT_LOADERS, BenchmarkSp
 from nasbench_lab.benchmarks.tabular import TabularBenchmark
 from nasbench_lab.errors import ChecksumMismatchError, ConfigError, DataFileError, DataNote, UnknownNameError
 from nasbench_lab.loaders.flat_csv import MISSING_NOTE
+from nasbench_lab.loaders.space_kinds import enumerable_space
 from nasbench_lab.loaders.table_csv import TableCsvLoader, is_table_csv, sidecar_path
 from nasbench_lab.loaders.table_csv import read_header as read_csv_header
 from nasbench_lab.paths import cached_table_path
-from nasbench_lab.spaces.registry import space as get_space
+from nasbench_lab.spaces.base import EnumerableSpace
 from nasbench_lab.spaces.table_space import TableSpace
 from nasbench_lab.tables.checksums import describe_source, restat, stat_unchanged, verify_source
 from nasbench_lab.tables.hdf5 import (
@@ -86,15 +87,16 @@ def load(name: str | os.PathLike | None = None, dataset: str | None = None,
         return _load_path(Path(path), dataset, verify)  # e.g. load("nb301", path=MODEL_FOLDER)
     spec = BENCHMARKS.get(str(name))
     dataset = spec.resolve_dataset(dataset)
-    options = {"cache_dir": cache_dir, "verify": verify, "allow_partial": allow_partial}
-    table_path = table_file(spec, path, rebuild=rebuild, **options)
+    table_path = table_file(spec, path, rebuild=rebuild, cache_dir=cache_dir, verify=verify,
+                            allow_partial=allow_partial)
     try:
         table = read_table(table_path, [dataset])
     except DataFileError:
         if path is None or is_table_file(Path(path)):
             raise  # the user's own table file: report it
         # a damaged cache (e.g. a flipped byte caught by the HDF5 checksum): convert the source again
-        table_path = table_file(spec, path, rebuild=True, **options)
+        table_path = table_file(spec, path, rebuild=True, cache_dir=cache_dir, verify=verify,
+                                allow_partial=allow_partial)
         table = read_table(table_path, [dataset])
     return _tabular(spec.name, spec, table, dataset)
 
@@ -125,19 +127,21 @@ def _tabular(name: str, spec: BenchmarkSpec | None, table: BenchmarkTable, datas
     dt = table.datasets[dataset]
     notes = dict(spec.notes.get(dataset, {})) if spec else {}
     record = table.spaces.get(dt.space)
+    space: EnumerableSpace
     if record is not None:  # a space the table defines itself (from a file's arch: columns)
         space = TableSpace(record.definition["name"], record.definition["columns"], record.members)
     else:
-        space = get_space(dt.space)
+        space = enumerable_space(dt.space)  # a table lists every architecture of its space
     return TabularBenchmark(name, dt, space, notes=notes)
 
 
 def _table_csv_source(name: str | os.PathLike | None, path: str | os.PathLike | None) -> Path | None:
     """The CSV with ``arch:`` columns that ``load(name, path=path)`` names, if it names one; an error naming
     what is missing when a CSV meant as a table of its own (no benchmark named) lacks them."""
-    if name is None and path is None:
+    named = path if path is not None else name
+    if named is None:
         return None
-    candidate = Path(path) if path is not None else Path(name)
+    candidate = Path(named)
     if is_table_csv(candidate):
         return candidate
     if (path is None or name is None) and candidate.suffix.lower() == ".csv" and candidate.is_file():

@@ -70,6 +70,8 @@ def _import_file(path: str, module_name: str) -> None:
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no such file {path}")
     spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path} as a Python module")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     spec.loader.exec_module(module)

@@ -15,7 +15,7 @@ class Loader(ABC):
     name: str = ""
     #: what a user should pass, in one phrase
     accepts_description: str = ""
-    #: True for layouts that can lack rows (flat CSVs): ``convert`` then takes ``allow_partial``
+    #: True for layouts that can lack rows (flat CSVs): such loaders are a ``RowCheckingLoader``
     checks_rows: bool = False
 
     @abstractmethod
@@ -28,4 +28,18 @@ class Loader(ABC):
 
     def read(self, path: Path, *, allow_partial: bool = False) -> BenchmarkTable:
         """``convert``, passing the caller's word that a partial table is intended to loaders that check rows."""
-        return self.convert(path, allow_partial=allow_partial) if self.checks_rows else self.convert(path)
+        return self.convert(path)
+
+
+class RowCheckingLoader(Loader):
+    """A loader for layouts that can lack rows (flat CSVs): ``convert`` takes the caller's ``allow_partial``."""
+
+    checks_rows = True
+
+    @abstractmethod
+    def convert(self, path: Path, *, allow_partial: bool = False) -> BenchmarkTable:
+        """Reads ``path`` completely; raises DataFileError on bad content or, unless ``allow_partial``, missing rows."""
+
+    def read(self, path: Path, *, allow_partial: bool = False) -> BenchmarkTable:
+        """``convert`` with the caller's word that a partial table is intended."""
+        return self.convert(path, allow_partial=allow_partial)

@@ -20,10 +20,10 @@ import numpy as np
 
 from nasbench_lab.errors import DataFileError, DataNote, InvalidArchitectureError
 from nasbench_lab.fileio import atomic_open
-from nasbench_lab.loaders.base import Loader
+from nasbench_lab.loaders.base import RowCheckingLoader
+from nasbench_lab.loaders.space_kinds import enumerable_space
 from nasbench_lab.metrics import metric_info
 from nasbench_lab.spaces.base import EnumerableSpace
-from nasbench_lab.spaces.registry import space as get_space
 from nasbench_lab.tables.table import BenchmarkTable, DatasetTable, MetricTable
 
 _FID = re.compile(r"^(\d+)ep$")
@@ -60,17 +60,18 @@ def parse_column(name: str) -> ColumnSpec | None:
     elif tokens[-1] == "mean":
         aggregate, tokens = "mean", tokens[:-1]
     unit = ""
-    fid_pos = next((i for i, t in enumerate(tokens) if i > 0 and _FID.match(t)), None)
-    if fid_pos is None:
+    fid = next(((i, match) for i, t in enumerate(tokens) if i > 0 and (match := _FID.match(t))), None)
+    if fid is None:
         if tokens[-1] in _UNIT_TOKENS and len(tokens) > 2:
             unit = _UNIT_TOKENS[tokens[-1]]
         metric_tokens, fidelity = tokens[1:], None
     else:
+        fid_pos, fid_match = fid
         rest = tokens[fid_pos + 1:]
         if len(rest) > 1 or (rest and rest[0] not in _UNIT_TOKENS):
             return None
         unit = _UNIT_TOKENS[rest[0]] if rest else ""
-        metric_tokens, fidelity = tokens[1:fid_pos], int(_FID.match(tokens[fid_pos]).group(1))
+        metric_tokens, fidelity = tokens[1:fid_pos], int(fid_match.group(1))
     if not metric_tokens:
         return None
     return ColumnSpec(name, tokens[0], "_".join(metric_tokens), fidelity, aggregate, unit)
@@ -93,14 +94,13 @@ def percent_range(metric: str, col: ColumnSpec) -> tuple[float, float] | None:
     return (0.0, 100.0) if metric_info(metric).unit == "%" else None
 
 
-class FlatCsvLoader(Loader):
+class FlatCsvLoader(RowCheckingLoader):
     """A benchmark's flat CSV: its published column names (through ``mapper``) or our export layout.
 
     All datasets of one file must live in one search space (``space_for`` tells each dataset's).
     """
 
     accepts_description = "a flat CSV with an index or arch_str key column and {dataset}_{metric}_{N}ep columns"
-    checks_rows = True
 
     def __init__(self, benchmark: str, space_for: Callable[[str], str], mapper: ColumnMapper = identity_mapper):
         self.benchmark = benchmark
@@ -121,7 +121,7 @@ class FlatCsvLoader(Loader):
         if not spaces:
             raise DataFileError(f"{path}: no metric columns of benchmark {self.benchmark} "
                                 "(named like {dataset}_{metric}_{N}ep[_per_seed|_mean])")
-        tables = read_flat_csv(path, get_space(spaces[0]), self._mapper, allow_partial=allow_partial)
+        tables = read_flat_csv(path, enumerable_space(spaces[0]), self._mapper, allow_partial=allow_partial)
         return BenchmarkTable(benchmark=self.benchmark, datasets=tables)
 
 
@@ -161,7 +161,7 @@ def read_flat_csv(path: Path, space: EnumerableSpace, mapper: ColumnMapper = ide
     unknown = []
     for i, col in parsed:
         target = mapper(col) if col is not None else None
-        if target is None:
+        if col is None or target is None:
             unknown.append(header[i])
         else:
             groups.setdefault(target, []).append((i, col))
@@ -242,20 +242,24 @@ def _check_ends_with_newline(path: Path) -> None:
 
 def _row_indices(path: Path, header: list[str], rows: list[list[str]], keys: list[str],
                  space: EnumerableSpace) -> np.ndarray:
-    index = None
-    for key in keys:
-        col = header.index(key)
-        try:
-            found = space.key_columns()[key]([r[col] for r in rows])
-        except (InvalidArchitectureError, ValueError) as exc:
-            raise DataFileError(f"{path}: bad value in key column {key!r}: {exc}") from None
-        if index is not None and not np.array_equal(index, found):
+    index = _key_indices(path, header, rows, keys[0], space)  # the caller checked that keys is not empty
+    for key in keys[1:]:
+        found = _key_indices(path, header, rows, key, space)
+        if not np.array_equal(index, found):
             bad = int(np.flatnonzero(index != found)[0])
             raise DataFileError(f"{path}: line {bad + 2}: key columns {keys} disagree about the architecture")
-        index = found
     if len(np.unique(index)) != len(index):
         raise DataFileError(f"{path}: the same architecture appears in more than one row")
     return index
+
+
+def _key_indices(path: Path, header: list[str], rows: list[list[str]], key: str, space: EnumerableSpace) -> np.ndarray:
+    """Official index of each row's architecture, read from key column ``key``."""
+    col = header.index(key)
+    try:
+        return space.key_columns()[key]([r[col] for r in rows])
+    except (InvalidArchitectureError, ValueError) as exc:
+        raise DataFileError(f"{path}: bad value in key column {key!r}: {exc}") from None
 
 
 def _parse_fields(path: Path, texts: list[str], lines: np.ndarray, column: str,

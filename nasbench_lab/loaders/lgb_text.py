@@ -36,7 +36,8 @@ class LGBTextModel:
 
     def __init__(self, text: str, source: str = "LightGBM model"):
         self.source = source
-        header, trees = {}, []
+        header: dict[str, str] = {}
+        trees: list[dict[str, str]] = []
         block: dict[str, str] | None = None
         for raw in text.splitlines():
             line = raw.strip()

@@ -25,6 +25,7 @@ import numpy as np
 from nasbench_lab.errors import DataFileError, InvalidArchitectureError
 from nasbench_lab.loaders.base import Loader
 from nasbench_lab.loaders.safe_pickle import DEFAULT_ALLOWED, safe_load
+from nasbench_lab.loaders.space_kinds import space_as
 from nasbench_lab.spaces.nb201 import NB201Space
 from nasbench_lab.spaces.registry import space
 from nasbench_lab.tables.table import BenchmarkTable, DatasetTable, MetricTable
@@ -88,7 +89,7 @@ class NaslibNb201Loader(Loader):
 
     def convert(self, path: Path) -> BenchmarkTable:
         files = _files(path) if path.is_dir() else [path]
-        nb201 = space("nb201")
+        nb201 = space_as("nb201", NB201Space)
         out: dict[str, DatasetTable] = {}
         for file in files:
             data = safe_load(file, ALLOWED)

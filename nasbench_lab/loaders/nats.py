@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 from tqdm import tqdm
@@ -32,7 +33,8 @@ from tqdm import tqdm
 from nasbench_lab.errors import DataFileError, UnsafePickleError
 from nasbench_lab.loaders.base import Loader
 from nasbench_lab.loaders.safe_pickle import DEFAULT_ALLOWED, safe_loads
-from nasbench_lab.spaces.registry import space
+from nasbench_lab.loaders.space_kinds import space_as
+from nasbench_lab.spaces.nb201 import NB201Space
 from nasbench_lab.tables.table import BenchmarkTable, DatasetTable, MetricTable
 
 META_FILE = "meta.pickle.pbz2"
@@ -118,31 +120,34 @@ class NatsTopologyLoader(Loader):
         return path.is_file() and bool(_SINGLE_FILE.match(path.name))
 
     def convert(self, path: Path) -> BenchmarkTable:
-        nb201 = space("nb201")
+        nb201 = space_as("nb201", NB201Space)
         strings = [nb201.to_string(a) for a in nb201.all()]
+        cells: Iterable[tuple[int, list[Row]]]
         if path.is_dir():
             _check_meta(read_pbz2(path / META_FILE), path / META_FILE, strings)
             jobs = [(index, str(file), strings[_check_index(index, file, nb201.size)])
                     for index, file in sorted(_arch_files(path))]
             _no_duplicates([index for index, _, _ in jobs], path)
+            n_cells = len(jobs)
             cells = map(_read_cell, jobs)
         else:
-            whole = read_pbz2(path)
-            _check_meta(whole, path, strings)
+            whole = _check_meta(read_pbz2(path), path, strings)
             infos = whole.get("arch2infos")
             if not isinstance(infos, dict):
                 raise DataFileError(f"{path}: 'arch2infos' should be a dict of cells, got {type(infos).__name__}")
-            jobs = [(_check_index(i, f"{path}[arch2infos]", nb201.size), rec) for i, rec in infos.items()]
-            _no_duplicates([index for index, _ in jobs], path)
-            cells = ((i, extract_cell(i, rec, f"{path}[arch2infos][{i}]", strings[i])) for i, rec in jobs)
+            records = [(_check_index(i, f"{path}[arch2infos]", nb201.size), rec) for i, rec in infos.items()]
+            _no_duplicates([index for index, _ in records], path)
+            n_cells = len(records)
+            cells = ((i, extract_cell(i, rec, f"{path}[arch2infos][{i}]", strings[i])) for i, rec in records)
         builder = _Builder(nb201.size)
-        for index, rows in tqdm(cells, total=len(jobs), desc="NATS-Bench cells", unit="cell", disable=None,
+        for index, rows in tqdm(cells, total=n_cells, desc="NATS-Bench cells", unit="cell", disable=None,
                                 leave=False):
             builder.place(index, rows)
         return BenchmarkTable(benchmark="nb201", datasets=builder.tables(), attrs={"seeds": builder.seed_note()})
 
 
-def _check_meta(meta: object, where: Path, strings: list[str]) -> None:
+def _check_meta(meta: object, where: Path, strings: list[str]) -> dict:
+    """``meta`` once checked to be a NATS-Bench meta record listing the official NB201 cells in order."""
     if not isinstance(meta, dict) or "meta_archs" not in meta:
         raise DataFileError(f"{where}: not a NATS-Bench meta record (a dict with 'meta_archs' expected)")
     archs = meta["meta_archs"]
@@ -153,6 +158,7 @@ def _check_meta(meta: object, where: Path, strings: list[str]) -> None:
         bad = next(i for i, (a, b) in enumerate(zip(archs, strings)) if a != b)
         raise DataFileError(f"{where}: meta_archs[{bad}] is {archs[bad]!r} but the official NB201 order has "
                             f"{strings[bad]!r}; is this the topology (tss) archive?")
+    return meta
 
 
 def _check_index(index: object, where: object, size: int) -> int:
@@ -216,6 +222,7 @@ def extract_cell(index: int, record: object, where: str, expected: str) -> list[
 
 
 def _constant(rc: dict, quantity: str) -> float | None:
+    value: Any  # whatever the unpickled record holds; float() of a wrong type raises, reported by extract_cell
     if quantity == "latency":
         lat = rc.get("latency")  # a list of seconds; the official API averages it
         value = float(np.mean(lat)) if isinstance(lat, (list, tuple)) and lat else lat
@@ -268,6 +275,7 @@ class _Builder:
                 self.const_sum[(ds, metric)][index] += values
                 self.const_cnt[(ds, metric)][index] += 1
                 continue
+            values = cast(np.ndarray, values)  # extract_cell gives a curve for every row with a seed
             slot = self._slot(ds, seed)
             arr = self._curve(ds, metric)
             if hp == CURVE_HP:
@@ -348,7 +356,8 @@ def _describe(src: Source) -> str:
     return f"{src.run} runs, {src.split} {what}"
 
 
-def _num(value: object) -> float:
+def _num(value: Any) -> float:
+    """A record's number as a float, NaN where it has none (float() of a wrong type raises, as for any record)."""
     return np.nan if value is None else float(value)
 
 

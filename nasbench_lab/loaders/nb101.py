@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from nasbench_lab.errors import DataFileError
-from nasbench_lab.loaders.base import Loader
+from nasbench_lab.loaders.base import Loader, RowCheckingLoader
 from nasbench_lab.loaders.flat_csv import ColumnSpec, percent_range, read_flat_csv
 from nasbench_lab.loaders.nb101_records import (
     DATASET,
@@ -21,6 +21,7 @@ from nasbench_lab.loaders.nb101_records import (
     read_records_json,
     runs_to_table,
 )
+from nasbench_lab.loaders.space_kinds import enumerable_space
 from nasbench_lab.loaders.tfrecord import looks_like_tfrecord
 from nasbench_lab.spaces.registry import space
 from nasbench_lab.tables.table import BenchmarkTable
@@ -52,13 +53,12 @@ def csv_mapper(col: ColumnSpec) -> tuple[str, str] | None:
     return (col.dataset, col.metric) if col.dataset == DATASET else None
 
 
-class NB101CsvLoader(Loader):
+class NB101CsvLoader(RowCheckingLoader):
     """Flat CSV keyed by ``nb101_hash`` (or ``index``/``arch_str``), generic or official column names."""
 
     name = "nb101-csv"
     accepts_description = ("a flat CSV keyed by nb101_hash with columns like 108_final_validation_accuracy "
                            "(fractions), final_training_time, trainable_parameters, or our export layout")
-    checks_rows = True
 
     def accepts(self, path: Path) -> bool:
         return path.is_file() and path.suffix.lower() == ".csv"
@@ -75,7 +75,7 @@ class NB101CsvLoader(Loader):
             """Official accuracy columns are fractions; ours are percentages."""
             return (0.0, 1.0) if col.column in official and "_acc" in metric else percent_range(metric, col)
 
-        tables = read_flat_csv(path, space("nb101"), csv_mapper, rename=official_column,
+        tables = read_flat_csv(path, enumerable_space("nb101"), csv_mapper, rename=official_column,
                                allow_partial=allow_partial, value_range=value_range)
         if DATASET not in tables:
             raise DataFileError(f"{path}: no {DATASET} metric columns")

@@ -24,6 +24,7 @@ import struct
 from array import array
 from collections.abc import Iterable
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -113,7 +114,7 @@ def decode_model_metrics(blob: bytes) -> tuple[int, list[tuple[float, float, flo
     the 1.3-5 million records of the official files); unknown fields are skipped.
     """
     params = 0
-    evals = []
+    evals: list[tuple[float, ...]] = []  # each built from the five-slot list ``e`` below
     pos, end = 0, len(blob)
     unpack = _DOUBLE_AT
     while pos < end:
@@ -153,7 +154,7 @@ def decode_model_metrics(blob: bytes) -> tuple[int, list[tuple[float, float, flo
             params = pb.as_signed(value)
         else:
             pos = pb.skip(blob, pos, wire, number)
-    return params, evals
+    return params, cast("list[tuple[float, float, float, float, float]]", evals)
 
 
 def encode_model_metrics(params: int, evals: Iterable[tuple[float, float, float, float, float]],

@@ -21,8 +21,8 @@ import numpy as np
 from nasbench_lab.errors import DataFileError, InvalidArchitectureError
 from nasbench_lab.loaders.base import Loader
 from nasbench_lab.loaders.safe_pickle import safe_load
+from nasbench_lab.loaders.space_kinds import space_as
 from nasbench_lab.spaces.nbgraph import ALL_SKIP_HASH, NBGraphSpace
-from nasbench_lab.spaces.registry import space as get_space
 from nasbench_lab.tables.table import BenchmarkTable, DatasetTable, MetricTable
 
 DATASETS = ("cora", "citeseer", "pubmed", "cs", "physics", "photo", "computers", "arxiv", "proteins")
@@ -114,7 +114,7 @@ def _units(dataset: str) -> str:
 
 def read_light(path: Path, dataset: str) -> DatasetTable:
     """One light table: percent valid/test performance, latency (s), params (M), at FINAL_FIDELITY."""
-    space = get_space(space_name(dataset))
+    space = space_as(space_name(dataset), NBGraphSpace)
     idx, records = _rows(_load_dict(path), path, space)
     n = space.size
 
@@ -135,7 +135,7 @@ def read_light(path: Path, dataset: str) -> DatasetTable:
 
 def read_full(seed_files: dict[int, Path], dataset: str, light: Path | None = None) -> DatasetTable:
     """Per-seed per-epoch files: seeds axis, fidelities 1..E; latency/params from the records or ``light``."""
-    space = get_space(space_name(dataset))
+    space = space_as(space_name(dataset), NBGraphSpace)
     seeds = sorted(seed_files)
     parsed = []
     for s in seeds:

@@ -32,11 +32,12 @@ def read_varint(buf: bytes, pos: int) -> tuple[int, int]:
 
 def fields(buf: bytes) -> list[tuple[int, int, object]]:
     """(field number, wire type, raw value) of every field in order; values are int, float-bytes or bytes."""
-    out = []
+    out: list[tuple[int, int, object]] = []
     pos, end = 0, len(buf)
     while pos < end:
         key, pos = read_varint(buf, pos)
         number, wire = key >> 3, key & 7
+        value: int | bytes
         if wire == VARINT:
             value, pos = read_varint(buf, pos)
         elif wire == FIXED64:

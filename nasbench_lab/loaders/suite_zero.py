@@ -28,8 +28,11 @@ import numpy as np
 
 from nasbench_lab.errors import DataFileError, InvalidArchitectureError, UnknownNameError
 from nasbench_lab.loaders.naslib_nb201 import naslib_to_ops
+from nasbench_lab.loaders.space_kinds import space_as
 from nasbench_lab.registry import Registry
 from nasbench_lab.spaces.base import SearchSpace
+from nasbench_lab.spaces.darts import DartsSpace
+from nasbench_lab.spaces.nb101 import NB101Space
 from nasbench_lab.spaces.registry import space as get_space
 
 #: prefix of proxy metrics: ``zc_synflow`` etc.
@@ -96,6 +99,7 @@ def parse_nb201_keys(space: SearchSpace, keys: list[str]) -> np.ndarray:
 @KEY_PARSERS.register("nb101")
 def parse_nb101_keys(space: SearchSpace, keys: list[str]) -> np.ndarray:
     """Flattened n x n adjacency + n NASLib op indices -> cells (pruned and hashed officially)."""
+    nb101 = space_as(space, NB101Space)
     out = []
     for key in keys:
         tup = _int_tuple(key)
@@ -105,20 +109,21 @@ def parse_nb101_keys(space: SearchSpace, keys: list[str]) -> np.ndarray:
                                            f"followed by n op indices 0..4: {key[:80]}...")
         matrix = np.array(tup[: n * n], dtype=np.int64).reshape(n, n)
         ops = [_NB101_NASLIB_OPS[t] for t in tup[n * n:]]
-        out.append(np.asarray(space.from_spec(matrix, ops)))
+        out.append(np.asarray(nb101.from_spec(matrix, ops)))
     return np.stack(out) if out else np.zeros((0, *space.arch_shape), dtype=space.arch_dtype)
 
 
 @KEY_PARSERS.register("nb301")
 def parse_nb301_keys(space: SearchSpace, keys: list[str]) -> np.ndarray:
     """NASLib compact DARTS genotypes -> DARTS-space architectures."""
+    darts = space_as(space, DartsSpace)
     out = []
     for key in keys:
         try:
             compact = ast.literal_eval(key)
         except (ValueError, SyntaxError):
             raise InvalidArchitectureError(f"nb301 Suite-Zero key {key[:80]!r} is not a compact genotype") from None
-        out.append(space.from_compact(compact))
+        out.append(darts.from_compact(compact))
     return np.stack(out) if out else np.zeros((0, *space.arch_shape), dtype=space.arch_dtype)
 
 

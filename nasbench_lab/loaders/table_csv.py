@@ -231,6 +231,8 @@ def _numbers(path: Path, texts: list[str]) -> np.ndarray:
                 ok = False
             if not ok:
                 raise DataFileError(f"{path}: line {n}, column 'value': {text!r} is not a finite number") from None
+        # numpy parses text as float() does, so a bad value was named above; this only guards that assumption
+        raise DataFileError(f"{path}: column 'value' does not read as finite numbers")
     return out
 
 

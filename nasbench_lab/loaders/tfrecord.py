@@ -14,6 +14,7 @@ import os
 import struct
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import overload
 
 import numpy as np
 
@@ -48,6 +49,10 @@ def crc32c(data: bytes) -> int:
     return crc ^ 0xFFFFFFFF
 
 
+@overload
+def mask(crc: int) -> int: ...
+@overload
+def mask(crc: np.ndarray) -> np.ndarray: ...
 def mask(crc: int | np.ndarray) -> int | np.ndarray:
     """TFRecord's masked CRC: rotate right by 15 bits, add a constant."""
     if isinstance(crc, np.ndarray):

@@ -59,7 +59,7 @@ def _continues_at(response, start: int) -> bool:
     if response.status != 206:
         return False
     match = _CONTENT_RANGE.match(response.headers.get("Content-Range", ""))
-    return bool(match) and int(match.group(1)) == start
+    return match is not None and int(match.group(1)) == start
 
 
 def _total(response, start: int, appending: bool) -> int | None:

@@ -42,8 +42,10 @@ def _untar(archive: Path, target: Path) -> None:
                 _check_member(archive, member.name)
                 if not (member.isfile() or member.isdir()):
                     raise DataFileError(f"{archive}: refusing to unpack {member.name!r} (not a plain file or folder)")
-            safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
-            tf.extractall(target, members=members, **safe)  # noqa: S202  (every member checked above)
+            if hasattr(tarfile, "data_filter"):
+                tf.extractall(target, members=members, filter="data")  # noqa: S202  (every member checked above)
+            else:
+                tf.extractall(target, members=members)  # noqa: S202  (every member checked above)
     except tarfile.TarError as exc:
         raise DataFileError(f"{archive} is not a readable tar archive ({exc})") from None
 

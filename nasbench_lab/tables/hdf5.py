@@ -71,7 +71,7 @@ def write_table(table: BenchmarkTable, path: str | os.PathLike) -> Path:
                     d = g.create_dataset(metric, data=values, compression=None)
                     # a CRC of the numbers, so a damaged file fails to read instead of giving wrong values
                     # (HDF5's fletcher32 filter would do it too, but makes reads of large tables 4-10x slower)
-                    d.attrs["crc32"] = zlib.crc32(memoryview(values).cast("B"))
+                    d.attrs["crc32"] = zlib.crc32(values.data.cast("B"))
                     d.attrs["per_seed"] = np.asarray(mt.per_seed, dtype=bool)
                     d.attrs["unit"] = mt.unit
                     d.attrs["source"] = mt.source
@@ -92,7 +92,7 @@ def _write_spaces(f: h5py.File, spaces: dict[str, SpaceRecord]) -> None:
         if record.members is not None:
             members = np.ascontiguousarray(record.members, dtype=np.int16)
             d = g.create_dataset("members", data=members)
-            d.attrs["crc32"] = zlib.crc32(memoryview(members).cast("B"))
+            d.attrs["crc32"] = zlib.crc32(members.data.cast("B"))
 
 
 def _read_spaces(f: h5py.File, path: str | os.PathLike) -> dict[str, SpaceRecord]:
@@ -220,7 +220,7 @@ def _checked(d: h5py.Dataset, path: str | os.PathLike, dataset: str, metric: str
     """The dataset's values, after checking them against the CRC recorded when they were written."""
     values = d[()]
     expected = d.attrs.get("crc32")
-    if expected is not None and zlib.crc32(memoryview(np.ascontiguousarray(values)).cast("B")) != int(expected):
+    if expected is not None and zlib.crc32(np.ascontiguousarray(values).data.cast("B")) != int(expected):
         raise DataFileError(f"{path}: the numbers of {dataset}/{metric} do not match their recorded checksum "
                             "(corrupted file); convert the source again")
     return values

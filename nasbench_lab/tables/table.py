@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -9,7 +10,7 @@ import numpy as np
 from nasbench_lab.errors import DataFileError
 
 
-@dataclass
+@dataclass(init=False)
 class MetricTable:
     """Values of one metric for one dataset.
 
@@ -19,17 +20,20 @@ class MetricTable:
     """
 
     values: np.ndarray
-    per_seed: bool | tuple[bool, ...] = True
+    per_seed: tuple[bool, ...]
     unit: str = ""
     source: str = ""
 
-    def __post_init__(self) -> None:
-        if self.values.ndim != 3:
-            raise DataFileError(
-                f"metric arrays must be 3-D (architectures, seeds, fidelities), got {self.values.shape}")
-        self.values = np.asarray(self.values, dtype=np.float32)
-        flags = np.broadcast_to(np.asarray(self.per_seed, dtype=bool), (self.values.shape[2],))
+    def __init__(self, values: np.ndarray, per_seed: bool | Sequence[bool] = True, unit: str = "",
+                 source: str = "") -> None:
+        """Checks the shape and stores ``per_seed`` as one flag per fidelity (a single bool applies to all)."""
+        if values.ndim != 3:
+            raise DataFileError(f"metric arrays must be 3-D (architectures, seeds, fidelities), got {values.shape}")
+        self.values = np.asarray(values, dtype=np.float32)
+        flags = np.broadcast_to(np.asarray(per_seed, dtype=bool), (self.values.shape[2],))
         self.per_seed = tuple(bool(x) for x in flags)
+        self.unit = unit
+        self.source = source
 
     @property
     def any_per_seed(self) -> bool:

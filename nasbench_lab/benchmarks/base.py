@@ -20,9 +20,9 @@ class Benchmark(ABC):
     name: str
     dataset: str
     space: SearchSpace
-    #: metric a search optimises (validation) and the one it reports (test)
+    #: metric a search optimises (validation) and the one it reports (test; None when there is none)
     search_metric: str = "valid_acc"
-    report_metric: str = "test_acc"
+    report_metric: str | None = "test_acc"
 
     @property
     @abstractmethod

@@ -28,6 +28,7 @@ class TabularBenchmark(Benchmark):
     """A benchmark backed by a DatasetTable over an enumerable space (rows in official index order)."""
 
     tabulated = True
+    space: EnumerableSpace
 
     def __init__(self, name: str, table: DatasetTable, space: EnumerableSpace, notes: dict | None = None):
         if table.n_archs != space.size:

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 
@@ -19,11 +20,20 @@ from nasbench_lab.errors import ConfigError, NasbenchLabError
 from nasbench_lab.loaders.table_csv import is_table_csv
 from nasbench_lab.metrics import parse_directions
 
+
+class DefaultSetting(TypedDict):
+    """The dataset, seed count and query budget of ``compare``'s embedded default setting."""
+
+    dataset: str
+    seeds: int
+    budget: int
+
+
 #: what ``compare`` runs when no --algorithms is given (those a benchmark cannot run are skipped)
 DEFAULT_ALGORITHMS = ("rs", "re", "ls", "de", "bananas", "gbdt", "npred", "zc", "hb")
 #: ``compare`` with no benchmark, dataset or path: the setting chosen by experiments/nbgraph_default_setting.py
 #: (the embedded benchmark's dataset whose statistics separate algorithms within 15 s on 2 cores; docs/nbgraph.md)
-DEFAULT_SETTING = {"dataset": "arxiv", "seeds": 20, "budget": 100}
+DEFAULT_SETTING: DefaultSetting = {"dataset": "arxiv", "seeds": 20, "budget": 100}
 #: seeds and query budget otherwise
 DEFAULT_SEEDS, DEFAULT_BUDGET = 10, 150
 

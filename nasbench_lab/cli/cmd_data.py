@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 
@@ -21,6 +22,19 @@ from nasbench_lab.paths import cache_dir
 from nasbench_lab.spaces.base import EnumerableSpace
 from nasbench_lab.spaces.registry import space as get_space
 from nasbench_lab.tables.hdf5 import read_header, read_summary, read_table
+
+
+class BenchmarkListing(TypedDict):
+    """One benchmark in ``list``: what it reads, its embedded data and its converted tables in the cache."""
+
+    name: str
+    description: str
+    datasets: list[str]
+    default_dataset: str
+    accepted_files: list[str]
+    embedded_data: str | None
+    embedded_present: bool
+    converted_tables: list[dict]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -83,7 +97,7 @@ def run_list(args: argparse.Namespace) -> int:
         cached.setdefault(benchmark, []).append({
             "path": str(path), "sources": [s.path for s in sources],
             "sources_present": all(Path(s.path).exists() for s in sources), "datasets": summary})
-    out = []
+    out: list[BenchmarkListing] = []
     for name in BENCHMARKS:
         spec = BENCHMARKS.get(name)
         embedded = spec.embedded_path() if spec.embedded_path else None
@@ -159,9 +173,9 @@ def run_query(args: argparse.Namespace) -> int:
     seed = _parse_seed(args.seed)
     batch = np.stack(archs)
     rows = []
-    values = {m: bench.query(batch, m, args.fidelity, seed) for m in metrics}
+    values = {m: np.asarray(bench.query(batch, m, args.fidelity, seed)) for m in metrics}
     for i, arch in enumerate(batch):
-        row = {"arch": space.to_string(arch)}
+        row: dict[str, str | int | float] = {"arch": space.to_string(arch)}
         if isinstance(space, EnumerableSpace):
             row["index"] = int(space.index(arch))
         row.update({m: float(values[m][i]) for m in metrics})

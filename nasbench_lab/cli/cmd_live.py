@@ -131,7 +131,7 @@ def run_build_table(args: argparse.Namespace) -> int:
         indices = sample_indices(space, args.sample, args.sample_seed)
     note(args, f"training {len(indices)} {args.space} cells x {args.seeds} seeds x {args.epochs} epochs on "
                f"{args.data} (not the benchmark's dataset); runs kept in {runs_folder(args.out)}")
-    out, results = build_table(job, indices, range(args.seeds), args.out, workers=args.workers,
+    out, results = build_table(job, indices.tolist(), range(args.seeds), args.out, workers=args.workers,
                                threads=args.threads, scheduler=args.scheduler, progress=not args.quiet)
     wanted = {(int(i), s) for i in indices for s in range(args.seeds)}
     diverged = [r.message for k, r in results.items() if k in wanted and r.status != "ok"]
@@ -160,7 +160,7 @@ def run_live_check(args: argparse.Namespace) -> int:
     plot = Path(args.plot or f"live_check_{bench.name}_{bench.dataset}.png")
     runs_dir = Path(args.runs_dir) if args.runs_dir else plot.with_name(plot.name + ".runs")
     data_note = DATASETS.get(args.data)()[2] if args.data in DATASETS else ""
-    result = live_check(bench, indices, job=job, seeds=range(args.seeds), store_dir=runs_dir,
+    result = live_check(bench, indices.tolist(), job=job, seeds=range(args.seeds), store_dir=runs_dir,
                         workers=args.workers, threads=args.threads, scheduler=args.scheduler,
                         progress=not args.quiet, plot=plot, data_note=data_note)
     if args.json:

@@ -157,14 +157,16 @@ def run_proxies(args: argparse.Namespace) -> int:
     out = Path(args.out or os.path.join("results", f"proxies-{Path(args.path).stem}"))
     rows = [r for d in wanted for r in proxy_correlations(records[d])]
     md, csv = correlations_table(rows)
-    result = {"file": str(args.path), "published_source": PUBLISHED_SOURCE, "correlations": rows_as_dicts(rows)}
+    result: dict[str, object] = {"file": str(args.path), "published_source": PUBLISHED_SOURCE,
+                                 "correlations": rows_as_dicts(rows)}
+    live = _live(args, {d: records[d] for d in wanted}) if args.live else {}
     if args.live:
-        result["live"] = _live(args, {d: records[d] for d in wanted})
+        result["live"] = live
     atomic_write(out / "proxies.json", json.dumps(_strict(result), indent=1, allow_nan=False).encode())
     atomic_write(out / "table.md", md.encode())
     atomic_write(out / "table.csv", csv.encode())
     if not args.no_plots:
-        heat = {r.proxy: {} for r in rows}
+        heat: dict[str, dict[str, float]] = {r.proxy: {} for r in rows}
         for r in rows:
             heat[r.proxy][r.dataset] = r.spearman
         plot_heatmap(heat, out / "plots" / "spearman_heatmap.png", cmap="RdBu_r", center=0.0,
@@ -181,7 +183,7 @@ def run_proxies(args: argparse.Namespace) -> int:
         print(f"Spearman / Kendall tau of each proxy with validation accuracy ({PUBLISHED_SOURCE} for "
               "'published')\n")
         print(md)
-        for dataset, per in result.get("live", {}).items():
+        for dataset, per in live.items():
             print(f"live proxies, {dataset} (first {args.live_n} cells): Spearman with the file's accuracy / "
                   "with the file's scores, seconds\n")
             print("| proxy | n | with accuracy | with file scores | seconds |\n|---|---|---|---|---|")

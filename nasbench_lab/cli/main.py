@@ -82,7 +82,7 @@ def _show_notes(args: argparse.Namespace) -> None:
     warnings.showwarning = show
 
 
-def _os_fault(exc: BaseException) -> str:
+def _os_fault(exc: OSError | MemoryError) -> str:
     """One line for an OS fault, naming the file and what to do."""
     if isinstance(exc, MemoryError):
         return "out of memory (a budget or size too large for this machine?)"

@@ -121,12 +121,11 @@ class BOHB(Optimizer):
                  fidelities: list[int] | None = None, num_samples: int = 64, random_fraction: float = 1 / 3,
                  top_n_percent: float = 15, bandwidth_factor: float = 3.0, min_bandwidth: float = 1e-3):
         super().__init__(problem, rng)
-        settings = dict(
-            num_samples=positive_int("bohb", "num_samples", num_samples),
-            random_fraction=in_range("bohb", "random_fraction", random_fraction, 0.0, 1.0),
-            top_n_percent=in_range("bohb", "top_n_percent", top_n_percent, 1.0, 99.0),
-            bandwidth_factor=in_range("bohb", "bandwidth_factor", bandwidth_factor, 0.0, 1e6),
-            min_bandwidth=in_range("bohb", "min_bandwidth", min_bandwidth, 0.0, 1.0))
+        num_samples = positive_int("bohb", "num_samples", num_samples)
+        random_fraction = in_range("bohb", "random_fraction", random_fraction, 0.0, 1.0)
+        top_n_percent = in_range("bohb", "top_n_percent", top_n_percent, 1.0, 99.0)
+        bandwidth_factor = in_range("bohb", "bandwidth_factor", bandwidth_factor, 0.0, 1e6)
+        min_bandwidth = in_range("bohb", "min_bandwidth", min_bandwidth, 0.0, 1.0)
         fids = problem.fidelities if fidelities is None else fidelities
         if fidelities is not None and len(set(fidelities)) < 2:
             raise ConfigError(f"bohb: fidelities must name at least two of {list(problem.fidelities)}, got "
@@ -136,7 +135,8 @@ class BOHB(Optimizer):
                           "there is nothing to halve; running tpe (BOHB's model without Hyperband)", stacklevel=2)
             self.engine: Optimizer = TreeParzenEstimator(problem, rng)
         else:
-            self.engine = _ModelledHyperband(problem, rng, eta, fidelities, **settings)
+            self.engine = _ModelledHyperband(problem, rng, eta, fidelities, num_samples, random_fraction, top_n_percent,
+                                             bandwidth_factor, min_bandwidth)
         self.multi_fidelity = self.engine.multi_fidelity
 
     def propose(self, n: int) -> tuple[np.ndarray, np.ndarray | None]:

@@ -59,7 +59,7 @@ class LocalSearch(Optimizer):
             every = self.space.all()
             left = every[~np.isin(self.space.keys(every), np.fromiter(self._visited, dtype=np.int64))]
             return self._new(left[self.rng.permutation(len(left))[: self.num_init]])
-        starts: list[np.ndarray] = []
+        starts = []
         while not starts:  # a space that cannot be listed is never exhausted by a search budget
             starts = self._new(self.space.sample(self.rng, self.num_init))
         return starts

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.search.base import RANDOM_DRAW_TRIES, Optimizer, SearchProblem, positive_int
 from nasbench_lab.spaces.base import EnumerableSpace
+
+if TYPE_CHECKING:  # (predictors are imported when first used: they pull in xgboost)
+    from nasbench_lab.predictors.base import Predictor
 
 #: enumerable spaces up to this size are scored whole instead of through a random pool
 WHOLE_SPACE_LIMIT = 50_000
@@ -58,7 +62,7 @@ class ModelBasedSearch(Optimizer):
         if not isinstance(warm_start, bool):
             raise ConfigError(f"{owner}: warm_start must be true or false, got {warm_start!r}")
         self.warm_start = warm_start
-        self._model = None  # the last fitted predictor, for warm starts
+        self._model: Predictor | None = None  # the last fitted predictor, for warm starts
 
     # ------------------------------------------------------------------ ask/tell
     def ask(self, n: int) -> np.ndarray:
@@ -89,7 +93,7 @@ class ModelBasedSearch(Optimizer):
         keep = np.isfinite(y)
         return np.stack(self._archs)[keep], y[keep]
 
-    def fit(self, params: Mapping | None = None):
+    def fit(self, params: Mapping | None = None) -> Predictor:
         """A predictor fitted on the results so far (a fresh seed drawn from this run's rng).
 
         With ``warm_start`` a predictor that can (``warm_from``: the MLP ensemble, xgboost) starts from the last
@@ -173,7 +177,7 @@ class ModelBasedSearch(Optimizer):
         """Unvisited architectures to score: a random sample of ``size``, or (``None``) the whole space
         when it is enumerable and small (else a random sample of WHOLE_SPACE_LIMIT)."""
         if size is None and isinstance(self.space, EnumerableSpace) and self.space.size <= WHOLE_SPACE_LIMIT:
-            if self._every is None:
+            if self._every is None or self._every_keys is None:  # (both are set together)
                 self._every = self.space.all()
                 self._every_keys = self.space.keys(self._every)
             visited = np.fromiter(self._visited, dtype=np.int64, count=len(self._visited))

@@ -21,6 +21,7 @@ import warnings
 from collections.abc import Mapping
 from functools import cache
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -48,7 +49,7 @@ def require_optuna() -> ModuleType:
                                  f"({exc})") from None
 
 
-def sampler_classes() -> dict[str, type]:
+def sampler_classes() -> dict[str, type[Any]]:
     """Optuna's samplers by short name (class name less ``Sampler``, lower case), those without required arguments."""
     samplers = require_optuna().samplers
     out = {}
@@ -68,13 +69,16 @@ def sampler_classes() -> dict[str, type]:
 class OptunaSearch(CategoricalOptimizer):
     """Runs an Optuna sampler through ``Study.ask``/``Study.tell``, one categorical parameter per position."""
 
-    sampler_class: type | None = None
+    sampler_class: type[Any] | None = None
 
     def __init__(self, problem: SearchProblem, rng: np.random.Generator, **sampler_args):
         super().__init__(problem, rng)
         optuna = require_optuna()
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         self.sampler_args = dict(sampler_args)
+        if self.sampler_class is None:
+            raise ConfigError(f"{type(self).__name__} has no Optuna sampler; build optimizers as "
+                              f"'{PREFIX}:SAMPLER' names (optuna_optimizer)")
         self.sampler = make_sampler(self.name, self.sampler_class, sampler_args, int(rng.integers(2**31 - 1)))
         self.study = optuna.create_study(direction="maximize", sampler=self.sampler)
         dist = optuna.distributions.CategoricalDistribution
@@ -132,7 +136,7 @@ class OptunaSearch(CategoricalOptimizer):
                     self.study.tell(trial, state=self._fail)
 
 
-def make_sampler(name: str, cls: type, args: Mapping, seed: int):
+def make_sampler(name: str, cls: type[Any], args: Mapping, seed: int) -> Any:
     """``cls(seed=seed, **args)``; arguments Optuna rejects raise one ConfigError line naming them."""
     params = inspect.signature(cls.__init__).parameters
     own = {"seed": seed} if "seed" in params else {}
@@ -147,7 +151,7 @@ def make_sampler(name: str, cls: type, args: Mapping, seed: int):
         raise rejected(name, cls, args, exc) from None
 
 
-def rejected(name: str, cls: type, args: Mapping, exc: Exception) -> ConfigError:
+def rejected(name: str, cls: type[Any], args: Mapping, exc: Exception) -> ConfigError:
     """The one-line error for sampler arguments Optuna rejects (at construction or at its first use)."""
     named = ", ".join(f"{k}={v!r}" for k, v in sorted(args.items())) or "(none)"
     detail = " ".join(str(exc).split())
@@ -170,7 +174,8 @@ def optuna_optimizer(sampler: str) -> type[Optimizer]:
     def __init__(self, problem: SearchProblem, rng: np.random.Generator, **sampler_args):
         OptunaSearch.__init__(self, problem, rng, **sampler_args)
 
-    __init__.__signature__ = inspect.Signature(own + accepted)
+    signature = inspect.Signature(own + accepted)
+    __init__.__signature__ = signature  # type: ignore[attr-defined]  # inspect honours it; typeshed lacks it
     return type(f"Optuna{cls.__name__}", (OptunaSearch,),
                 {"__init__": __init__, "name": f"{PREFIX}:{sampler}", "sampler_class": cls,
                  "__doc__": f"Optuna's {cls.__name__} as an optimizer."})

@@ -70,6 +70,8 @@ class RegularizedEvolution(Optimizer):
             for member, mutant in zip(lacking, self.space.mutate(np.stack([m.arch for m in lacking]), self.rng)):
                 member.mutant = mutant
         child, parent.mutant = parent.mutant, None
+        if child is None:
+            raise AssertionError("a tournament parent is a member, so it was given a mutant above")
         return child
 
     def tell(self, archs: np.ndarray, values: np.ndarray, fidelities: np.ndarray | None = None) -> None:

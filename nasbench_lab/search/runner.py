@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nasbench_lab.benchmarks.base import Benchmark
+from nasbench_lab.benchmarks.base import Benchmark, SeedChoice
 from nasbench_lab.errors import ConfigError, UnknownNameError
 from nasbench_lab.metrics import MetricKind, higher_is_better, metric_info
 from nasbench_lab.search.base import PROXY_KINDS, Optimizer, SearchProblem, make_optimizer, optimizer_params
-from nasbench_lab.search.contract import checked
+from nasbench_lab.search.contract import CheckedOptimizer, checked
 from nasbench_lab.search.trajectory import Trajectory
 from nasbench_lab.spaces.base import EnumerableSpace, SearchSpace
 
@@ -118,7 +118,7 @@ class _Evaluator:
         self.fidelity = int(fidelity) if fidelity is not None else (fids[-1] if fids else None)
         self.sign = 1.0 if higher_is_better(self.metric, directions) else -1.0
         if valid_seed == "random":
-            self.seed: object = noise
+            self.seed: SeedChoice = noise
         elif valid_seed == "mean" or (isinstance(valid_seed, int) and not isinstance(valid_seed, bool)
                                       and valid_seed >= 0):
             self.seed = valid_seed
@@ -132,20 +132,28 @@ class _Evaluator:
             self.has_cost = False
         # per-architecture arrays giving exactly bench.query's values without its per-call checks (tables);
         # a duck-typed stand-in that is no Benchmark gets the plain path (its lookups may mean other metrics)
+        # (lookups are by official index, so only an enumerable space has them)
         fast = None
-        if isinstance(bench, Benchmark) and valid_seed in VALID_SEEDS and self.fidelity is not None:
+        space = bench.space
+        if isinstance(bench, Benchmark) and isinstance(space, EnumerableSpace) and valid_seed in VALID_SEEDS \
+                and self.fidelity is not None:
             fast = bench.search_lookup(self.metric, self.fidelity, str(valid_seed))
+        self._indexed: EnumerableSpace | None = space if fast is not None and isinstance(space, EnumerableSpace) \
+            else None
+        self._noise = noise  # the packed lookup exists only for valid_seed "random", whose seed is this generator
         self._column = fast.column if fast is not None else None
         self._packed = fast.packed if fast is not None else None
         self._n_present = fast.n_present if fast is not None else None
 
     def search_one(self, arch: np.ndarray) -> float:
         """The search value of one architecture at the default fidelity (a fast path for tabular spaces)."""
-        if self._column is not None:
-            return float(self._column[self.bench.space.index(arch)])
-        if self._packed is not None:
-            i = self.bench.space.index(arch)
-            return float(self._packed[i, int(self.seed.random() * self._n_present[i])])
+        space = self._indexed
+        if space is not None:
+            if self._column is not None:
+                return float(self._column[space.index(arch)])
+            if self._packed is not None and self._n_present is not None:
+                i = int(space.index(arch))
+                return float(self._packed[i, int(self._noise.random() * self._n_present[i])])
         return float(self.search(arch[None], None)[0])
 
     def search(self, archs: np.ndarray, fids: np.ndarray | None) -> np.ndarray:
@@ -179,7 +187,7 @@ class _Evaluator:
 
     def report(self, archs: np.ndarray) -> np.ndarray:
         """Report values (NaN throughout when the benchmark has no report metric, e.g. a validation-only surrogate)."""
-        if not len(archs) or not self.has_report:
+        if not len(archs) or self.report_metric is None:  # i.e. not self.has_report
             return np.full(len(archs), np.nan)
         return np.asarray(self.bench.query(archs, self.report_metric), dtype=np.float64)
 
@@ -216,13 +224,13 @@ def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budg
         opt = make_optimizer(algorithm, search_problem(benchmark, ev.metric), np.random.default_rng(opt_seq),
                              **dict(params or {}))
         name, used = opt.name, {**optimizer_params(algorithm), **dict(params or {})}
-    opt = checked(opt)
-    if opt.multi_fidelity and len(search_fidelities(benchmark, ev.metric)) < 2:
+    driven = checked(opt)
+    if driven.multi_fidelity and len(search_fidelities(benchmark, ev.metric)) < 2:
         raise ConfigError(f"algorithm {name} needs several fidelities, but {benchmark.name}/{benchmark.dataset} has "
                           f"{ev.metric} at {list(search_fidelities(benchmark, ev.metric)) or 'one'} only")
     sequential = workers == 1 and bud.seconds is None
     loop = _run_sequential if sequential else _run_events
-    done = loop(opt, ev, bud, int(workers))
+    done = loop(driven, ev, bud, int(workers))
     archs, values, fids, costs, starts, finishes = (done.archs, done.values, done.fidelities, done.costs,
                                                     done.starts, done.finishes)
     stopped = stop_reason(benchmark.space, archs) if done.ended_early else "budget"
@@ -230,7 +238,7 @@ def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budg
         warnings.warn(f"{name} on {benchmark.name}/{benchmark.dataset} seed {seed} proposed nothing after "
                       f"{len(archs)} queries with architectures left; the run is short of its budget",
                       RuntimeWarning, stacklevel=2)
-    if sequential:
+    if costs is None or starts is None or finishes is None:  # the sequential loop (it leaves the times None)
         costs = ev.cost(archs, fids)
         finishes = np.cumsum(costs)
         starts = finishes - costs
@@ -242,7 +250,8 @@ def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budg
         "budget_seconds": bud.seconds, "workers": int(workers), "search_metric": ev.metric,
         "report_metric": ev.report_metric, "search_fidelity": ev.fidelity,
         "search_higher_is_better": ev.sign > 0,
-        "report_higher_is_better": higher_is_better(ev.report_metric, directions) if ev.has_report else None,
+        "report_higher_is_better": (higher_is_better(ev.report_metric, directions) if ev.report_metric is not None
+                                    else None),
         "valid_seed": valid_seed,
         "time_unit": "s" if ev.has_cost else "query", "stopped": stopped, "n_queries": len(archs),
         "wall_s": time.perf_counter() - wall0,
@@ -273,8 +282,10 @@ class _Evaluations:
     ended_early: bool
 
 
-def _run_sequential(opt: Optimizer, ev: _Evaluator, bud: Budget, workers: int) -> _Evaluations:
+def _run_sequential(opt: Optimizer | CheckedOptimizer, ev: _Evaluator, bud: Budget, workers: int) -> _Evaluations:
     """One worker, a budget in queries: ask one, evaluate, tell (costs are added afterwards)."""
+    if bud.queries is None:
+        raise ConfigError("the sequential run loop needs a budget in queries")
     n_max = int(bud.queries)
     rows: list[np.ndarray] = []
     values = np.empty(min(n_max, 1024))  # grown as results come: a large budget costs memory only when used
@@ -305,7 +316,7 @@ def _run_sequential(opt: Optimizer, ev: _Evaluator, bud: Budget, workers: int) -
     return _Evaluations(archs, values[:i], fids[:i], None, None, None, ended_early)
 
 
-def _run_events(opt: Optimizer, ev: _Evaluator, bud: Budget, workers: int) -> _Evaluations:
+def _run_events(opt: Optimizer | CheckedOptimizer, ev: _Evaluator, bud: Budget, workers: int) -> _Evaluations:
     """k simulated workers: an event queue ordered by finish time; a query budget counts launches."""
     default_fid = ev.fidelity if ev.fidelity is not None else 0
     heap: list[tuple[float, int, np.ndarray, float, int, float, float]] = []
@@ -330,13 +341,13 @@ def _run_events(opt: Optimizer, ev: _Evaluator, bud: Budget, workers: int) -> _E
         if not heap:
             ended_early = can_launch  # nothing running, budget left, and nothing proposed
             break
-        finish, _, arch, raw, f, cost, start = heapq.heappop(heap)
+        finish, _, arch, value, f, cost, start = heapq.heappop(heap)
         if bud.seconds is not None and finish > bud.seconds:
             break  # this and every later result would arrive after the budget
         now = finish
         free += 1
-        opt.tell(arch[None], ev.score(np.array([raw])), None if not opt.multi_fidelity else np.array([f]))
-        out.append((arch, raw, f, cost, start, finish))
+        opt.tell(arch[None], ev.score(np.array([value])), None if not opt.multi_fidelity else np.array([f]))
+        out.append((arch, value, f, cost, start, finish))
     if not out:
         empty = np.zeros(0)
         return _Evaluations(opt.empty(), empty, np.zeros(0, dtype=np.int64), empty, empty, empty, ended_early)

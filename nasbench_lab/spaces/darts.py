@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterable
 from functools import cached_property
 from itertools import combinations, product
 
@@ -243,8 +244,8 @@ class DartsSpace(SearchSpace):
             f"darts: cannot parse {text[:80]!r}; expected 'Genotype(normal=[(op, input), ...], normal_concat=[2, 3, "
             "4, 5], reduce=[...], reduce_concat=[2, 3, 4, 5])' or a compact '[[(input, op), ...], [...]]'")
 
-    def from_genotype(self, normal: object, reduce: object, normal_concat: object = CONCAT,
-                      reduce_concat: object = CONCAT) -> np.ndarray:
+    def from_genotype(self, normal: object, reduce: object, normal_concat: Iterable[int] | None = CONCAT,
+                      reduce_concat: Iterable[int] | None = CONCAT) -> np.ndarray:
         """Architecture from genotype lists of (op name, input node) pairs (a Genotype's fields)."""
         out = np.empty(self.arch_shape, dtype=np.int8)
         for c, (cell, concat) in enumerate(((normal, normal_concat), (reduce, reduce_concat))):

@@ -384,7 +384,10 @@ class NB101Space(EnumerableSpace):
 
     def key_of(self, arch: np.ndarray, key: str) -> str:
         if key == "nb101_hash":
-            return self.hash_of(arch)
+            text = self.hash_of(arch)
+            if not isinstance(text, str):
+                raise InvalidArchitectureError("nb101: key_of takes one architecture")
+            return text
         if key in ("index", "arch_str"):
             return super().key_of(arch, key)
         raise UnknownNameError(f"key column of space {self.name}", key, list(self.key_columns()))

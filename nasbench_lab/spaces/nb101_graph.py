@@ -219,9 +219,9 @@ def to_padded(nv: np.ndarray, mats: np.ndarray, labels: np.ndarray, pad_label: i
     for v in np.unique(nv):
         v = int(v)
         rows = np.flatnonzero(nv == v)
-        keep = list(range(v - 1))
+        keep = np.arange(v - 1)
         out_m[np.ix_(rows, keep, keep)] = mats[np.ix_(rows, keep, keep)]
-        out_m[np.ix_(rows, keep, [MAX_VERTICES - 1])] = mats[np.ix_(rows, keep, [v - 1])]
+        out_m[np.ix_(rows, keep, np.array([MAX_VERTICES - 1]))] = mats[np.ix_(rows, keep, np.array([v - 1]))]
         out_l[np.ix_(rows, keep[1:])] = labels[np.ix_(rows, keep[1:])]
     return out_m, out_l
 

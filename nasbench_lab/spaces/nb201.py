@@ -137,10 +137,10 @@ class NB201Space(EnumerableSpace):
         changes = NUM_EDGES * (NUM_OPS - 1)
         if type(archs) is np.ndarray and archs.dtype == np.int8 and archs.shape == (NUM_EDGES,) \
                 and archs.tobytes() in self._index_of_bytes:  # one valid architecture: skip array checks
-            draw = int(rng.integers(changes))
+            change = int(rng.integers(changes))
             out = archs.copy()
-            edge = draw // (NUM_OPS - 1)
-            out[edge] = (out[edge] + draw % (NUM_OPS - 1) + 1) % NUM_OPS
+            changed = change // (NUM_OPS - 1)
+            out[changed] = (out[changed] + change % (NUM_OPS - 1) + 1) % NUM_OPS
             return out
         batch, single = self.as_batch(archs)
         out = batch.astype(np.int8, copy=True)

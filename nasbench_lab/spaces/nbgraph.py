@@ -95,7 +95,7 @@ def _settle_skips(link: tuple[int, ...], is_skip: tuple[bool, ...]) -> tuple[int
                     moved.append(p)
             cur = [0] + moved[:i] + moved[i + 1:]
             order = [order[i]] + order[:i] + order[i + 1:]
-    folds = {(0, 1, 2, 1): (0, 1, 3, 2), (0, 1, 1, 3): (0, 2, 1, 3)}
+    folds: dict[tuple[int, ...], tuple[int, ...]] = {(0, 1, 2, 1): (0, 1, 3, 2), (0, 1, 1, 3): (0, 2, 1, 3)}
     if tuple(cur) in folds:
         perm = folds[tuple(cur)]
         cur = [0, 1, 1, 2]
@@ -118,10 +118,10 @@ def _canonical_table() -> np.ndarray:
     bits = 1 << np.arange(NUM_NODES)
     settle_link = np.empty((len(LINKS), 1 << NUM_NODES), dtype=np.int64)
     settle_order = np.empty((len(LINKS), 1 << NUM_NODES, NUM_NODES), dtype=np.int64)
-    for li, link in enumerate(LINKS):
-        for mask in range(1 << NUM_NODES):
-            settle_link[li, mask], settle_order[li, mask] = _settle_skips(
-                link, tuple(bool(mask & b) for b in bits))
+    for link_pos, link in enumerate(LINKS):
+        for skips in range(1 << NUM_NODES):
+            settle_link[link_pos, skips], settle_order[link_pos, skips] = _settle_skips(
+                link, tuple(bool(skips & b) for b in bits))
     regular = [_regular_form(link) for link in ALL_LINKS]
     # all 24 x 6561 inputs at once: relabel onto a canonical link, settle skips, sort equal parts
     ops = np.concatenate([ops_all[:, list(order)] for _, order in regular])

@@ -44,10 +44,10 @@ class TableSpace(EnumerableSpace):
         if product >= 2**62:
             raise ConfigError(f"{name}: {product} combinations of choices is more than this space can index")
         self.product_size = product
-        self._codes = None if members is None else np.unique(self._mixed_codes(np.asarray(members, dtype=np.int64)))
-        self.listed = self._codes is not None and len(self._codes) < product
-        if not self.listed:
-            self._codes = None
+        codes = None if members is None else np.unique(self._mixed_codes(np.asarray(members, dtype=np.int64)))
+        self.listed = codes is not None and len(codes) < product
+        #: sorted codes of a listed space's members; empty for a complete product (which never reads them)
+        self._codes: np.ndarray = codes if self.listed and codes is not None else np.zeros(0, dtype=np.int64)
         self.size = int(len(self._codes)) if self.listed else product
 
     # ---------------------------------------------------------------- public

@@ -44,7 +44,7 @@ def summarize(runs: dict[str, list[Trajectory]]) -> dict:
     for label, trajs in runs.items():
         meta = trajs[0].meta if trajs else {}
         report, search = meta.get("report_metric"), meta.get("search_metric", "valid_acc")
-        entry = {f"final_{report}": [_number(t.final_test) for t in trajs]} if report else {}
+        entry: dict[str, object] = {f"final_{report}": [_number(t.final_test) for t in trajs]} if report else {}
         entry[f"final_{search}"] = [_number(t.final_valid) for t in trajs]
         entry["seeds"] = [t.meta.get("seed") for t in trajs]
         entry["n_queries"] = [int(len(t.valid)) for t in trajs]

@@ -13,6 +13,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -186,11 +187,11 @@ class StudySpec:
         path = Path(path)
         if not path.is_file():
             raise ConfigError(f"study file not found: {path}")
-        try:
+        if sys.version_info >= (3, 11):
             import tomllib
-        except ModuleNotFoundError:  # Python 3.10
+        else:  # Python 3.10
             try:
-                import tomli as tomllib  # type: ignore[no-redef]
+                import tomli as tomllib
             except ModuleNotFoundError:
                 raise ConfigError("reading TOML study files needs Python 3.11+ or the tomli package") from None
         try:
@@ -370,7 +371,8 @@ def _as_list(data: Mapping, plural: str, singular: str) -> list:
     return out
 
 
-def _check_keys(what: str, data: Mapping, accepted: set[str]) -> None:
+def _check_keys(what: str, data: object, accepted: set[str]) -> Mapping:
+    """``data`` itself once it is a table whose keys are all accepted, else an error naming the first bad one."""
     if not isinstance(data, Mapping):
         raise ConfigError(f"{what} must be a table, got {data!r}")
     from nasbench_lab.errors import UnknownNameError
@@ -378,27 +380,28 @@ def _check_keys(what: str, data: Mapping, accepted: set[str]) -> None:
     for key in data:
         if key not in accepted:
             raise UnknownNameError(f"key of a {what} entry", key, sorted(accepted))
+    return data
 
 
 def _benchmark_entry(item: object, base_dir: Path | None) -> BenchmarkEntry:
     if isinstance(item, str):
         return BenchmarkEntry(name=item)
-    _check_keys("benchmark", item, {"name", "dataset", "path"})
-    path = item.get("path")
+    entry = _check_keys("benchmark", item, {"name", "dataset", "path"})
+    path = entry.get("path")
     if path is not None:
         path = os.path.expandvars(os.path.expanduser(str(path)))
         if base_dir is not None and not os.path.isabs(path):
             path = str((base_dir / path).resolve())
-    return BenchmarkEntry(item.get("name"), item.get("dataset"), path)
+    return BenchmarkEntry(entry.get("name"), entry.get("dataset"), path)
 
 
 def _algorithm_entry(item: object, check: bool = True) -> AlgorithmEntry:
     if isinstance(item, str):
         return AlgorithmEntry(item, check=check)
-    _check_keys("algorithm", item, {"name", "label", "params"})
-    if "name" not in item:
+    entry = _check_keys("algorithm", item, {"name", "label", "params"})
+    if "name" not in entry:
         raise ConfigError(f"an algorithm entry needs a name (one of {', '.join(OPTIMIZERS.names())}), got {item!r}")
-    return AlgorithmEntry(item["name"], item.get("label", ""), item.get("params", {}), check=check)
+    return AlgorithmEntry(entry["name"], entry.get("label", ""), entry.get("params", {}), check=check)
 
 
 def _relative_to(path: str, base_dir: Path | None) -> str:

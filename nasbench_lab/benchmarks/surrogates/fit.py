@@ -106,7 +106,8 @@ def fit_and_evaluate(source: Benchmark, *, metric: str = "valid_acc", fidelity: 
     if train_time is not None:
         ok = np.isfinite(train_time[te])
         if ok.sum() >= 2:
-            report["train_time"] = regression_report(train_time[te][ok], bench.query(archs[te][ok], "train_time"))
+            time_pred = np.asarray(bench.query(archs[te][ok], "train_time"), dtype=np.float64)
+            report["train_time"] = regression_report(train_time[te][ok], time_pred)
     bench.info["heldout"] = {k: report[k] for k in ("kendall_tau", "spearman", "r2", "rmse", "n_test")}
     if complete is None:
         complete = isinstance(sp, EnumerableSpace) and source.tabulated and len(values) < sp.size

@@ -20,6 +20,7 @@ import os
 import re
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -31,6 +32,9 @@ from nasbench_lab.errors import ConfigError, DataFileError, UnknownNameError, Un
 from nasbench_lab.loaders.lgb_text import LGBTextModel
 from nasbench_lab.loaders.safe_pickle import DEFAULT_ALLOWED, RestrictedUnpickler
 from nasbench_lab.spaces.registry import space as get_space
+
+if TYPE_CHECKING:  # (xgboost is imported when a model is loaded)
+    from xgboost import Booster
 
 MEMBER_FILE = "surrogate_model.model"
 NATIVE_FILES = ("surrogate_model.ubj", "surrogate_model.json")
@@ -78,7 +82,7 @@ def read_pickled_booster(path: Path) -> bytes | str:
     return bytes(handle) if isinstance(handle, (bytes, bytearray)) else handle
 
 
-def _xgb_from_raw(raw: bytes, path: Path):
+def _xgb_from_raw(raw: bytes, path: Path) -> Booster:
     """A Booster from a pickle's raw bytes: xgboost's own snapshot reader, then (for pickles of
     xgboost 1.x, which today's xgboost cannot read) our converter of the legacy binary model."""
     import xgboost as xgb
@@ -106,6 +110,10 @@ def _xgb_from_raw(raw: bytes, path: Path):
 class _Member:
     """One ensemble member: an xgboost Booster or a LightGBM text model over the 56 NB301 features."""
 
+    model: Booster | LGBTextModel
+    #: "xgb" (a Booster) or "lgb" (an LGBTextModel)
+    kind: str
+
     def __init__(self, folder: Path, kind: str):
         self.folder = folder
         native = next((folder / n for n in NATIVE_FILES if (folder / n).is_file()), None)
@@ -127,15 +135,15 @@ class _Member:
                     raise DataFileError(f"{folder / MEMBER_FILE} holds a LightGBM model but model_config.json "
                                         f"says {kind!r}")
                 self.model, self.kind = _xgb_from_raw(raw, folder / MEMBER_FILE), "xgb"
-        n = self.model.num_features() if self.kind == "xgb" else self.model.n_features
+        n = self.model.n_features if isinstance(self.model, LGBTextModel) else self.model.num_features()
         if n != N_FEATURES:
             raise DataFileError(f"{folder}: the model expects {n} features; NB301's DARTS configuration vector has "
                                 f"{N_FEATURES}, so these files are not NB301 DARTS surrogates")
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        if self.kind == "xgb":
-            return self.model.inplace_predict(x).astype(np.float64)
-        return self.model.predict(x)
+        if isinstance(self.model, LGBTextModel):
+            return self.model.predict(x)
+        return self.model.inplace_predict(x).astype(np.float64)
 
 
 class NB301Ensemble:

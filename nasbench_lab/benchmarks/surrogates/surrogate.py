@@ -298,7 +298,7 @@ def load_surrogate(folder: str | os.PathLike, expect_space: str | None = None) -
     if "space_definition" in meta:
         d = meta["space_definition"]
         members = None if d.get("members") is None else np.asarray(d["members"], dtype=np.int16)
-        sp = TableSpace(d["name"], d["columns"], members)
+        sp: SearchSpace = TableSpace(d["name"], d["columns"], members)
     else:
         sp = get_space(meta["space"])
     if expect_space is not None and sp.name != expect_space:

@@ -22,7 +22,6 @@ from nasbench_lab.tables.hdf5 import (
     FORMAT,
     TableHeader,
     is_table_file,
-    read_header,
     read_table,
     read_table_header,
     write_table,
@@ -160,13 +159,15 @@ def table_csv_file(source: Path, *, cache_dir: str | os.PathLike | None = None, 
     target = cached_table_path("table", source, Path(cache_dir) if cache_dir else None)
     if target.exists() and not rebuild:
         try:
-            _checked_header(target, verify)
+            header = _checked_sources(target, verify)
             side = sidecar_path(source)
-            recorded = {s.path for s in read_header(target)[1]}
+            recorded = {s.path for s in header.sources}
             if side.is_file() == (str(side.resolve()) in recorded):  # a sidecar added or removed: convert again
                 return target
+        except ChecksumMismatchError as exc:
+            warnings.warn(f"{exc}: converting it again", DataNote, stacklevel=2)
         except DataFileError:
-            pass  # the user's own file (or its sidecar) changed, or a damaged cache: convert again
+            pass  # a damaged cache is rebuilt below
     return convert_table_csv(source, target)
 
 

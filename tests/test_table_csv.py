@@ -16,7 +16,7 @@ import pytest
 
 import nasbench_lab
 from nasbench_lab.cli.main import main
-from nasbench_lab.errors import DataFileError, InvalidArchitectureError, UnknownNameError
+from nasbench_lab.errors import DataFileError, DataNote, InvalidArchitectureError, UnknownNameError
 from nasbench_lab.search import OPTIMIZERS, run
 from nasbench_lab.spaces.table_space import TableSpace
 
@@ -77,6 +77,16 @@ def test_sidecar_fixes_choice_order_and_must_agree_with_the_file(tmp_path):
     (tmp_path / "toy.space.json").write_text(json.dumps({"choices": {"kernel": ["3", "5"]}}))
     with pytest.raises(DataFileError, match="column\\(s\\) kernel that toy.csv lacks"):
         nasbench_lab.load(path=path)
+
+
+def test_an_edited_csv_is_converted_again_with_a_note(tmp_path):
+    path = write_rows(tmp_path / "toy.csv", synthetic_rows())
+    arch = np.array([1, 1, 2], dtype=np.int16)
+    assert nasbench_lab.load(path=path, cache_dir=tmp_path / "cache").query(arch, "valid_acc") == pytest.approx(60)
+    path.write_text(path.read_text().replace(",valid_acc,60.0", ",valid_acc,61.0"))
+    with pytest.warns(DataNote, match="converting it again"):
+        bench = nasbench_lab.load(path=path, cache_dir=tmp_path / "cache")
+    assert bench.query(arch, "valid_acc") == pytest.approx(61)
 
 
 def test_listed_space_holds_exactly_the_rows_present(tmp_path):

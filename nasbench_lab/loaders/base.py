@@ -15,8 +15,6 @@ class Loader(ABC):
     name: str = ""
     #: what a user should pass, in one phrase
     accepts_description: str = ""
-    #: True for layouts that can lack rows (flat CSVs): such loaders are a ``RowCheckingLoader``
-    checks_rows: bool = False
 
     @abstractmethod
     def accepts(self, path: Path) -> bool:
@@ -33,8 +31,6 @@ class Loader(ABC):
 
 class RowCheckingLoader(Loader):
     """A loader for layouts that can lack rows (flat CSVs): ``convert`` takes the caller's ``allow_partial``."""
-
-    checks_rows = True
 
     @abstractmethod
     def convert(self, path: Path, *, allow_partial: bool = False) -> BenchmarkTable:

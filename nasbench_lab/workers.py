@@ -52,9 +52,10 @@ def _watch(parent_pid: int) -> None:
     os._exit(1)
 
 
-def check_jobs(jobs: object, flag: str = "--jobs") -> int | None:
-    """``jobs`` as an int >= 1, or None (every core); ConfigError naming the accepted range otherwise."""
-    if jobs is None:
+def check_jobs(jobs: object, flag: str = "--jobs", *, every_core: bool = True) -> int | None:
+    """``jobs`` as an int >= 1, or None (every core, where ``every_core``); ConfigError naming the accepted range
+    otherwise."""
+    if jobs is None and every_core:
         return None
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ConfigError(f"{flag} must be an integer >= 1 (number of processes), got {jobs!r}")

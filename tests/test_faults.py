@@ -189,7 +189,17 @@ API_CASES = [
      "index 9223372036854775808 out of range"),
     ("from_index(2**70)", lambda b: SPACE.from_index(2**70), InvalidArchitectureError, f"index {2**70} out of range"),
     ("n_jobs=0 of a predictor evaluation", lambda b: _evaluation(b).run(n_jobs=0), ConfigError, "n_jobs must be"),
+    ("n_jobs=None of a predictor evaluation", lambda b: _evaluation(b).run(n_jobs=None), ConfigError,
+     "n_jobs must be an integer >= 1 .*got None"),
+    ("workers=None of live training", lambda b: _run_trainings(workers=None), ConfigError,
+     "--workers must be an integer >= 1 .*got None"),
 ]
+
+
+def _run_trainings(**kwargs):
+    from nasbench_lab.live.jobs import run_trainings
+
+    return run_trainings(None, [0], [0], **kwargs)  # the worker count is checked before anything else
 
 
 def _evaluation(bench):

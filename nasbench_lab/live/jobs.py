@@ -118,7 +118,7 @@ def run_trainings(job: TrainJob, indices: Iterable[int], seeds: Iterable[int], *
     ``workers`` processes (``threads`` PyTorch threads each, default 1) or a Dask ``scheduler``
     address. Each run is saved as soon as it finishes.
     """
-    check_jobs(workers, "--workers")
+    check_jobs(workers, "--workers", every_core=False)
     indices = [int(i) for i in np.atleast_1d(np.asarray(list(indices), dtype=np.int64))]
     seeds = [int(s) for s in seeds]
     results = store.finished() if store is not None else {}

@@ -238,7 +238,7 @@ class Evaluation:
 
     def run(self, n_jobs: int = 1, progress: bool = False) -> Evaluation:
         """Runs every missing (predictor, size, seed); ``n_jobs`` worker processes (1: in this process)."""
-        check_jobs(n_jobs, "n_jobs")
+        check_jobs(n_jobs, "n_jobs", every_core=False)
         tasks = self.pending()
         bar = progress_bar(len(tasks), enabled=progress and bool(tasks), desc="predictor runs", leave=True)
         if n_jobs <= 1 or len(tasks) <= 1:

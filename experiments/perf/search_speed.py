@@ -215,10 +215,10 @@ def register_previous() -> None:
 
     @register_optimizer("npred_old")
     class OldNeuralPredictor(NeuralPredictorSearch):
-        def _next_batch(self) -> list[np.ndarray]:
+        def _next_batch(self) -> np.ndarray:
             pool = self.candidate_pool(self.pool_size)
             if not len(pool):
-                return []
+                return self.empty()
             ranked = pool[np.argsort(-self.fit().predict(pool), kind="stable")]
             return self.take(ranked, self.refit_every or len(ranked))
 

@@ -40,12 +40,12 @@ class Bananas(ModelBasedSearch):
         self.acquisition = one_of("bananas", "acquisition", acquisition, ("its", "ucb", "mean"))
         self.ucb_beta = in_range("bananas", "ucb_beta", ucb_beta, 0.0, 100.0)
 
-    def _next_batch(self) -> list[np.ndarray]:
+    def _next_batch(self) -> np.ndarray:
         cands = self.mutation_pool(self.top(self.num_parents), self.num_candidates, self.max_mutations)
         if len(cands) < self.k:  # neighbourhood of the best nearly exhausted: top up at random
             cands = np.concatenate([cands, self.candidate_pool(self.num_candidates)])
         if not len(cands):
-            return []
+            return self.empty()
         model = self.fit()
         if self.acquisition == "mean":
             score = model.predict(cands)

@@ -37,12 +37,12 @@ class GBDTSearch(ModelBasedSearch):
         self.num_mutants = positive_int("gbdt", "num_mutants", num_mutants, 0)
         self.prune_features = positive_int("gbdt", "prune_features", prune_features, 0)
 
-    def _next_batch(self) -> list[np.ndarray]:
+    def _next_batch(self) -> np.ndarray:
         pool = self.candidate_pool(self.pool_size)
         if self.num_mutants:
             pool = np.concatenate([self.mutation_pool(self.top(10), self.num_mutants), pool])
         if not len(pool):
-            return []
+            return self.empty()
         model = self.fit()
         score = model.predict(pool)
         if self.prune_features:

@@ -56,7 +56,8 @@ class ModelBasedSearch(Optimizer):
         self._visited: set[int] = set()
         self._archs: list[np.ndarray] = []
         self._values: list[float] = []
-        self._queue: list[np.ndarray] = []
+        self._queue = self.empty()  # proposals not handed out yet, in order (rows from ``_next``)
+        self._next = 0
         self._every: np.ndarray | None = None  # the whole space, when it is small and enumerable
         self._every_keys: np.ndarray | None = None
         if not isinstance(warm_start, bool):
@@ -66,25 +67,42 @@ class ModelBasedSearch(Optimizer):
 
     # ------------------------------------------------------------------ ask/tell
     def ask(self, n: int) -> np.ndarray:
-        out: list[np.ndarray] = []
-        while len(out) < n:
-            if not self._queue:
+        if self._next + n <= len(self._queue):  # the common case: handed out from the queue, no new batch
+            out = self._queue[self._next: self._next + n]
+            self._next += n
+            return out
+        parts: list[np.ndarray] = []
+        got = 0
+        while got < n:
+            if self._next >= len(self._queue):
                 if len(self._values) < self.num_init:
-                    self._queue = self.fresh_random(n - len(out))
+                    batch = self.fresh_random(n - got)
                 else:
-                    self._queue = list(self._next_batch()) or self.fresh_random(n - len(out))
-                if not self._queue:
+                    batch = self._as_rows(self._next_batch())
+                    if not len(batch):
+                        batch = self.fresh_random(n - got)
+                self._queue, self._next = batch, 0
+                if not len(batch):
                     break
-            out.append(self._queue.pop(0))
-        return np.stack(out) if out else self.empty()
+            part = self._queue[self._next: self._next + n - got]
+            self._next += len(part)
+            parts.append(part)
+            got += len(part)
+        return np.concatenate(parts) if parts else self.empty()
+
+    def _as_rows(self, batch: np.ndarray | list[np.ndarray]) -> np.ndarray:
+        """A batch from ``_next_batch`` as one array (a subclass may still return a list of rows)."""
+        if isinstance(batch, np.ndarray):
+            return batch
+        return np.stack(batch) if len(batch) else self.empty()
 
     def tell(self, archs: np.ndarray, values: np.ndarray, fidelities: np.ndarray | None = None) -> None:
         self._archs.extend(archs)
         self._values.extend(float(v) for v in values)
 
     @abstractmethod
-    def _next_batch(self) -> list[np.ndarray]:
-        """The next architectures to evaluate (already marked visited)."""
+    def _next_batch(self) -> np.ndarray:
+        """The next architectures to evaluate, one per row (already marked visited); empty when none is left."""
 
     # ------------------------------------------------------------------ helpers
     def data(self) -> tuple[np.ndarray, np.ndarray]:
@@ -109,14 +127,14 @@ class ModelBasedSearch(Optimizer):
         self._model = model.fit(X, y)
         return self._model
 
-    def unvisited(self, cands: np.ndarray, mark: bool = True) -> list[np.ndarray]:
-        """Candidates not proposed before (first occurrence of each); marks them visited if ``mark``."""
-        out = [cands[i] for i in self._unvisited_index(cands)]
+    def unvisited(self, cands: np.ndarray, mark: bool = True) -> np.ndarray:
+        """Candidates not proposed before (first occurrence of each, in order); marks them visited if ``mark``."""
+        out = cands[self._unvisited_index(cands)]
         if mark:
             self.mark(out)
         return out
 
-    def _unvisited_index(self, cands: np.ndarray) -> list[int]:
+    def _unvisited_index(self, cands: np.ndarray) -> np.ndarray:
         """Positions of the first occurrence of each candidate not visited yet, in order."""
         keys = np.asarray(self.space.keys(cands), dtype=np.int64)
         if len(keys) <= SMALL_BATCH:  # a loop beats the array calls' overhead for a handful
@@ -125,53 +143,58 @@ class ModelBasedSearch(Optimizer):
                 if key not in self._visited and key not in seen:
                     seen.add(key)
                     out.append(i)
-            return out
+            return np.asarray(out, dtype=np.intp)
         _, first = np.unique(keys, return_index=True)
         first.sort()
         if self._visited:
-            visited = np.fromiter(self._visited, dtype=np.int64, count=len(self._visited))
-            first = first[~np.isin(keys[first], visited)]
-        return first.tolist()
+            first = first[~np.isin(keys[first], self._visited_keys())]
+        return first
 
-    def fresh_random(self, k: int) -> list[np.ndarray]:
+    def _visited_keys(self) -> np.ndarray:
+        return np.fromiter(self._visited, dtype=np.int64, count=len(self._visited))
+
+    def fresh_random(self, k: int) -> np.ndarray:
         """``k`` random unvisited architectures, marked visited; fewer only when the space has fewer left.
 
         A random draw can repeat a visited architecture; an empty answer would end the run early, so
         draws are retried, and an enumerable space that keeps repeating lists its remaining cells."""
-        out: list[np.ndarray] = []
+        parts: list[np.ndarray] = []
+        got = 0
         for _ in range(RANDOM_DRAW_TRIES):
-            if len(out) >= k:
-                return out
-            out += self.unvisited(self.space.sample(self.rng, k - len(out)))
+            if got >= k:
+                return np.concatenate(parts)
+            parts.append(self.unvisited(self.space.sample(self.rng, k - got)))
+            got += len(parts[-1])
         if isinstance(self.space, EnumerableSpace):
-            if len(out) < k:  # fewer than k left only when the space is nearly exhausted
+            if got < k:  # fewer than k left only when the space is nearly exhausted
                 every = self.space.all()
-                visited = np.fromiter(self._visited, dtype=np.int64, count=len(self._visited))
-                rest = every[~np.isin(self.space.keys(every), visited)]
-                out += self.unvisited(rest[self.rng.permutation(len(rest))[: k - len(out)]])
-            return out
-        while len(out) < k:  # a space that cannot be listed is never exhausted by a search budget
-            out += self.unvisited(self.space.sample(self.rng, k - len(out)))
-        return out
+                rest = every[~np.isin(self.space.keys(every), self._visited_keys())]
+                parts.append(self.unvisited(rest[self.rng.permutation(len(rest))[: k - got]]))
+            return np.concatenate(parts) if parts else self.empty()
+        while got < k:  # a space that cannot be listed is never exhausted by a search budget
+            parts.append(self.unvisited(self.space.sample(self.rng, k - got)))
+            got += len(parts[-1])
+        return np.concatenate(parts)
 
-    def take(self, ranked: np.ndarray, k: int) -> list[np.ndarray]:
+    def take(self, ranked: np.ndarray, k: int) -> np.ndarray:
         """The first ``k`` distinct unvisited architectures of ``ranked``, marked visited."""
         return self.take_head(ranked, k)[0]
 
-    def take_head(self, ranked: np.ndarray, k: int) -> tuple[list[np.ndarray], int]:
+    def take_head(self, ranked: np.ndarray, k: int) -> tuple[np.ndarray, int]:
         """:meth:`take`, and how many leading rows of ``ranked`` are now used up (picked or already visited)."""
-        index: list[int] = []
+        index = np.zeros(0, dtype=np.intp)
         start, chunk = 0, 4 * k
         while len(index) < k and start < len(ranked):  # keys only for the head of a long ranking
             index = self._unvisited_index(ranked[: start + chunk])[:k]
             start, chunk = start + chunk, chunk * 4
-        picked = [ranked[i] for i in index]
+        picked = ranked[index]
         self.mark(picked)
-        return picked, (index[-1] + 1 if len(index) == k else len(ranked))
+        return picked, (int(index[-1]) + 1 if len(index) == k else len(ranked))
 
-    def mark(self, archs: list[np.ndarray]) -> None:
-        if archs:
-            self._visited.update(self.space.keys(np.stack(archs)).tolist())
+    def mark(self, archs: np.ndarray) -> None:
+        """Marks ``archs`` (one per row) visited."""
+        if len(archs):
+            self._visited.update(self.space.keys(archs).tolist())
 
     def candidate_pool(self, size: int | None) -> np.ndarray:
         """Unvisited architectures to score: a random sample of ``size``, or (``None``) the whole space
@@ -180,9 +203,8 @@ class ModelBasedSearch(Optimizer):
             if self._every is None or self._every_keys is None:  # (both are set together)
                 self._every = self.space.all()
                 self._every_keys = self.space.keys(self._every)
-            visited = np.fromiter(self._visited, dtype=np.int64, count=len(self._visited))
-            return self._every[~np.isin(self._every_keys, visited)]
-        return self._stack(self.unvisited(self.space.sample(self.rng, size or WHOLE_SPACE_LIMIT), mark=False))
+            return self._every[~np.isin(self._every_keys, self._visited_keys())]
+        return self.unvisited(self.space.sample(self.rng, size or WHOLE_SPACE_LIMIT), mark=False)
 
     def mutation_pool(self, parents: np.ndarray, size: int, max_mutations: int = 1) -> np.ndarray:
         """``size`` mutants of ``parents`` (cycled), each mutated 1..max_mutations times; unvisited ones only."""
@@ -191,10 +213,7 @@ class ModelBasedSearch(Optimizer):
         for step in range(1, max_mutations + 1):
             mutated = self.space.mutate(out, self.rng)
             out = np.where((steps >= step).reshape(-1, *[1] * (out.ndim - 1)), mutated, out)
-        return self._stack(self.unvisited(out, mark=False))
-
-    def _stack(self, archs: list[np.ndarray]) -> np.ndarray:
-        return np.stack(archs) if archs else self.empty()
+        return self.unvisited(out, mark=False)
 
     def top(self, k: int) -> np.ndarray:
         """The ``k`` best evaluated architectures, best first."""

@@ -34,13 +34,13 @@ class NeuralPredictorSearch(ModelBasedSearch):
         self.refit_every = positive_int("npred", "refit_every", refit_every, 0)
         self._ranked: np.ndarray | None = None
 
-    def _next_batch(self) -> list[np.ndarray]:
+    def _next_batch(self) -> np.ndarray:
         """The next ``refit_every`` of the ranking (refitting first), or without refits the next ``CHUNK``: taken
         lazily, the same order as taking the whole ranking at once, without marking 15,000 cells per run."""
         if self._ranked is None or not len(self._ranked) or self.refit_every:
             pool = self.candidate_pool(self.pool_size)
             if not len(pool):
-                return []
+                return self.empty()
             self._ranked = pool[np.argsort(-self.fit().predict(pool), kind="stable")]
         batch, used = self.take_head(self._ranked, self.refit_every or CHUNK)
         self._ranked = self._ranked[used:]

@@ -56,6 +56,20 @@ def test_learns_synthetic_ranking(sp, name):
     assert spearmanr(pred, yt)[0] > 0.8
 
 
+def test_xgb_rounds_through_the_c_api_equal_booster_update(sp, monkeypatch):
+    """The boosting loop's direct C call builds the same trees as xgboost's own Booster.update each round."""
+    from nasbench_lab.predictors import trees
+
+    archs, y = _synthetic(sp, 120)
+    test, _ = _synthetic(sp, 50, seed=1)
+    fast = make_predictor("xgb", sp, random_state=3, n_estimators=30).fit(archs, y)
+    rounds = []
+    monkeypatch.setattr(trees, "_update_one_round", lambda b, d, i: rounds.append(i) or b.update(d, i))
+    plain = make_predictor("xgb", sp, random_state=3, n_estimators=30).fit(archs, y)
+    assert rounds == list(range(1, 30))
+    np.testing.assert_array_equal(fast.predict(test), plain.predict(test))
+
+
 def test_mlp_ens_std_and_speed(sp):
     archs, y = _synthetic(sp, 150)
     p = make_predictor("mlp_ens", sp, random_state=0)

@@ -52,8 +52,10 @@ class XGBPredictor(Predictor):
         else:
             booster, rounds = warm, self.warm_trees
             first = booster.num_boosted_rounds()
-        for i in range(first, first + rounds):
-            booster.update(dtrain, i)
+        if rounds:
+            booster.update(dtrain, first)  # the first round checks and records the feature names as usual
+        for i in range(first + 1, first + rounds):
+            _update_one_round(booster, dtrain, i)
         self._booster = booster
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
@@ -107,3 +109,18 @@ class RFPredictor(Predictor):
     def _predict_std(self, X: np.ndarray) -> np.ndarray:
         per_tree = np.stack([t.predict(X) for t in self._model.estimators_])
         return per_tree.std(axis=0)
+
+
+def _update_one_round(booster, dtrain, iteration: int) -> None:
+    """One boosting round through xgboost's C API (``XGBoosterUpdateOneIter``, what ``Booster.update`` calls):
+    the same tree, without re-validating the same DMatrix's feature names in Python each round (a third of a
+    shallow tree's cost); falls back to ``Booster.update`` where the library handle is not exposed."""
+    import ctypes
+
+    from xgboost import core
+
+    lib = getattr(core, "_LIB", None)
+    if lib is None or not hasattr(core, "_check_call"):
+        booster.update(dtrain, iteration)
+        return
+    core._check_call(lib.XGBoosterUpdateOneIter(booster.handle, ctypes.c_int(iteration), dtrain.handle))

@@ -16,10 +16,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from nasbench_lab.errors import ConfigError, NasbenchLabError
-from nasbench_lab.predictors.features import FeatureFn, default_encoding, featurize
+from nasbench_lab.predictors.features import LISTING_MIN_BATCH, FeatureFn, default_encoding, featurize, listing_features
 from nasbench_lab.predictors.targets import TargetTransform, make_target
 from nasbench_lab.registry import constructor_params
-from nasbench_lab.spaces.base import SearchSpace
+from nasbench_lab.spaces.base import EnumerableSpace, SearchSpace
 
 
 @cache
@@ -66,6 +66,9 @@ class Predictor(ABC):
     #: True when the model takes missing extra features (NaN) itself, as gradient-boosted trees do;
     #: otherwise a NaN/inf from ``features`` is an error naming the predictor
     allows_missing_features: bool = False
+    #: True when each prediction depends on its own row only (equal rows, equal predictions): a large batch of a
+    #: small listed space is then predicted once per distinct feature row (set False for batch-wise models)
+    rowwise: bool = True
 
     def __init__(self, space: SearchSpace, *, encoding: str | Callable | None = None,
                  features: FeatureFn | None = None, target: str = "standard",
@@ -118,29 +121,33 @@ class Predictor(ABC):
 
     def predict(self, archs: object) -> np.ndarray:
         """Predicted scores, shape (n,), in the units of the fitted ``y``."""
-        X = self._checked_features(archs)
+        X, back = self._distinct_features(archs)
         raw = self._call("predict", self._predict, X)
-        return self._fitted_target().inverse(raw)
+        return self._fitted_target().inverse(raw if back is None else raw[back])
 
     def predict_std(self, archs: object) -> np.ndarray:
         """Predictive standard deviation, shape (n,), in ``y`` units (only where ``has_std``)."""
         if not self.has_std:
             raise PredictorError(f"predictor {self._label()} gives no uncertainty (has_std is False); "
                                  "use one with has_std, e.g. mlp_ens, gp, blr or rf")
-        X = self._checked_features(archs)
+        X, back = self._distinct_features(archs)
         mean = self._call("predict", self._predict, X)
         std = self._call("predict_std", self._predict_std, X)
         if (std < 0).any():
             raise PredictorError(f"predictor {self._label()}: predict_std returned negative values")
+        if back is not None:
+            mean, std = mean[back], std[back]
         return self._fitted_target().inverse_std(mean, std)
 
     def predict_mean_std(self, archs: object) -> tuple[np.ndarray, np.ndarray]:
         """Mean and standard deviation in one pass of featurisation (for acquisition functions)."""
         if not self.has_std:
             raise PredictorError(f"predictor {self._label()} gives no uncertainty (has_std is False)")
-        X = self._checked_features(archs)
-        mean = self._call("predict", self._predict, X)
-        std = self._call("predict_std", self._predict_std, X)
+        X, back = self._distinct_features(archs)
+        pair = self._call("predict_mean_std", lambda Z: np.stack(self._predict_mean_std(Z), axis=1), X, columns=2)
+        mean, std = pair[:, 0], pair[:, 1]
+        if back is not None:
+            mean, std = mean[back], std[back]
         target = self._fitted_target()
         return target.inverse(mean), target.inverse_std(mean, std)
 
@@ -226,10 +233,31 @@ class Predictor(ABC):
             raise self._not_fitted()
         return self._target
 
+    def _distinct_features(self, archs: object) -> tuple[np.ndarray, np.ndarray | None]:
+        """Checked features of ``archs``; for a ``rowwise`` model, a large batch of a small listed space and no
+        extra features, those of its distinct rows only plus the map back (``X[back]`` is every row's)."""
+        if not self.is_fitted:
+            raise self._not_fitted()
+        space = self.space
+        if not (self.rowwise and self.features is None and isinstance(self.encoding, str)
+                and isinstance(space, EnumerableSpace)):
+            return self._checked_features(archs), None
+        batch = space.validate(archs)
+        # only by batch size, never by whether the listing happens to be built already: predictions of a row can
+        # differ in the last bit with the rows around it, and a run must not depend on what ran before it
+        listing = listing_features(space, self.encoding) if len(batch) >= LISTING_MIN_BATCH else None
+        if listing is None:
+            return self._checked_features(batch), None
+        rows, back = np.unique(listing.row_of[np.asarray(space.index(batch))], return_inverse=True)
+        return self._checked(listing.distinct[rows]), back.reshape(-1)
+
     def _checked_features(self, archs: object) -> np.ndarray:
         if not self.is_fitted:
             raise self._not_fitted()
-        X = self.transform(archs)
+        return self._checked(self.transform(archs))
+
+    def _checked(self, X: np.ndarray) -> np.ndarray:
+        """``X`` scaled as at fit time, after checking the model was fitted on as many features."""
         if X.shape[1] != self.n_features_:
             raise PredictorError(f"predictor {self._label()}: {X.shape[1]} features now but {self.n_features_} "
                                  "at fit time")
@@ -237,7 +265,13 @@ class Predictor(ABC):
             X = (X - self._x_shift) / self._x_scale
         return X
 
-    def _call(self, what: str, fn: Callable[[np.ndarray], np.ndarray], X: np.ndarray) -> np.ndarray:
+    def _predict_mean_std(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(_predict(X), _predict_std(X))``; a model that computes both from one pass overrides it."""
+        return self._predict(X), self._predict_std(X)
+
+    def _call(self, what: str, fn: Callable[[np.ndarray], np.ndarray], X: np.ndarray, columns: int = 1) -> np.ndarray:
+        """``fn(X)`` as float64 of shape (n,) (or (n, columns)); a model's own failure or a wrong shape or a
+        non-finite value becomes a PredictorError naming the predictor."""
         try:
             with one_blas_thread():
                 out = fn(X)
@@ -247,11 +281,12 @@ class Predictor(ABC):
             raise PredictorError(f"predictor {self._label()} failed in {what} on {len(X)} architectures: "
                                  f"{type(exc).__name__}: {exc}") from exc
         out = np.asarray(out, dtype=np.float64)
-        if out.ndim == 2 and out.shape[1] == 1:
+        if columns == 1 and out.ndim == 2 and out.shape[1] == 1:
             out = out[:, 0]
-        if out.shape != (len(X),):
+        expected = (len(X),) if columns == 1 else (len(X), columns)
+        if out.shape != expected:
             raise PredictorError(f"predictor {self._label()}: {what} returned shape {out.shape}; "
-                                 f"expected ({len(X)},)")
+                                 f"expected {expected}")
         bad = ~np.isfinite(out)
         if bad.any():
             raise PredictorError(f"predictor {self._label()}: {what} returned {int(bad.sum())} NaN/infinite "

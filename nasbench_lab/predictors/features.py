@@ -12,12 +12,13 @@ from a benchmark's metrics (lower-fidelity accuracy, zero-cost proxies).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from nasbench_lab.errors import ConfigError, UnknownNameError
 from nasbench_lab.registry import Registry
-from nasbench_lab.spaces.base import SearchSpace
+from nasbench_lab.spaces.base import EnumerableSpace, SearchSpace
 
 #: batch of architectures -> (n, k) extra feature columns
 FeatureFn = Callable[[np.ndarray], np.ndarray]
@@ -47,8 +48,50 @@ def available_encodings(space: SearchSpace) -> list[str]:
     return sorted(set(space.encodings()) | set(extra))
 
 
+#: enumerable spaces up to this many members encode their whole listing once per encoding (NB201: 15,625 rows,
+#: a few MB per encoding), when first asked for a batch of at least LISTING_MIN_BATCH architectures; from then on
+#: every batch is rows of it
+LISTING_LIMIT = 50_000
+LISTING_MIN_BATCH = 256
+
+
+@dataclass(frozen=True)
+class ListingFeatures:
+    """One encoding of every member of an enumerable space, in index order: row ``i`` is ``distinct[row_of[i]]``
+    (many members share a row: NB201's path+live+counts has 9,445 distinct rows for 15,625 cells)."""
+
+    matrix: np.ndarray
+    distinct: np.ndarray
+    row_of: np.ndarray
+
+
+def listing_features(space: SearchSpace, encoding: str, build: bool = True) -> ListingFeatures | None:
+    """The encoding of ``space``'s whole listing, computed once per space (not built now unless ``build``); None
+    for spaces too large to list."""
+    if not isinstance(space, EnumerableSpace) or space.size > LISTING_LIMIT:
+        return None
+    return space.memo(("listing features", encoding), (lambda: _encode_listing(space, encoding)) if build else None)
+
+
+def _encode_listing(space: EnumerableSpace, encoding: str) -> ListingFeatures:
+    matrix = _featurize(space, space.all(), encoding)
+    distinct, row_of = np.unique(matrix, axis=0, return_inverse=True)
+    for array in (matrix, distinct, row_of):
+        array.flags.writeable = False  # shared by every caller
+    return ListingFeatures(matrix, distinct, row_of.reshape(-1))
+
+
 def featurize(space: SearchSpace, batch: np.ndarray, encoding: str | Callable) -> np.ndarray:
-    """Float32 matrix (n, d) of ``encoding`` ("a+b" concatenates; a callable maps batch -> matrix)."""
+    """Float32 matrix (n, d) of ``encoding`` ("a+b" concatenates; a callable maps batch -> matrix). Large
+    batches of a small enumerable space are rows of its listing's encoding, computed once."""
+    if isinstance(encoding, str) and encoding and isinstance(space, EnumerableSpace):
+        listing = listing_features(space, encoding, build=len(batch) >= LISTING_MIN_BATCH)
+        if listing is not None:
+            return listing.matrix[np.asarray(space.index(batch))]
+    return _featurize(space, batch, encoding)
+
+
+def _featurize(space: SearchSpace, batch: np.ndarray, encoding: str | Callable) -> np.ndarray:
     if callable(encoding):
         out = np.asarray(encoding(batch), dtype=np.float32)
         return out.reshape(len(batch), -1)

@@ -56,6 +56,7 @@ class MLPEnsemblePredictor(Predictor):
         self._W, self._b = views[:n_w], views[n_w:]
         gW, gb = gviews[:n_w], gviews[n_w:]
         mom, vel, first, epochs = np.zeros_like(theta), np.zeros_like(theta), 1, self.epochs
+        num, den = np.empty_like(theta), np.empty_like(theta)  # Adam's step, computed in place
         if self._warm is not None and [a.shape for a in self._warm[0]] == [v.shape for v in views]:
             for view, old in zip(views, self._warm[0]):
                 view[...] = old
@@ -80,22 +81,34 @@ class MLPEnsemblePredictor(Predictor):
             for k in range(n_w - 1, -1, -1):
                 a = acts[k]
                 at = XT if k == 0 else np.ascontiguousarray(np.swapaxes(a, 1, 2))
-                gW[k][...] = at @ grad + wd * self._W[k]  # (1 or m, in, n) @ (m, n, out) -> (m, in, out)
+                np.matmul(at, grad, out=gW[k])  # (1 or m, in, n) @ (m, n, out) -> (m, in, out)
+                gW[k] += wd * self._W[k]
                 gb[k][...] = grad.sum(axis=1, keepdims=True)
                 if k:
                     # a contiguous transpose: matmul with a strided operand leaves the BLAS fast path
                     grad = (grad @ np.ascontiguousarray(np.swapaxes(self._W[k], 1, 2))) * (pre[k - 1] > 0)
             c1, c2 = 1 - b1**step, 1 - b2**step
-            mom[...] = b1 * mom + (1 - b1) * grads
-            vel[...] = b2 * vel + (1 - b2) * grads * grads
-            theta -= lr * (mom / c1) / (np.sqrt(vel / c2) + eps)
+            mom *= b1  # in place, the same operations in the same order as b1 * mom + (1 - b1) * grads
+            mom += (1 - b1) * grads
+            vel *= b2
+            vel += (1 - b2) * grads * grads
+            np.divide(mom, c1, out=num)  # theta -= lr * (mom / c1) / (sqrt(vel / c2) + eps), no temporaries
+            num *= lr
+            np.divide(vel, c2, out=den)
+            np.sqrt(den, out=den)
+            den += eps
+            num /= den
+            theta -= num
         self._adam = (mom, vel, first + epochs - 1)
 
     def _members(self, X: np.ndarray) -> np.ndarray:
-        a = X.astype(_DTYPE)[None]
+        a = X.astype(_DTYPE, copy=False)[None]
         for k in range(len(self._W)):
-            z = a @ self._W[k] + self._b[k]
-            a = np.maximum(z, 0.0) if k < len(self._W) - 1 else z
+            z = a @ self._W[k]
+            z += self._b[k]
+            if k < len(self._W) - 1:
+                np.maximum(z, 0.0, out=z)
+            a = z
         return a[:, :, 0]  # (members, n)
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
@@ -103,3 +116,7 @@ class MLPEnsemblePredictor(Predictor):
 
     def _predict_std(self, X: np.ndarray) -> np.ndarray:
         return self._members(X).std(axis=0)
+
+    def _predict_mean_std(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        members = self._members(X)  # one forward pass for both
+        return members.mean(axis=0), members.std(axis=0)

@@ -7,7 +7,8 @@ has one more leading axis. Every method is vectorized over the batch.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -167,6 +168,23 @@ class SearchSpace(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, size={self.size})"
+
+    # ------------------------------------------------------------ derived tables
+    def memo(self, key: Hashable, compute: Callable[[], Any] | None) -> Any:
+        """``compute()`` once per space instance under ``key`` (a space never changes): tables derived from it,
+        such as the encoding of its whole listing; with ``compute`` None, the table if it was built, else None.
+        Not pickled: a worker process builds its own."""
+        store = self.__dict__.setdefault("_memo", {})
+        if key not in store:
+            if compute is None:
+                return None
+            store[key] = compute()
+        return store[key]
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state.pop("_memo", None)
+        return state
 
 
 class EnumerableSpace(SearchSpace):

@@ -67,7 +67,17 @@ class Benchmark(ABC):
     @abstractmethod
     def query(self, archs: object, metric: str, fidelity: int | None = None,
               seed: SeedChoice = "mean") -> np.ndarray | float:
-        """Values of ``metric`` for one architecture (a float) or a batch (an array)."""
+        """Values of ``metric`` for one architecture (a float) or a batch (an array); code that handles
+        batches calls :meth:`query_batch`, which is always an array."""
+
+    def query_batch(self, batch: object, metric: str, fidelity: int | None = None,
+                    seed: SeedChoice = "mean") -> np.ndarray:
+        """Values of ``metric`` for a batch (shape ``(n, *arch_shape)``) as a 1-D float64 array, so callers
+        need not check for a float (one architecture gives an array of one); built on :meth:`query`.
+
+        (Overloads on ``query`` cannot say this: one architecture and a batch are both an ndarray, told
+        apart only by their shape, which the type checker does not see.)"""
+        return np.atleast_1d(np.asarray(self.query(batch, metric, fidelity, seed), dtype=np.float64))
 
     @abstractmethod
     def cost(self, archs: object, fidelity: int | None = None, seed: SeedChoice = "mean") -> np.ndarray | float:

@@ -149,7 +149,7 @@ class ProxyAugmentedBenchmark(Benchmark):
         metric = metric or self.search_metric
         if metric in self._routes:
             archs = self.proxy_bench.archs_with_data()
-            return archs[np.isfinite(np.asarray(self.base.query(archs, self.search_metric), dtype=float))]
+            return archs[np.isfinite(self.base.query_batch(archs, self.search_metric))]
         return self.base.archs_with_data(metric)
 
     @property

@@ -142,7 +142,7 @@ class TabularBenchmark(Benchmark):
         mt = self._metric(metric)
         pos = self._fid_pos[self._resolve_fidelity(metric, fidelity)]
         if seed == "mean" or not mt.per_seed[pos] or mt.values.shape[1] == 1:
-            return SearchLookup(column=np.asarray(self.query(self.space.all(), metric, fidelity), dtype=np.float64))
+            return SearchLookup(column=self.query_batch(self.space.all(), metric, fidelity))
         packed = self._seed_packed(metric)
         return SearchLookup(packed=packed.values[:, :, pos].astype(np.float64),
                             n_present=np.maximum(packed.n_present[:, pos], 1).astype(np.float64))

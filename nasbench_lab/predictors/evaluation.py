@@ -123,7 +123,7 @@ def make_split(benchmark, protocol: Protocol) -> EvalData:
     """Draws the test set and the per-seed training orders (clear errors when sizes exceed the data)."""
     metric = protocol.metric or benchmark.search_metric
     pool = benchmark.archs_with_data(protocol.pool_metric or metric)
-    y = np.asarray(benchmark.query(pool, metric, protocol.fidelity), dtype=np.float64)
+    y = benchmark.query_batch(pool, metric, protocol.fidelity)
     ok = np.isfinite(y)
     pool, y = pool[ok], y[ok]
     n = len(pool)

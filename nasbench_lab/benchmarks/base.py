@@ -79,6 +79,21 @@ class Benchmark(ABC):
         apart only by their shape, which the type checker does not see.)"""
         return np.atleast_1d(np.asarray(self.query(batch, metric, fidelity, seed), dtype=np.float64))
 
+    def query_index(self, indices: object, metric: str, fidelity: int | None = None,
+                    seed: SeedChoice = "mean") -> np.ndarray:
+        """:meth:`query_batch` by official indices (enumerable spaces only; a table answers without the
+        index -> architecture -> index round trip)."""
+        if not isinstance(self.space, EnumerableSpace):
+            raise ConfigError(f"{self.name}/{self.dataset}: space {self.space.name} has no official indices; "
+                              "query architectures instead")
+        return self.query_batch(self.space.from_index(self.space.check_indices(indices)), metric, fidelity, seed)
+
+    def has_data(self, archs: object, metric: str | None = None, fidelity: int | None = None) -> np.ndarray | bool:
+        """True where ``metric`` (default: the search metric) has a value (partial tables leave cells NaN);
+        a bool for one architecture."""
+        values = self.query(archs, metric or self.search_metric, fidelity)
+        return bool(np.isfinite(values)) if isinstance(values, float) else np.isfinite(values)
+
     @abstractmethod
     def cost(self, archs: object, fidelity: int | None = None, seed: SeedChoice = "mean") -> np.ndarray | float:
         """Training seconds that evaluating the architectures at ``fidelity`` stands for."""

@@ -102,11 +102,15 @@ def test_predictor_params_come_from_the_constructor_signature():
     assert xgb["max_depth"] == 3 and xgb["n_estimators"] == 200 and "benchmark" not in xgb
 
 
-def test_no_predictor_is_named_like_an_optimizer_but_zc():
+def test_no_predictor_is_named_like_an_optimizer():
+    from nasbench_lab.errors import UnknownNameError
     from nasbench_lab.predictors import PREDICTORS
     from nasbench_lab.search import OPTIMIZERS
 
-    assert set(PREDICTORS.names()) & set(OPTIMIZERS.names()) == {"zc"}  # zc: a proxy predictor and a search
+    assert not set(PREDICTORS.names()) & set(OPTIMIZERS.names())
+    assert "zc_score" in PREDICTORS.names()  # the one-proxy predictor; "zc" names only the zero-cost search
+    with pytest.raises(UnknownNameError, match="zc_score"):
+        PREDICTORS.get("zc")
 
 
 def test_one_job_runner_gives_the_same_results_in_process_and_on_a_pool():

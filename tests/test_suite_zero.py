@@ -187,3 +187,15 @@ def test_augmented_benchmark_answers_the_benchmark_interface_and_forwards_nothin
     for extra in ("table", "notes", "proxy_time"):  # no __getattr__ forwarding: the base's extras are on .base
         with pytest.raises(AttributeError):
             getattr(bench, extra)
+
+
+def test_zc_score_predicts_with_one_proxy_score(tiny_file):
+    from nasbench_lab.predictors import make_predictor
+
+    bench = load_proxies(tiny_file, "cifar10")  # synthetic values (mechanics only)
+    archs = bench.archs_with_data()
+    predictor = make_predictor("zc_score", bench.space, benchmark=bench, proxy="synflow")
+    predictor.fit(archs, bench.query_batch(archs, "valid_acc"))
+    np.testing.assert_allclose(predictor.predict(archs), bench.query_batch(archs, "zc_synflow"), rtol=1e-6)  # float32
+    with pytest.raises(UnknownNameError, match="params, synflow"):
+        make_predictor("zc_score", bench.space, benchmark=bench, proxy="nwot")

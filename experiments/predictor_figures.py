@@ -148,7 +148,8 @@ def expensive_blocks(data: Path, out: Path, docs: Path, jobs: int) -> dict[str, 
                           suptitle="NB201 CIFAR-10 (Suite-Zero subset): proxy score vs validation accuracy")
         zb = with_proxies(nasbench_lab.load("nb201", dataset="cifar10", path=csv201), zc201)
         specs = [PredictorSpec("xgb"), PredictorSpec("zc_xgb"), PredictorSpec("lc_xgb")]
-        specs += [PredictorSpec("zc", {"proxy": p}, label=f"zc {p}") for p in ("synflow", "nwot", "jacov", "params")]
+        specs += [PredictorSpec("zc_score", {"proxy": p}, label=f"zc_score {p}")
+                  for p in ("synflow", "nwot", "jacov", "params")]
         zev = evaluate_predictors(zb, specs, Protocol(sizes=(10, 20, 50, 100, 200, 400), seeds=10, test_size=300,
                                                       pool_metric="zc_params"),
                                   out_dir=out / "proxy_predictors", n_jobs=jobs)

@@ -77,22 +77,25 @@ def dask_client(address: str):
 
 
 def run_tasks(fn: Callable[..., Any], tasks: Sequence[tuple], *, jobs: int = 1, scheduler: str | None = None,
-              mp_context=None, initializer: Callable | None = None) -> Iterator[tuple[tuple, Any]]:
+              mp_context=None, initializer: Callable | None = None,
+              initargs: tuple = ()) -> Iterator[tuple[tuple, Any]]:
     """``(task, fn(*task))`` for every task as each finishes: on the Dask cluster at ``scheduler``, in this
     process when ``jobs`` is 1 or there is one task, else on a pool of ``jobs`` processes that exit with this
-    one (the tasks not yet started are cancelled when the caller stops early)."""
+    one, each starting with ``initializer(*initargs)`` (the tasks not yet started are cancelled when the
+    caller stops early)."""
     if scheduler:
         yield from _dask_results(fn, tasks, scheduler)
     elif jobs <= 1 or len(tasks) <= 1:
         for task in tasks:
             yield task, fn(*task)
     else:
-        yield from _pool_results(fn, tasks, jobs, mp_context, initializer)
+        yield from _pool_results(fn, tasks, jobs, mp_context, initializer, initargs)
 
 
 def _pool_results(fn: Callable[..., Any], tasks: Sequence[tuple], jobs: int, mp_context,
-                  initializer: Callable | None) -> Iterator[tuple[tuple, Any]]:
-    with process_pool(min(jobs, len(tasks)), mp_context=mp_context, initializer=initializer) as pool:
+                  initializer: Callable | None, initargs: tuple) -> Iterator[tuple[tuple, Any]]:
+    with process_pool(min(jobs, len(tasks)), mp_context=mp_context, initializer=initializer,
+                      initargs=initargs) as pool:
         futures = {pool.submit(fn, *task): task for task in tasks}
         try:
             while futures:

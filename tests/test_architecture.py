@@ -50,6 +50,18 @@ def test_a_minimal_benchmark_gets_the_defaults_and_runs():
     assert np.array_equal(traj.valid, np.ones(5))
 
 
+def test_query_batch_is_always_a_float64_array_of_what_query_returns():
+    bench = nasbench_lab.load()  # the embedded NAS-Bench-Graph table (float32 values)
+    archs = bench.space.from_index(np.arange(5))
+    batch = bench.query_batch(archs, bench.search_metric)
+    assert isinstance(batch, np.ndarray) and batch.dtype == np.float64 and batch.shape == (5,)
+    np.testing.assert_array_equal(batch, np.asarray(bench.query(archs, bench.search_metric), np.float64))
+    one = bench.query_batch(archs[0], bench.search_metric)  # one architecture: an array of one, not a float
+    assert isinstance(one, np.ndarray) and one.tolist() == [bench.query(archs[0], bench.search_metric)]
+    constant = _Constant()  # the default, built on query
+    assert constant.query_batch(constant.space.from_index(np.arange(5)), "valid_acc").tolist() == [1.0] * 5
+
+
 def test_tabular_lookup_is_what_query_returns():
     bench = nasbench_lab.load()  # the embedded NAS-Bench-Graph table
     fid = bench.metric_fidelities(bench.search_metric)[-1]
@@ -90,11 +102,15 @@ def test_predictor_params_come_from_the_constructor_signature():
     assert xgb["max_depth"] == 3 and xgb["n_estimators"] == 200 and "benchmark" not in xgb
 
 
-def test_no_predictor_is_named_like_an_optimizer_but_zc():
+def test_no_predictor_is_named_like_an_optimizer():
+    from nasbench_lab.errors import UnknownNameError
     from nasbench_lab.predictors import PREDICTORS
     from nasbench_lab.search import OPTIMIZERS
 
-    assert set(PREDICTORS.names()) & set(OPTIMIZERS.names()) == {"zc"}  # zc: a proxy predictor and a search
+    assert not set(PREDICTORS.names()) & set(OPTIMIZERS.names())
+    assert "zc_score" in PREDICTORS.names()  # the one-proxy predictor; "zc" names only the zero-cost search
+    with pytest.raises(UnknownNameError, match="zc_score"):
+        PREDICTORS.get("zc")
 
 
 def test_one_job_runner_gives_the_same_results_in_process_and_on_a_pool():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -69,13 +70,20 @@ def test_results_resume_and_are_deterministic(synthetic_bench, tmp_path):
         Evaluation(synthetic_bench, ["xgb"], Protocol(sizes=(20,), seeds=2, test_size=2000), out_dir=tmp_path)
 
 
-def test_parallel_workers_give_the_same_scores(synthetic_bench):
+def test_parallel_workers_give_the_same_records(synthetic_bench, tmp_path):
     protocol = Protocol(sizes=(20, 50), seeds=2, test_size=1000)
-    serial = evaluate_predictors(synthetic_bench, ["gp", "knn"], protocol).summary()
-    parallel = evaluate_predictors(synthetic_bench, ["gp", "knn"], protocol, n_jobs=2).summary()
-    for name in serial:
-        for size in serial[name]:
-            assert serial[name][size]["kendall_tau"] == parallel[name][size]["kendall_tau"]
+    serial = evaluate_predictors(synthetic_bench, ["gp", "knn"], protocol)
+    parallel = evaluate_predictors(synthetic_bench, ["gp", "knn"], protocol, n_jobs=2, out_dir=tmp_path)
+
+    def untimed(records):  # every field but the measured seconds
+        return {key: {**asdict(r), "fit_s": None, "predict_s": None} for key, r in records.items()}
+
+    assert len(serial.records) == 8 and untimed(parallel.records) == untimed(serial.records)
+    assert serial.predictions.keys() == parallel.predictions.keys()
+    for key, pred in serial.predictions.items():
+        np.testing.assert_array_equal(parallel.predictions[key], pred)
+    on_disk = Evaluation(synthetic_bench, ["gp", "knn"], protocol, out_dir=tmp_path)  # each stored as it finished
+    assert not on_disk.pending() and untimed(on_disk.records) == untimed(serial.records)
 
 
 @register_predictor("test_constant")

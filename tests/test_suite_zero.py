@@ -160,3 +160,42 @@ def test_real_nb301_file_parses_to_darts_cells():
     keys = set(json.loads(path.read_text())["cifar10"])
     assert len(rec) + rec.duplicates == len(keys) == 725
     assert all(sp.compact_string(a) in keys for a in rec.archs[:50])
+
+
+def test_augmented_benchmark_answers_the_benchmark_interface_and_forwards_nothing_else(tiny_file):
+    from test_search_budget import synthetic_benchmark
+
+    from nasbench_lab.benchmarks.proxies import ProxyAugmentedBenchmark
+    from nasbench_lab.search import run
+
+    base = synthetic_benchmark(nasbench_lab.space("nb201"))  # made-up table values (mechanics only)
+    bench = ProxyAugmentedBenchmark(base, ProxyBenchmark(read_suite_zero(tiny_file)["cifar10"]))
+    listed = bench.archs_with_data("zc_synflow")
+    idx = base.space.index(listed)
+    np.testing.assert_array_equal(bench.query_index(idx, "valid_acc", 12), base.query_index(idx, "valid_acc", 12))
+    np.testing.assert_array_equal(bench.query_index(idx, "zc_synflow"), bench.query_batch(listed, "zc_synflow"))
+    assert bench.has_data(listed, "zc_synflow").all() and not bench.has_data(base.space.from_index(0), "zc_synflow")
+    assert bench.has_data(base.space.from_index(0)) is True  # the base's search metric
+    look, base_look = bench.search_lookup("valid_acc", 200, "mean"), base.search_lookup("valid_acc", 200, "mean")
+    np.testing.assert_array_equal(look.column, base_look.column)
+    assert bench.search_lookup("zc_synflow", 200, "mean") is None
+    for valid_seed in ("random", "mean"):  # the base's fast path, the same trajectory
+        a, b = (run(x, "re", seed=3, budget=40, valid_seed=valid_seed) for x in (bench, base))
+        np.testing.assert_array_equal(a.valid, b.valid)
+        np.testing.assert_array_equal(a.archs, b.archs)
+    assert bench.base is base and bench.proxies == ["zc_params", "zc_synflow"]
+    for extra in ("table", "notes", "proxy_time"):  # no __getattr__ forwarding: the base's extras are on .base
+        with pytest.raises(AttributeError):
+            getattr(bench, extra)
+
+
+def test_zc_score_predicts_with_one_proxy_score(tiny_file):
+    from nasbench_lab.predictors import make_predictor
+
+    bench = load_proxies(tiny_file, "cifar10")  # synthetic values (mechanics only)
+    archs = bench.archs_with_data()
+    predictor = make_predictor("zc_score", bench.space, benchmark=bench, proxy="synflow")
+    predictor.fit(archs, bench.query_batch(archs, "valid_acc"))
+    np.testing.assert_allclose(predictor.predict(archs), bench.query_batch(archs, "zc_synflow"), rtol=1e-6)  # float32
+    with pytest.raises(UnknownNameError, match="params, synflow"):
+        make_predictor("zc_score", bench.space, benchmark=bench, proxy="nwot")

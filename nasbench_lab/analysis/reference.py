@@ -33,11 +33,11 @@ def benchmark_reference(bench: Benchmark, seed: int = 0, search_metric: str | No
                 "missing_report_metric": report_metric or bench.report_metric, "unit": metric_info(search).unit,
                 "enumerable": enumerable, "optimum": None, "random_mean": None, "random_from": None}
     archs = space.all() if isinstance(space, EnumerableSpace) else space.sample(np.random.default_rng(seed), N_RANDOM)
-    values = np.asarray(bench.query(archs, report), dtype=np.float64)
+    values = bench.query_batch(archs, report)
     values = values[np.isfinite(values)]
     higher = higher_is_better(report, directions)
     best = (values.max() if higher else values.min()) if len(values) else float("nan")
-    searched = np.asarray(bench.query(archs, search), dtype=np.float64)
+    searched = bench.query_batch(archs, search)
     searched = searched[np.isfinite(searched)]
     search_higher = higher_is_better(search, directions)
     search_best = (searched.max() if search_higher else searched.min()) if len(searched) else None

@@ -67,7 +67,32 @@ class Benchmark(ABC):
     @abstractmethod
     def query(self, archs: object, metric: str, fidelity: int | None = None,
               seed: SeedChoice = "mean") -> np.ndarray | float:
-        """Values of ``metric`` for one architecture (a float) or a batch (an array)."""
+        """Values of ``metric`` for one architecture (a float) or a batch (an array); code that handles
+        batches calls :meth:`query_batch`, which is always an array."""
+
+    def query_batch(self, batch: object, metric: str, fidelity: int | None = None,
+                    seed: SeedChoice = "mean") -> np.ndarray:
+        """Values of ``metric`` for a batch (shape ``(n, *arch_shape)``) as a 1-D float64 array, so callers
+        need not check for a float (one architecture gives an array of one); built on :meth:`query`.
+
+        (Overloads on ``query`` cannot say this: one architecture and a batch are both an ndarray, told
+        apart only by their shape, which the type checker does not see.)"""
+        return np.atleast_1d(np.asarray(self.query(batch, metric, fidelity, seed), dtype=np.float64))
+
+    def query_index(self, indices: object, metric: str, fidelity: int | None = None,
+                    seed: SeedChoice = "mean") -> np.ndarray:
+        """:meth:`query_batch` by official indices (enumerable spaces only; a table answers without the
+        index -> architecture -> index round trip)."""
+        if not isinstance(self.space, EnumerableSpace):
+            raise ConfigError(f"{self.name}/{self.dataset}: space {self.space.name} has no official indices; "
+                              "query architectures instead")
+        return self.query_batch(self.space.from_index(self.space.check_indices(indices)), metric, fidelity, seed)
+
+    def has_data(self, archs: object, metric: str | None = None, fidelity: int | None = None) -> np.ndarray | bool:
+        """True where ``metric`` (default: the search metric) has a value (partial tables leave cells NaN);
+        a bool for one architecture."""
+        values = self.query(archs, metric or self.search_metric, fidelity)
+        return bool(np.isfinite(values)) if isinstance(values, float) else np.isfinite(values)
 
     @abstractmethod
     def cost(self, archs: object, fidelity: int | None = None, seed: SeedChoice = "mean") -> np.ndarray | float:

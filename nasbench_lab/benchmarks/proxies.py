@@ -10,7 +10,7 @@ from functools import cached_property
 
 import numpy as np
 
-from nasbench_lab.benchmarks.base import Benchmark, SeedChoice, check_seed_choice
+from nasbench_lab.benchmarks.base import Benchmark, SearchLookup, SeedChoice, check_seed_choice
 from nasbench_lab.errors import ConfigError, UnknownNameError
 from nasbench_lab.loaders.suite_zero import EPOCHS, PROXY_PREFIX, ProxyRecords, read_suite_zero
 from nasbench_lab.metrics import metric_info
@@ -101,7 +101,9 @@ class ProxyBenchmark(Benchmark):
 
 class ProxyAugmentedBenchmark(Benchmark):
     """A benchmark plus Suite-Zero proxies: ``zc_*`` metrics come from the file, everything else from
-    ``base``. The file's own accuracy is ``suite_valid_acc``."""
+    ``base``. The file's own accuracy is ``suite_valid_acc``. It answers the Benchmark interface only
+    (no forwarding of other attributes): the base's own extras, such as a table's ``table``, are on
+    ``.base``."""
 
     def __init__(self, base: Benchmark, proxies: ProxyBenchmark):
         if base.space.name != proxies.space.name:
@@ -140,6 +142,16 @@ class ProxyAugmentedBenchmark(Benchmark):
             return self.proxy_bench.query(archs, self._routes[metric], None, seed)
         return self.base.query(archs, metric, fidelity, seed)
 
+    def query_index(self, indices: object, metric: str, fidelity: int | None = None,
+                    seed: SeedChoice = "mean") -> np.ndarray:
+        if metric in self._routes:
+            return super().query_index(indices, metric, fidelity, seed)
+        return self.base.query_index(indices, metric, fidelity, seed)
+
+    def search_lookup(self, metric: str, fidelity: int, seed: str) -> SearchLookup | None:
+        """The base's fast lookup for its own metrics (proxy metrics have none)."""
+        return None if metric in self._routes else self.base.search_lookup(metric, fidelity, seed)
+
     def cost(self, archs: object, fidelity: int | None = None, seed: SeedChoice = "mean") -> np.ndarray | float:
         return self.base.cost(archs, fidelity, seed)
 
@@ -149,7 +161,7 @@ class ProxyAugmentedBenchmark(Benchmark):
         metric = metric or self.search_metric
         if metric in self._routes:
             archs = self.proxy_bench.archs_with_data()
-            return archs[np.isfinite(np.asarray(self.base.query(archs, self.search_metric), dtype=float))]
+            return archs[np.isfinite(self.base.query_batch(archs, self.search_metric))]
         return self.base.archs_with_data(metric)
 
     @property
@@ -163,11 +175,6 @@ class ProxyAugmentedBenchmark(Benchmark):
         info = self.base.describe()
         info["proxies"] = self.proxy_bench.describe()
         return info
-
-    def __getattr__(self, name: str):  # the base's own extras (query_index, has_data, ...)
-        if name in ("base", "proxy_bench"):
-            raise AttributeError(name)
-        return getattr(self.base, name)
 
 
 def load_proxies(path: str | os.PathLike, dataset: str | None = None, *,

@@ -101,7 +101,7 @@ class TabularBenchmark(Benchmark):
 
     def query_index(self, indices: object, metric: str, fidelity: int | None = None,
                     seed: SeedChoice = "mean") -> np.ndarray:
-        """Like :meth:`query` but by official indices (skips the architecture -> index step)."""
+        """Values by official indices, straight from the table (skips the architecture -> index step)."""
         idx = self.space.check_indices(indices)
         return self._values(idx, metric, fidelity, seed)
 
@@ -142,7 +142,7 @@ class TabularBenchmark(Benchmark):
         mt = self._metric(metric)
         pos = self._fid_pos[self._resolve_fidelity(metric, fidelity)]
         if seed == "mean" or not mt.per_seed[pos] or mt.values.shape[1] == 1:
-            return SearchLookup(column=np.asarray(self.query(self.space.all(), metric, fidelity), dtype=np.float64))
+            return SearchLookup(column=self.query_batch(self.space.all(), metric, fidelity))
         packed = self._seed_packed(metric)
         return SearchLookup(packed=packed.values[:, :, pos].astype(np.float64),
                             n_present=np.maximum(packed.n_present[:, pos], 1).astype(np.float64))
@@ -200,12 +200,6 @@ class TabularBenchmark(Benchmark):
         return self.query(archs, "train_time", ref, seed) * (fid / ref)
 
     # ------------------------------------------------------------- coverage
-    def has_data(self, archs: object, metric: str | None = None, fidelity: int | None = None) -> np.ndarray | bool:
-        """True where the table has a value (partial tables leave cells NaN)."""
-        metric = metric or self.search_metric
-        values = self.query(archs, metric, fidelity)
-        return bool(np.isfinite(values)) if isinstance(values, float) else np.isfinite(values)
-
     def indices_with_data(self, metric: str | None = None, fidelity: int | None = None) -> np.ndarray:
         """Official indices of the cells that have a value for ``metric``."""
         metric = metric or self.search_metric

@@ -173,7 +173,7 @@ def run_query(args: argparse.Namespace) -> int:
     seed = _parse_seed(args.seed)
     batch = np.stack(archs)
     rows = []
-    values = {m: np.asarray(bench.query(batch, m, args.fidelity, seed)) for m in metrics}
+    values = {m: bench.query_batch(batch, m, args.fidelity, seed) for m in metrics}
     for i, arch in enumerate(batch):
         row: dict[str, str | int | float] = {"arch": space.to_string(arch)}
         if isinstance(space, EnumerableSpace):

@@ -102,10 +102,10 @@ def live_check(bench: Benchmark, indices: Sequence[int], *, job: TrainJob, seeds
     live_valid = _final(results, cells, seeds, "valid_acc")
     live_test = _final(results, cells, seeds, "test_acc")
     archs = space.from_index(cells)
-    agreements = [agreement(live_valid, np.asarray(bench.query(archs, bench.search_metric), dtype=float),
+    agreements = [agreement(live_valid, bench.query_batch(archs, bench.search_metric),
                             "valid_acc", bench.search_metric)]
     if bench.report_metric in bench.metrics:
-        agreements.append(agreement(live_test, np.asarray(bench.query(archs, bench.report_metric), dtype=float),
+        agreements.append(agreement(live_test, bench.query_batch(archs, bench.report_metric),
                                     "test_acc", bench.report_metric))
     diverged = [r.message for (i, _), r in results.items() if r.status != "ok" and i in set(cells.tolist())]
     note = HONESTY_NOTE.format(data=job.data, data_note=data_note or "a small stand-in", dataset=bench.dataset)

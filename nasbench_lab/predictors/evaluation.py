@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ from nasbench_lab.fileio import atomic_write
 from nasbench_lab.predictors.registry import PREDICTORS, make_predictor
 from nasbench_lab.predictors.scoring import ranking_scores
 from nasbench_lab.rng import child_seeds
-from nasbench_lab.workers import check_jobs, process_pool, progress_bar
+from nasbench_lab.workers import check_jobs, progress_bar, run_tasks
 
 DEFAULT_SIZES = (10, 20, 50, 100, 200, 500, 1000)
 #: baselines that need only the architecture encoding
@@ -123,7 +124,7 @@ def make_split(benchmark, protocol: Protocol) -> EvalData:
     """Draws the test set and the per-seed training orders (clear errors when sizes exceed the data)."""
     metric = protocol.metric or benchmark.search_metric
     pool = benchmark.archs_with_data(protocol.pool_metric or metric)
-    y = np.asarray(benchmark.query(pool, metric, protocol.fidelity), dtype=np.float64)
+    y = benchmark.query_batch(pool, metric, protocol.fidelity)
     ok = np.isfinite(y)
     pool, y = pool[ok], y[ok]
     n = len(pool)
@@ -237,25 +238,25 @@ class Evaluation:
         return out
 
     def run(self, n_jobs: int = 1, progress: bool = False) -> Evaluation:
-        """Runs every missing (predictor, size, seed); ``n_jobs`` worker processes (1: in this process)."""
+        """Runs every missing (predictor, size, seed) on ``n_jobs`` worker processes (1: in this process),
+        storing each (predictor, seed) task's records as it finishes: an interrupted run keeps every finished
+        one. Records are keyed, so the order tasks finish in changes no stored number."""
         check_jobs(n_jobs, "n_jobs", every_core=False)
-        tasks = self.pending()
+        tasks = [(spec, seed, self._done(spec, seed)) for spec, seed in self.pending()]
+        state = (self.benchmark, self.data, self.protocol)
+        jobs = n_jobs if len(tasks) > 1 else 1
+        # pool workers receive the benchmark and split once, from the initializer; in this process, directly
+        fn = _worker_task if jobs > 1 else partial(_task, *state)
+        ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
         bar = progress_bar(len(tasks), enabled=progress and bool(tasks), desc="predictor runs", leave=True)
-        if n_jobs <= 1 or len(tasks) <= 1:
-            for spec, seed in tasks:
-                for record, pred in _task(self.benchmark, self.data, self.protocol, spec, seed, self._done(spec, seed)):
+        try:
+            for _, results in run_tasks(fn, tasks, jobs=jobs, mp_context=ctx, initializer=_init_worker,
+                                        initargs=(state,)):
+                for record, pred in results:
                     self._store(record, pred)
                 bar.update(1)
-        else:
-            ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-            state = (self.benchmark, self.data, self.protocol)
-            with process_pool(n_jobs, mp_context=ctx, initializer=_init_worker, initargs=(state,)) as pool:
-                futures = [pool.submit(_worker_task, spec, seed, self._done(spec, seed)) for spec, seed in tasks]
-                for fut in futures:
-                    for record, pred in fut.result():
-                        self._store(record, pred)
-                    bar.update(1)
-        bar.close()
+        finally:
+            bar.close()
         return self
 
     def _done(self, spec: PredictorSpec, seed: int) -> set[int]:

@@ -130,7 +130,7 @@ def benchmark_features(benchmark, columns: Sequence[tuple[str, int | None]], *, 
     def features(batch: np.ndarray) -> np.ndarray:
         out = np.empty((len(batch), len(cols)), dtype=np.float32)
         for j, (metric, fid) in enumerate(cols):
-            v = np.asarray(benchmark.query(batch, metric, fid), dtype=np.float64)
+            v = benchmark.query_batch(batch, metric, fid)
             out[:, j] = np.sign(v) * np.log1p(np.abs(v)) if metric in logged else v
         return out
 

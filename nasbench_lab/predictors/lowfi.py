@@ -2,7 +2,7 @@
 
 ``lcurve`` predicts with a lower-fidelity value itself (e.g. NB201's 12-epoch accuracy); ``lc_xgb``
 and ``lc_svr`` (LcSVR, Baker et al. 2017) learn from the encoding plus the lower-fidelity values.
-``zc`` predicts with one zero-cost proxy's score; ``zc_xgb`` learns from the encoding plus all proxies.
+``zc_score`` predicts with one zero-cost proxy's score; ``zc_xgb`` learns from the encoding plus all proxies.
 They take the benchmark at construction, so ``fit``/``predict`` still take only architectures.
 """
 
@@ -101,7 +101,7 @@ class LowFidelityPredictor(_NoModel):
         self.features = benchmark_features(benchmark, [(self.metric, fid)])
 
 
-@register_predictor("zc")
+@register_predictor("zc_score")
 class ProxyPredictor(_NoModel):
     """One zero-cost proxy's score (``proxy``, e.g. "synflow") as the prediction."""
 

@@ -99,7 +99,7 @@ def search_problem(benchmark: Benchmark, metric: str | None = None) -> SearchPro
     proxies = tuple(m for m in benchmark.metrics if metric_info(m).kind in PROXY_KINDS and m != "train_time")
 
     def proxy_fn(archs: np.ndarray, name: str) -> np.ndarray:
-        return np.asarray(benchmark.query(archs, name), dtype=np.float64)
+        return benchmark.query_batch(archs, name)
 
     return SearchProblem(benchmark.space, search_fidelities(benchmark, metric), proxies, proxy_fn)
 
@@ -158,11 +158,11 @@ class _Evaluator:
 
     def search(self, archs: np.ndarray, fids: np.ndarray | None) -> np.ndarray:
         if fids is None:
-            return np.asarray(self.bench.query(archs, self.metric, self.fidelity, self.seed), dtype=np.float64)
+            return self.bench.query_batch(archs, self.metric, self.fidelity, self.seed)
         out = np.empty(len(archs))
         for f in np.unique(fids):  # sorted order: the noise draws do not depend on proposal order per fidelity
             mask = fids == f
-            out[mask] = self.bench.query(archs[mask], self.metric, int(f), self.seed)
+            out[mask] = self.bench.query_batch(archs[mask], self.metric, int(f), self.seed)
         return out
 
     def cost(self, archs: np.ndarray, fids: np.ndarray) -> np.ndarray:
@@ -189,7 +189,7 @@ class _Evaluator:
         """Report values (NaN throughout when the benchmark has no report metric, e.g. a validation-only surrogate)."""
         if not len(archs) or self.report_metric is None:  # i.e. not self.has_report
             return np.full(len(archs), np.nan)
-        return np.asarray(self.bench.query(archs, self.report_metric), dtype=np.float64)
+        return self.bench.query_batch(archs, self.report_metric)
 
 
 def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budget: int | None = None,

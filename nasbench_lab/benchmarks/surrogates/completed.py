@@ -86,7 +86,7 @@ class CompletedBenchmark(Benchmark):
         values = dense[idx].copy() if dense is not None else np.full(len(idx), np.nan, dtype=np.float32)
         real = np.isfinite(values)
         if not real.all():
-            values[~real] = self.surrogate.query_batch(batch[~real], metric, fidelity, seed)
+            values[~real] = self.surrogate.query_validated(batch[~real], metric, fidelity, seed)
         return values, real, single
 
     def cost(self, archs: object, fidelity: int | None = None, seed: SeedChoice = "mean") -> np.ndarray | float:

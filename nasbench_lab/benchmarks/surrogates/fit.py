@@ -53,7 +53,7 @@ def source_data(source: Benchmark, metric: str, fidelity: int | None) -> tuple[n
         archs = source.space.from_index(source.indices_with_data(metric, fidelity))
     else:
         archs = source.archs_with_data(metric)
-    values = np.asarray(source.query(archs, metric, fidelity), dtype=np.float64)
+    values = source.query_batch(archs, metric, fidelity)
     ok = np.isfinite(values)
     return archs[ok], values[ok], int(fidelity)
 
@@ -97,7 +97,7 @@ def fit_and_evaluate(source: Benchmark, *, metric: str = "valid_acc", fidelity: 
                         "n_test": int(len(te))}},
     )
     fit_seconds = time.perf_counter() - start
-    y_pred = np.asarray(bench.query(archs[te], metric), dtype=np.float64)
+    y_pred = bench.query_batch(archs[te], metric)
     report = {**regression_report(values[te], y_pred), "n_train": int(n_train), "n_test": int(len(te)),
               "metric": metric, "fidelity": fidelity, "encoding": bench.encoding, "seed": int(seed),
               "source": f"{source.name}/{source.dataset}", "space": sp.name, "fit_seconds": round(fit_seconds, 2),
@@ -106,7 +106,7 @@ def fit_and_evaluate(source: Benchmark, *, metric: str = "valid_acc", fidelity: 
     if train_time is not None:
         ok = np.isfinite(train_time[te])
         if ok.sum() >= 2:
-            time_pred = np.asarray(bench.query(archs[te][ok], "train_time"), dtype=np.float64)
+            time_pred = bench.query_batch(archs[te][ok], "train_time")
             report["train_time"] = regression_report(train_time[te][ok], time_pred)
     bench.info["heldout"] = {k: report[k] for k in ("kendall_tau", "spearman", "r2", "rmse", "n_test")}
     if complete is None:

@@ -134,7 +134,7 @@ class SurrogateBenchmark(Benchmark):
         draws new noise on every call.
         """
         batch, single = self.space.as_batch(archs)
-        values = self.query_batch(batch, metric, fidelity, seed)
+        values = self.query_validated(batch, metric, fidelity, seed)
         return float(values[0]) if single else values
 
     def check_query(self, metric: str, fidelity: int | None = None, seed: SeedChoice = "mean") -> None:
@@ -143,9 +143,9 @@ class SurrogateBenchmark(Benchmark):
         self._fitted(metric)
         self._check_fidelity(fidelity)
 
-    def query_batch(self, batch: np.ndarray, metric: str, fidelity: int | None = None,
-                    seed: SeedChoice = "mean") -> np.ndarray:
-        """``query`` for a batch already validated by the space (``space.as_batch``): always an array."""
+    def query_validated(self, batch: np.ndarray, metric: str, fidelity: int | None = None,
+                        seed: SeedChoice = "mean") -> np.ndarray:
+        """``query`` for a batch already validated by the space (``space.as_batch``): a float32 array."""
         self.check_query(metric, fidelity, seed)
         return self._values(batch, self._fitted(metric), seed)
 

@@ -28,7 +28,9 @@ _PLACE = NUM_OPS ** np.arange(NUM_EDGES - 1, -1, -1, dtype=np.int64)  # edge 0 m
 _NODE_RE = re.compile(r"^\|(.+)\|$")
 #: NAS-Bench-201 shuffled its generated cells with Python's ``random.seed(88)``; we replay it.
 _OFFICIAL_SHUFFLE_SEED = 88
-_NONE, _SKIP, _CONV_1X1, _CONV_3X3, _AVG_POOL = (OPS.index(op) for op in OPS)
+#: op codes by name (the encodings below read these, never bare numbers)
+_NONE, _SKIP, _CONV_1X1, _CONV_3X3, _AVG_POOL = (
+    OPS.index(op) for op in ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"))
 #: input-to-output paths as edge numbers: 0->3, 0->1->3, 0->2->3, 0->1->2->3
 _ROUTES = ((3,), (0, 4), (1, 5), (0, 2, 5))
 

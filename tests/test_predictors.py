@@ -13,11 +13,11 @@ from nasbench_lab.predictors import (
     PREDICTORS,
     Predictor,
     PredictorError,
-    featurize,
     make_predictor,
     register_predictor,
 )
-from nasbench_lab.predictors.features import nb201_live_mask
+from nasbench_lab.spaces.features import featurize
+from nasbench_lab.spaces.nb201 import live_mask
 
 
 @pytest.fixture(scope="module")
@@ -157,10 +157,10 @@ def test_user_predictor_plugs_into_registry(sp):
 def test_live_mask_and_counts(sp):
     # |conv3~0|+|none~0|none~1|+|none~0|none~1|conv3~2|: node 2 is dead, so nothing reaches the output
     dead = np.array([[3, 0, 0, 0, 0, 3]])
-    assert not nb201_live_mask(dead).any()
+    assert not live_mask(dead).any()
     # output fed by node 1 only: edges 1<-0 and 3<-1 are live; 2<-0 dangles (node 2 feeds nothing)
     arch = np.array([[3, 2, 0, 0, 3, 0]])
-    np.testing.assert_array_equal(nb201_live_mask(arch)[0], [True, False, False, False, True, False])
+    np.testing.assert_array_equal(live_mask(arch)[0], [True, False, False, False, True, False])
     counts = featurize(sp, arch, "counts")[0]
     # skip, conv1, conv3, pool, connected, conv depth, weighted depth, paths
     np.testing.assert_array_equal(counts, [0, 0, 2, 0, 1, 2, 4, 1])

@@ -129,6 +129,9 @@ def test_bad_folders(darts_surrogate, tmp_path):
     meta_path.write_text(json.dumps({**meta, "space": "nb201", "encoding": "onehot"}))
     with pytest.raises(DataFileError, match="another space|features"):
         nl.load(folder)
+    meta_path.write_text(json.dumps({**meta, "encoding": "counts+bogus"}))
+    with pytest.raises(DataFileError, match=r"/t: unknown encoding of space darts 'bogus'; accepted: adjacency"):
+        nl.load(folder)
     meta_path.write_text(json.dumps({**meta, "space": "nb999"}))
     with pytest.raises(DataFileError, match="nb999"):
         nl.load(folder)

@@ -149,12 +149,12 @@ NAIVE = {"rs": naive_rs, "re": naive_re, "ls": naive_ls, "de": naive_de}
 # ---------------------------------------------------------------------------- previous model-based search
 def register_previous() -> None:
     """The previous MLP ensemble fit and neural-predictor batching, registered as mlp_ens_old / npred_old."""
-    from nasbench_lab.predictors.features import _featurize
     from nasbench_lab.predictors.mlp import _DTYPE, MLPEnsemblePredictor
     from nasbench_lab.predictors.registry import PREDICTORS, register_predictor
     from nasbench_lab.predictors.trees import XGBPredictor
     from nasbench_lab.search.base import OPTIMIZERS, register_optimizer
     from nasbench_lab.search.neural_predictor import NeuralPredictorSearch
+    from nasbench_lab.spaces.features import compute_features
 
     if "npred_old" in OPTIMIZERS.names():
         return
@@ -165,7 +165,7 @@ def register_previous() -> None:
         rowwise = False
 
         def transform(self, archs):
-            return _featurize(self.space, self.space.validate(archs), self.encoding)
+            return compute_features(self.space, self.space.validate(archs), self.encoding)
 
     @register_predictor("mlp_ens_old")
     class OldMLPEnsemble(Uncached, MLPEnsemblePredictor):

@@ -9,18 +9,15 @@ from nasbench_lab.predictors import lowfi as _lowfi  # noqa: F401  (registers)
 from nasbench_lab.predictors import mlp as _mlp  # noqa: F401  (registers)
 from nasbench_lab.predictors import trees as _trees  # noqa: F401  (registers)
 from nasbench_lab.predictors.base import Predictor, PredictorError
-from nasbench_lab.predictors.features import ENCODINGS, FeatureFn, available_encodings, benchmark_features, featurize
+from nasbench_lab.predictors.features import FeatureFn, benchmark_features
 from nasbench_lab.predictors.registry import PREDICTORS, make_predictor, predictor_params, register_predictor
 
 __all__ = [
-    "ENCODINGS",
     "PREDICTORS",
     "FeatureFn",
     "Predictor",
     "PredictorError",
-    "available_encodings",
     "benchmark_features",
-    "featurize",
     "make_predictor",
     "predictor_params",
     "register_predictor",

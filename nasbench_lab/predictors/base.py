@@ -16,10 +16,11 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from nasbench_lab.errors import ConfigError, NasbenchLabError
-from nasbench_lab.predictors.features import LISTING_MIN_BATCH, FeatureFn, default_encoding, featurize, listing_features
+from nasbench_lab.predictors.features import FeatureFn
 from nasbench_lab.predictors.targets import TargetTransform, make_target
 from nasbench_lab.registry import constructor_params
 from nasbench_lab.spaces.base import EnumerableSpace, SearchSpace
+from nasbench_lab.spaces.features import LISTING_MIN_BATCH, default_encoding, featurize, listing_features
 
 
 @cache
@@ -42,7 +43,7 @@ class Predictor(ABC):
     """Base class of performance predictors: architectures in, one score per architecture out.
 
     ``space`` fixes how architectures are checked and encoded; ``encoding`` names one or more
-    encodings joined by ``+`` (see :func:`nasbench_lab.predictors.features.featurize`);
+    encodings joined by ``+`` (see :func:`nasbench_lab.spaces.features.featurize`);
     ``features`` optionally appends extra columns computed from the architectures (for example
     a lower-fidelity accuracy or zero-cost proxies from a benchmark); ``target`` is how ``y`` is
     transformed before fitting (``"standard"`` or ``"rank"``; predictions are always in ``y`` units).
@@ -55,7 +56,7 @@ class Predictor(ABC):
     #: True when the constructor needs a ``benchmark=`` argument (lower fidelities, proxies)
     needs_benchmark: bool = False
     #: encoding used when none is given ("+" joins names); None: the space's preferred one for
-    #: ``encoding_family`` (see ``features.PREFERRED_ENCODINGS``), else one-hot
+    #: ``encoding_family`` (see ``spaces.features.PREFERRED_ENCODINGS``), else one-hot
     default_encoding: str | None = None
     #: model family for the preferred-encoding lookup: "tree", "mlp" or "kernel"
     encoding_family: str = "tree"

@@ -28,10 +28,9 @@ SMALL_BATCH = 64
 
 def supported_encoding(space, preferred: str) -> str:
     """``preferred`` (``"a+b"`` joins encodings) when the space supports every part, else its default one."""
-    from nasbench_lab.predictors import available_encodings
-    from nasbench_lab.predictors.features import default_encoding
+    from nasbench_lab.spaces.features import default_encoding
 
-    have = set(available_encodings(space))
+    have = set(space.encodings())
     return preferred if all(part in have for part in preferred.split("+")) else default_encoding(space, "mlp")
 
 

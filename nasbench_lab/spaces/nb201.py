@@ -2,7 +2,10 @@
 
 An architecture is 6 op codes in the official edge order
 (1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2) with codes in the official op order
-``none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3``.
+``none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3``. Encodings: ``onehot``, ``path``
+(BANANAS path counts), ``index``, and the ones predictors do best with: ``live`` (one-hot with dead
+edges set to ``none``), ``counts`` (live op counts, connectivity, depths, paths), ``canon`` (one-hot
+of the canonical form).
 """
 
 from __future__ import annotations
@@ -25,7 +28,11 @@ _PLACE = NUM_OPS ** np.arange(NUM_EDGES - 1, -1, -1, dtype=np.int64)  # edge 0 m
 _NODE_RE = re.compile(r"^\|(.+)\|$")
 #: NAS-Bench-201 shuffled its generated cells with Python's ``random.seed(88)``; we replay it.
 _OFFICIAL_SHUFFLE_SEED = 88
-_NONE, _SKIP = 0, 1
+#: op codes by name (the encodings below read these, never bare numbers)
+_NONE, _SKIP, _CONV_1X1, _CONV_3X3, _AVG_POOL = (
+    OPS.index(op) for op in ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"))
+#: input-to-output paths as edge numbers: 0->3, 0->1->3, 0->2->3, 0->1->2->3
+_ROUTES = ((3,), (0, 4), (1, 5), (0, 2, 5))
 
 
 def _official_order() -> np.ndarray:
@@ -174,7 +181,8 @@ class NB201Space(EnumerableSpace):
 
     # -------------------------------------------------------------- encodings
     def _encoders(self) -> dict:
-        return {"onehot": self._onehot, "path": self._path, "index": self._index_feature}
+        return {"onehot": self._onehot, "path": self._path, "index": self._index_feature,
+                "live": self._live, "counts": _live_counts, "canon": self._canon}
 
     @staticmethod
     def _onehot(batch: np.ndarray) -> np.ndarray:
@@ -195,6 +203,14 @@ class NB201Space(EnumerableSpace):
 
     def _index_feature(self, batch: np.ndarray) -> np.ndarray:
         return np.asarray(self.index(batch), dtype=np.float32).reshape(-1, 1)
+
+    def _live(self, batch: np.ndarray) -> np.ndarray:
+        """One-hot with every edge off all input-output paths set to ``none`` (dead edges change nothing)."""
+        return self._onehot(np.where(live_mask(batch), batch, _NONE).astype(np.int8))
+
+    def _canon(self, batch: np.ndarray) -> np.ndarray:
+        """One-hot of the canonical form: isomorphic cells get equal rows."""
+        return self._onehot(self.canonical(batch))
 
     # ---------------------------------------------------------------- strings
     def to_string(self, arch: np.ndarray) -> str:
@@ -278,6 +294,38 @@ def _digits(codes: np.ndarray) -> np.ndarray:
     return ((codes[:, None] // _PLACE[None, :]) % NUM_OPS).astype(np.int8)
 
 
+def live_mask(batch: np.ndarray) -> np.ndarray:
+    """(n, 6) bool: edge is not ``none`` and lies on a path from the input to the output node."""
+    on = np.asarray(batch) != _NONE
+    e10, e20, e21, e30, e31, e32 = (on[:, i] for i in range(NUM_EDGES))
+    fwd1 = e10
+    fwd2 = e20 | (fwd1 & e21)
+    bwd2 = e32
+    bwd1 = e31 | (e21 & bwd2)
+    fwd = [np.ones(len(on), bool), fwd1, fwd2]
+    bwd = [None, bwd1, bwd2, np.ones(len(on), bool)]
+    return np.stack([on[:, i] & fwd[src] & bwd[to] for i, (to, src) in enumerate(EDGES)], axis=1)
+
+
+def _live_counts(batch: np.ndarray) -> np.ndarray:
+    """Live op counts, connectivity, conv depth along the longest path and the number of live paths."""
+    live = live_mask(batch)
+    ops = np.where(live, batch, _NONE)
+    counts = [(ops == o).sum(axis=1) for o in (_SKIP, _CONV_1X1, _CONV_3X3, _AVG_POOL)]
+    connected = live.any(axis=1)
+    conv = (ops == _CONV_1X1) | (ops == _CONV_3X3)
+    w3 = np.where(ops == _CONV_3X3, 2.0, np.where(ops == _CONV_1X1, 1.0, 0.0))
+    depth = np.zeros(len(ops))
+    depth3 = np.zeros(len(ops))
+    n_paths = np.zeros(len(ops))
+    for route in _ROUTES:
+        alive = live[:, route].all(axis=1)
+        n_paths += alive
+        depth = np.maximum(depth, np.where(alive, conv[:, route].sum(axis=1), 0))
+        depth3 = np.maximum(depth3, np.where(alive, w3[:, route].sum(axis=1), 0))
+    return np.stack([*counts, connected, depth, depth3, n_paths], axis=1).astype(np.float32)
+
+
 def _path_counts(ops: np.ndarray) -> np.ndarray:
     """Counts input-to-output paths per op sequence (ops other than ``none``), as BANANAS does."""
     live = [o for o in range(NUM_OPS) if o != _NONE]
@@ -285,10 +333,8 @@ def _path_counts(ops: np.ndarray) -> np.ndarray:
     pos = {o: i for i, o in enumerate(live)}
     width = n_live + n_live**2 + n_live**3
     out = np.zeros((len(ops), width), dtype=np.float32)
-    # paths: 0->3 (edge 3); 0->1->3 (edges 0,4); 0->2->3 (edges 1,5); 0->1->2->3 (edges 0,2,5)
-    routes = ((3,), (0, 4), (1, 5), (0, 2, 5))
     offsets = {1: 0, 2: n_live, 3: n_live + n_live**2}
-    for route in routes:
+    for route in _ROUTES:
         seq = ops[:, route]
         alive = np.all(seq != _NONE, axis=1)
         col = np.zeros(len(ops), dtype=np.int64)

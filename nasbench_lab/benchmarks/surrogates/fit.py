@@ -20,7 +20,7 @@ import numpy as np
 from nasbench_lab.benchmarks.base import Benchmark
 from nasbench_lab.benchmarks.surrogates.completed import CompletedBenchmark
 from nasbench_lab.benchmarks.surrogates.report import plot_predicted_vs_true, regression_report
-from nasbench_lab.benchmarks.surrogates.surrogate import SurrogateBenchmark, default_encoding, fit_surrogate
+from nasbench_lab.benchmarks.surrogates.surrogate import SurrogateBenchmark, default_encoding, encode, fit_surrogate
 from nasbench_lab.benchmarks.surrogates.xgb_ensemble import EnsembleParams
 from nasbench_lab.errors import ConfigError, UnknownNameError
 from nasbench_lab.fileio import atomic_write
@@ -152,7 +152,7 @@ def _linear_baseline(space, x_tr: np.ndarray, y_tr: np.ndarray, x_te: np.ndarray
     from sklearn.linear_model import RidgeCV
 
     kind = "onehot" if "onehot" in space.encodings() else default_encoding(space)
-    f_tr = space.encode(space.canonical(x_tr), kind)
-    f_te = space.encode(space.canonical(x_te), kind)
+    f_tr = encode(space, x_tr, kind)
+    f_te = encode(space, x_te, kind)
     model = RidgeCV(alphas=np.logspace(-3, 3, 13)).fit(f_tr, y_tr)
     return {**regression_report(y_te, model.predict(f_te)), "encoding": kind, "alpha": float(model.alpha_)}

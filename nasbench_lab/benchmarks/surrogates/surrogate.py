@@ -30,6 +30,7 @@ from nasbench_lab.errors import ConfigError, DataFileError, UnknownNameError
 from nasbench_lab.fileio import atomic_write, json_default
 from nasbench_lab.metrics import metric_info
 from nasbench_lab.spaces.base import SearchSpace
+from nasbench_lab.spaces.features import encoding_parts, featurize, first_offered
 from nasbench_lab.spaces.registry import SPACES
 from nasbench_lab.spaces.registry import space as get_space
 from nasbench_lab.spaces.table_space import TableSpace
@@ -62,8 +63,7 @@ def default_encoding(space: SearchSpace) -> str:
     """The encoding a surrogate uses when none is named."""
     if space.name in SPACE_DEFAULTS:
         return SPACE_DEFAULTS[space.name][0]
-    offered = space.encodings()
-    return next((e for e in DEFAULT_ENCODINGS if e in offered), offered[0])
+    return first_offered(space, DEFAULT_ENCODINGS)
 
 
 def default_params(space: SearchSpace) -> EnsembleParams:
@@ -72,12 +72,11 @@ def default_params(space: SearchSpace) -> EnsembleParams:
 
 
 def encode(space: SearchSpace, archs: np.ndarray, encoding: str) -> np.ndarray:
-    """Features of the canonical form; ``"a+b"`` concatenates encodings."""
+    """Features of the canonical form (isomorphic architectures get equal rows); ``"a+b"`` concatenates."""
     canon = space.canonical(archs)
     if canon.ndim == len(space.arch_shape):
         canon = canon[None]
-    parts = [space.encode(canon, kind) for kind in encoding.split("+")]
-    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+    return featurize(space, canon, encoding)
 
 
 class SurrogateBenchmark(Benchmark):
@@ -238,9 +237,7 @@ def fit_surrogate(space: SearchSpace | str, archs: np.ndarray, values: np.ndarra
     sp = get_space(space) if isinstance(space, str) else space
     params = params or default_params(sp)
     encoding = encoding or default_encoding(sp)
-    for kind in encoding.split("+"):
-        if kind not in sp.encodings():
-            raise UnknownNameError(f"encoding of space {sp.name}", kind, sp.encodings())
+    encoding_parts(sp, encoding)
     batch = sp.validate(archs)
     y = np.asarray(values, dtype=np.float64).ravel()
     if len(y) != len(batch):
@@ -304,10 +301,10 @@ def load_surrogate(folder: str | os.PathLike, expect_space: str | None = None) -
     if expect_space is not None and sp.name != expect_space:
         raise DataFileError(f"{path} holds a surrogate of space {sp.name!r}, not {expect_space!r}")
     encoding = str(meta["encoding"])
-    for kind in encoding.split("+"):
-        if kind not in sp.encodings():
-            raise DataFileError(f"{path}: encoding {kind!r} is not one of space {sp.name}'s "
-                                f"({', '.join(sp.encodings())})")
+    try:
+        encoding_parts(sp, encoding)
+    except (UnknownNameError, ConfigError) as exc:
+        raise DataFileError(f"{path}: {exc}") from None
     width = encode(sp, sp.sample(np.random.default_rng(0), 1), encoding).shape[1]
     models = {}
     for name, rec in meta["models"].items():

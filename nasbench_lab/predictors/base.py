@@ -123,8 +123,8 @@ class Predictor(ABC):
     def predict(self, archs: object) -> np.ndarray:
         """Predicted scores, shape (n,), in the units of the fitted ``y``."""
         X, back = self._distinct_features(archs)
-        raw = self._call("predict", self._predict, X)
-        return self._fitted_target().inverse(raw if back is None else raw[back])
+        out = self._fitted_target().inverse(self._call("predict", self._predict, X))  # elementwise: before the
+        return out if back is None else out[back]  # rows are spread back out, once per distinct row
 
     def predict_std(self, archs: object) -> np.ndarray:
         """Predictive standard deviation, shape (n,), in ``y`` units (only where ``has_std``)."""
@@ -136,9 +136,8 @@ class Predictor(ABC):
         std = self._call("predict_std", self._predict_std, X)
         if (std < 0).any():
             raise PredictorError(f"predictor {self._label()}: predict_std returned negative values")
-        if back is not None:
-            mean, std = mean[back], std[back]
-        return self._fitted_target().inverse_std(mean, std)
+        std_y = self._fitted_target().inverse_std(mean, std)
+        return std_y if back is None else std_y[back]
 
     def predict_mean_std(self, archs: object) -> tuple[np.ndarray, np.ndarray]:
         """Mean and standard deviation in one pass of featurisation (for acquisition functions)."""
@@ -147,10 +146,9 @@ class Predictor(ABC):
         X, back = self._distinct_features(archs)
         pair = self._call("predict_mean_std", lambda Z: np.stack(self._predict_mean_std(Z), axis=1), X, columns=2)
         mean, std = pair[:, 0], pair[:, 1]
-        if back is not None:
-            mean, std = mean[back], std[back]
         target = self._fitted_target()
-        return target.inverse(mean), target.inverse_std(mean, std)
+        mean_y, std_y = target.inverse(mean), target.inverse_std(mean, std)
+        return (mean_y, std_y) if back is None else (mean_y[back], std_y[back])
 
     def transform(self, archs: object) -> np.ndarray:
         """The feature matrix (n, d) float32 this predictor sees: encoding plus extra features."""

@@ -261,3 +261,16 @@ def test_warm_started_refits_continue_the_last_model(nb201_c10):
     assert more.fit(X, y)._booster.num_boosted_rounds() == 37
     gbdt = run(nb201_c10, "gbdt", seed=0, budget=40, params=QUICK["gbdt"])
     assert gbdt.meta["params"]["warm_start"] is True
+
+
+@pytest.mark.parametrize("name, start", [("bananas", 5), ("gbdt", 10), ("npred", 15)])
+def test_model_based_search_draws_its_random_start_in_one_batch(nbgraph, monkeypatch, name, start):
+    """The random start is one draw of ``num_init`` architectures, handed out one per ask, not one draw per ask."""
+    space_type = type(nbgraph.space)
+    drawn: list[int | None] = []
+    sample = space_type.sample
+    monkeypatch.setattr(space_type, "sample", lambda self, rng, n=None: drawn.append(n) or sample(self, rng, n))
+    traj = run(nbgraph, name, seed=0, budget=start + 5, params=QUICK[name])
+    assert start in drawn and drawn.count(1) <= 2  # (the runner draws one architecture to probe its metric/cost)
+    assert len(traj.valid) == start + 5
+    assert len(np.unique(nbgraph.space.keys(traj.archs))) == start + 5

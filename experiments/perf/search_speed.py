@@ -10,8 +10,8 @@ as it was (``OldMLPEnsemble``: per-tensor Adam; ``OldNeuralPredictor``: takes th
 bananas and gbdt refit from scratch, ``warm_start=False``, xgboost through ``xgb.train``; features computed
 for every batch and every row predicted, ``Uncached``), runs of the two interleaved seed by seed, with a
 two-sided Mann-Whitney test that the final test accuracies of the two come from the same distribution
-(targets: bananas <= 0.1 s, gbdt <= 0.05 s, npred <= 0.03 s per run; p > 0.05). The previous versions share
-today's bookkeeping of proposals (arrays instead of lists), so the ratios understate the speed-up a little.
+(targets: bananas <= 0.1 s, gbdt <= 0.05 s, npred <= 0.03 s per run; p > 0.05). The previous versions keep
+the previous bookkeeping of proposals too (``PreviousBookkeeping``: lists of rows) and gbdt its pool of 2000.
 
 Targets (issue 5): rs, re, ls and de >= 20,000 queries/s each on one core; the full default comparison
 (rs, re, ls, de, bananas, gbdt, npred, zc, hb; 30 seeds; 150 queries; NB201 CIFAR-10) <= 60 s wall on
@@ -147,12 +147,107 @@ NAIVE = {"rs": naive_rs, "re": naive_re, "ls": naive_ls, "de": naive_de}
 
 
 # ---------------------------------------------------------------------------- previous model-based search
+class PreviousBookkeeping:
+    """The previous proposal bookkeeping of ModelBasedSearch, kept as it was: proposals, candidates and picks as
+    lists of rows (one ``np.stack`` per ask), for the previous versions of bananas, gbdt and npred."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._queue = []
+
+    def ask(self, n):
+        out = []
+        while len(out) < n:
+            if not self._queue:
+                if len(self._values) < self.num_init:
+                    self._queue = self.fresh_random(n - len(out))
+                else:
+                    self._queue = list(self._next_batch()) or self.fresh_random(n - len(out))
+                if not self._queue:
+                    break
+            out.append(self._queue.pop(0))
+        return np.stack(out) if out else self.empty()
+
+    def unvisited(self, cands, mark=True):
+        out = [cands[i] for i in self._unvisited_index(cands)]
+        if mark:
+            self.mark(out)
+        return out
+
+    def _unvisited_index(self, cands):
+        keys = np.asarray(self.space.keys(cands), dtype=np.int64)
+        if len(keys) <= 64:
+            out, seen = [], set()
+            for i, key in enumerate(keys.tolist()):
+                if key not in self._visited and key not in seen:
+                    seen.add(key)
+                    out.append(i)
+            return out
+        _, first = np.unique(keys, return_index=True)
+        first.sort()
+        if self._visited:
+            visited = np.fromiter(self._visited, dtype=np.int64, count=len(self._visited))
+            first = first[~np.isin(keys[first], visited)]
+        return first.tolist()
+
+    def fresh_random(self, k):
+        out = []
+        for _ in range(10):
+            if len(out) >= k:
+                return out
+            out += self.unvisited(self.space.sample(self.rng, k - len(out)))
+        every = self.space.all()
+        visited = np.fromiter(self._visited, dtype=np.int64, count=len(self._visited))
+        rest = every[~np.isin(self.space.keys(every), visited)]
+        return out + self.unvisited(rest[self.rng.permutation(len(rest))[: k - len(out)]])
+
+    def take(self, ranked, k):
+        return self.take_head(ranked, k)[0]
+
+    def take_head(self, ranked, k):
+        index, start, chunk = [], 0, 4 * k
+        while len(index) < k and start < len(ranked):
+            index = self._unvisited_index(ranked[: start + chunk])[:k]
+            start, chunk = start + chunk, chunk * 4
+        picked = [ranked[i] for i in index]
+        self.mark(picked)
+        return picked, (index[-1] + 1 if len(index) == k else len(ranked))
+
+    def mark(self, archs):
+        if len(archs):
+            self._visited.update(self.space.keys(np.stack(archs)).tolist())
+
+    def candidate_pool(self, size):
+        if size is None:
+            if self._every is None:
+                self._every = self.space.all()
+                self._every_keys = self.space.keys(self._every)
+            visited = np.fromiter(self._visited, dtype=np.int64, count=len(self._visited))
+            return self._every[~np.isin(self._every_keys, visited)]
+        return self._stack(self.unvisited(self.space.sample(self.rng, size), mark=False))
+
+    def mutation_pool(self, parents, size, max_mutations=1):
+        out = parents[np.arange(size) % len(parents)]
+        steps = self.rng.integers(1, max_mutations + 1, size=size)
+        for step in range(1, max_mutations + 1):
+            mutated = self.space.mutate(out, self.rng)
+            out = np.where((steps >= step).reshape(-1, *[1] * (out.ndim - 1)), mutated, out)
+        return self._stack(self.unvisited(out, mark=False))
+
+    def _stack(self, archs):
+        return np.stack(archs) if len(archs) else self.empty()
+
+
 def register_previous() -> None:
-    """The previous MLP ensemble fit and neural-predictor batching, registered as mlp_ens_old / npred_old."""
+    """The previous predictors and model-based searches, registered as mlp_ens_old, xgb_old, bananas_old,
+    gbdt_old and npred_old."""
+    from nasbench_lab.predictors.base import Predictor
     from nasbench_lab.predictors.mlp import _DTYPE, MLPEnsemblePredictor
     from nasbench_lab.predictors.registry import PREDICTORS, register_predictor
     from nasbench_lab.predictors.trees import XGBPredictor
+    from nasbench_lab.search.bananas import Bananas
     from nasbench_lab.search.base import OPTIMIZERS, register_optimizer
+    from nasbench_lab.search.gbdt_search import GBDTSearch
     from nasbench_lab.search.neural_predictor import NeuralPredictorSearch
     from nasbench_lab.spaces.features import compute_features
 
@@ -169,6 +264,8 @@ def register_previous() -> None:
 
     @register_predictor("mlp_ens_old")
     class OldMLPEnsemble(Uncached, MLPEnsemblePredictor):
+        _predict_mean_std = Predictor._predict_mean_std  # two forward passes, one for the mean, one for the std
+
         def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
             rng = self._rng()
             m, d, h = self.n_members, X.shape[1], self.width
@@ -225,13 +322,21 @@ def register_previous() -> None:
             return self._booster.predict(xgb.DMatrix(X, nthread=self.n_jobs))
 
     @register_optimizer("npred_old")
-    class OldNeuralPredictor(NeuralPredictorSearch):
-        def _next_batch(self) -> np.ndarray:
+    class OldNeuralPredictor(PreviousBookkeeping, NeuralPredictorSearch):
+        def _next_batch(self):
             pool = self.candidate_pool(self.pool_size)
             if not len(pool):
-                return self.empty()
+                return []
             ranked = pool[np.argsort(-self.fit().predict(pool), kind="stable")]
             return self.take(ranked, self.refit_every or len(ranked))
+
+    @register_optimizer("bananas_old")
+    class OldBananas(PreviousBookkeeping, Bananas):
+        pass
+
+    @register_optimizer("gbdt_old")
+    class OldGBDT(PreviousBookkeeping, GBDTSearch):
+        pass
 
     assert {"mlp_ens_old", "xgb_old"} <= set(PREDICTORS.names())
 
@@ -240,9 +345,10 @@ OLD_MLP = {"n_members": 5, "width": 32, "n_layers": 2, "epochs": 50}
 OLD_XGB = {"n_estimators": 100, "max_depth": 4, "learning_rate": 0.1}
 #: (label, algorithm, params) of today's and the previous implementation
 MODEL_BASED = {
-    "bananas": (("bananas", {}), ("bananas", {"warm_start": False, "predictor": "mlp_ens_old",
-                                             "predictor_params": OLD_MLP})),
-    "gbdt": (("gbdt", {}), ("gbdt", {"warm_start": False, "predictor": "xgb_old", "predictor_params": OLD_XGB})),
+    "bananas": (("bananas", {}), ("bananas_old", {"warm_start": False, "predictor": "mlp_ens_old",
+                                                 "predictor_params": OLD_MLP})),
+    "gbdt": (("gbdt", {}), ("gbdt_old", {"warm_start": False, "pool_size": 2000, "predictor": "xgb_old",
+                                         "predictor_params": OLD_XGB})),
     "npred": (("npred", {}), ("npred_old", {"predictor": "mlp_ens_old", "predictor_params": OLD_MLP})),
 }
 

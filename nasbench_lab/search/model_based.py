@@ -57,6 +57,7 @@ class ModelBasedSearch(Optimizer):
         self._values: list[float] = []
         self._queue = self.empty()  # proposals not handed out yet, in order (rows from ``_next``)
         self._next = 0
+        self._handed_out = 0  # architectures ask has returned so far
         self._every: np.ndarray | None = None  # the whole space, when it is small and enumerable
         self._every_keys: np.ndarray | None = None
         if not isinstance(warm_start, bool):
@@ -69,13 +70,14 @@ class ModelBasedSearch(Optimizer):
         if self._next + n <= len(self._queue):  # the common case: handed out from the queue, no new batch
             out = self._queue[self._next: self._next + n]
             self._next += n
+            self._handed_out += n
             return out
         parts: list[np.ndarray] = []
         got = 0
         while got < n:
             if self._next >= len(self._queue):
-                if len(self._values) < self.num_init:
-                    batch = self.fresh_random(n - got)
+                if len(self._values) < self.num_init:  # the random start in one draw, not one at a time
+                    batch = self.fresh_random(max(n - got, self.num_init - self._handed_out - got))
                 else:
                     batch = self._as_rows(self._next_batch())
                     if not len(batch):
@@ -87,6 +89,7 @@ class ModelBasedSearch(Optimizer):
             self._next += len(part)
             parts.append(part)
             got += len(part)
+        self._handed_out += got
         return np.concatenate(parts) if parts else self.empty()
 
     def _as_rows(self, batch: np.ndarray | list[np.ndarray]) -> np.ndarray:

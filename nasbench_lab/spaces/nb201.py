@@ -24,6 +24,8 @@ OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 EDGES = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2))  # (to, from) in official order
 NUM_OPS = len(OPS)
 NUM_EDGES = len(EDGES)
+#: batches up to this many int8 rows are indexed through the bytes -> index dict (cheaper than array checks)
+SMALL_BATCH = 8
 _PLACE = NUM_OPS ** np.arange(NUM_EDGES - 1, -1, -1, dtype=np.int64)  # edge 0 most significant
 _NODE_RE = re.compile(r"^\|(.+)\|$")
 #: NAS-Bench-201 shuffled its generated cells with Python's ``random.seed(88)``; we replay it.
@@ -117,10 +119,15 @@ class NB201Space(EnumerableSpace):
 
     # --------------------------------------------------------------- indices
     def index(self, archs: object) -> np.ndarray | int:
-        if type(archs) is np.ndarray and archs.dtype == np.int8 and archs.shape == (NUM_EDGES,):
-            hit = self._index_of_bytes.get(archs.tobytes())
-            if hit is not None:
-                return hit
+        if type(archs) is np.ndarray and archs.dtype == np.int8:
+            if archs.shape == (NUM_EDGES,):
+                hit = self._index_of_bytes.get(archs.tobytes())
+                if hit is not None:
+                    return hit
+            elif archs.ndim == 2 and archs.shape[1] == NUM_EDGES and len(archs) <= SMALL_BATCH:
+                hits = [self._index_of_bytes.get(row.tobytes()) for row in archs]  # no array checks for a few
+                if None not in hits:
+                    return np.array(hits, dtype=self._index_of_code.dtype)
         batch, single = self.as_batch(archs)
         idx = self._index_of_code[_codes(batch)]
         return int(idx[0]) if single else idx

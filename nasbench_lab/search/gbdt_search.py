@@ -19,9 +19,9 @@ from nasbench_lab.search.base import SearchProblem, positive_int, register_optim
 from nasbench_lab.search.model_based import ModelBasedSearch
 
 #: few shallow trees at a high learning rate: fits in milliseconds on a few hundred points; with warm starts,
-#: refits add ``warm_trees`` trees to the last model. Chosen with the pool size by measurement (issue 13,
-#: experiments/perf/search_speed.py): 2.4x less time per run than 100 trees at 0.1 (+15 per refit) and a pool of
-#: 2000, final accuracies not distinguishable over 100 seeds
+#: refits add ``warm_trees`` trees to the last model. Chosen with the pool size by measurement (docs/search.md,
+#: "Model-based search"): a quarter of the time per run of 100 trees at 0.1 (+15 per refit) and a pool of 2000,
+#: final accuracies not distinguishable over 100 seeds
 FAST_XGB = {"n_estimators": 50, "max_depth": 4, "learning_rate": 0.2, "warm_trees": 8}
 
 

@@ -19,7 +19,8 @@ from nasbench_lab.search.model_based import ModelBasedSearch
 #: ranked candidates handed out per batch when the predictor is fitted once
 CHUNK = 10
 #: the predictor is fitted once on ``num_train`` results and gives a mean only: three members of width 16 rank
-#: as well as five of width 32 (final accuracy not distinguishable over 100 seeds, issue 13) in 40 % of the time
+#: as well as five of width 32 (final accuracy not distinguishable over 100 seeds; docs/search.md, "Model-based
+#: search") in about 60 % of the time
 ONE_FIT_MLP = {"n_members": 3, "width": 16, "n_layers": 2, "epochs": 50}
 
 

@@ -11,8 +11,8 @@ the first seeds. Wall time is that of the real run scaled to the seed count and 
 Usage: python experiments/nbgraph_default_setting.py [--datasets cora,citeseer,...] [--seeds 10,20]
        [--budgets 50,150] [--jobs 2] [--json OUT]
 
-Default mode: all 9 datasets, 10 and 20 seeds, budgets 50, 100 and 150, 2 processes (about 4 minutes
-on 2 cores). Prints a Markdown table (docs/nbgraph.md, "The first run").
+Default mode: all 9 datasets, 10 and 20 seeds, budgets 50, 100 and 150, 2 processes (43 s on an idle
+2-core machine, about 4 minutes at load average 9). Prints a Markdown table (docs/nbgraph.md, "The first run").
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from nasbench_lab.loaders.nb101_records import (
     DATASET,
     METRIC_OF_FIELD,
     NOTES,
+    Runs,
     read_naslib_pickle,
     read_official_tfrecord,
     read_records_json,
@@ -101,7 +102,18 @@ class NB101CsvLoader(RowCheckingLoader):
         return BenchmarkTable(benchmark="nb101", datasets={DATASET: table})
 
 
-class NB101TFRecordLoader(Loader):
+class NB101RecordsLoader(Loader):
+    """A file of NB101 records (each cell's fixed statistics and runs), read by ``read_runs`` and converted
+    the one way every such format is."""
+
+    def read_runs(self, path: Path) -> Runs:
+        raise NotImplementedError
+
+    def convert(self, path: Path) -> BenchmarkTable:
+        return runs_to_table(str(path), self.read_runs(path), space("nb101"))
+
+
+class NB101TFRecordLoader(NB101RecordsLoader):
     """The official ``nasbench_only108.tfrecord`` / ``nasbench_full.tfrecord``, read without TensorFlow."""
 
     name = "nb101-tfrecord"
@@ -110,11 +122,11 @@ class NB101TFRecordLoader(Loader):
     def accepts(self, path: Path) -> bool:
         return path.is_file() and (path.suffix.lower() == ".tfrecord" or looks_like_tfrecord(path))
 
-    def convert(self, path: Path) -> BenchmarkTable:
-        return runs_to_table(str(path), read_official_tfrecord(path), space("nb101"))
+    def read_runs(self, path: Path) -> Runs:
+        return read_official_tfrecord(path)
 
 
-class NASLibPickleLoader(Loader):
+class NASLibPickleLoader(NB101RecordsLoader):
     """NASLib's ``nasbench_only108.pkl`` (hash -> (fixed_stats, computed_stats)), unpickled safely."""
 
     name = "nb101-naslib-pickle"
@@ -123,11 +135,11 @@ class NASLibPickleLoader(Loader):
     def accepts(self, path: Path) -> bool:
         return path.is_file() and path.suffix.lower() in (".pkl", ".pickle")
 
-    def convert(self, path: Path) -> BenchmarkTable:
-        return runs_to_table(str(path), read_naslib_pickle(path), space("nb101"))
+    def read_runs(self, path: Path) -> Runs:
+        return read_naslib_pickle(path)
 
 
-class RecordsJsonLoader(Loader):
+class RecordsJsonLoader(NB101RecordsLoader):
     """JSON {hash: {module_adjacency, module_operations, trainable_parameters, computed_stats}}."""
 
     name = "nb101-records-json"
@@ -136,5 +148,5 @@ class RecordsJsonLoader(Loader):
     def accepts(self, path: Path) -> bool:
         return path.is_file() and path.suffix.lower() == ".json"
 
-    def convert(self, path: Path) -> BenchmarkTable:
-        return runs_to_table(str(path), read_records_json(path), space("nb101"))
+    def read_runs(self, path: Path) -> Runs:
+        return read_records_json(path)

@@ -123,8 +123,9 @@ class Predictor(ABC):
     def predict(self, archs: object) -> np.ndarray:
         """Predicted scores, shape (n,), in the units of the fitted ``y``."""
         X, back = self._distinct_features(archs)
-        out = self._fitted_target().inverse(self._call("predict", self._predict, X))  # elementwise: before the
-        return out if back is None else out[back]  # rows are spread back out, once per distinct row
+        # the target's inverse is elementwise, so it runs once per distinct row, before rows are spread back out
+        out = self._fitted_target().inverse(self._call("predict", self._predict, X))
+        return out if back is None else out[back]
 
     def predict_std(self, archs: object) -> np.ndarray:
         """Predictive standard deviation, shape (n,), in ``y`` units (only where ``has_std``)."""

@@ -30,6 +30,16 @@ class MetricInfo:
     higher_is_better: bool
     description: str
 
+    @property
+    def display_name(self) -> str:
+        """What a reader sees: ``"test accuracy"`` for ``test_acc``; a user metric keeps its own name."""
+        return DISPLAY_NAMES.get(self.name, self.name)
+
+    def axis_label(self, unit: str | None = None) -> str:
+        """An axis or column label with the unit: ``"test accuracy (%)"``; ``unit`` overrides the metric's own."""
+        unit = self.unit if unit is None else unit
+        return f"{self.display_name} ({unit})" if unit else self.display_name
+
 
 _KNOWN = [
     MetricInfo("valid_acc", MetricKind.VALIDATION, "%", True, "accuracy on a held-out validation split"),
@@ -51,6 +61,14 @@ _KNOWN = [
     MetricInfo("flops", MetricKind.SIZE, "MFLOPs", False, "floating point operations, millions"),
 ]
 METRICS: dict[str, MetricInfo] = {m.name: m for m in _KNOWN}
+#: names figures, tables and reports print instead of the code names
+DISPLAY_NAMES: dict[str, str] = {
+    "valid_acc": "validation accuracy", "test_acc": "test accuracy", "valtest_acc": "valid+test accuracy",
+    "train_acc": "training accuracy", "valid_loss": "validation loss", "test_loss": "test loss",
+    "train_loss": "training loss", "train_time": "training time", "valid_acc_halfway": "validation accuracy (halfway)",
+    "test_acc_halfway": "test accuracy (halfway)", "train_acc_halfway": "training accuracy (halfway)",
+    "train_time_halfway": "training time (halfway)", "latency": "latency", "params": "parameters", "flops": "FLOPs",
+}
 
 
 def metric_info(name: str) -> MetricInfo:

@@ -27,6 +27,8 @@ FAST_MLP = {"n_members": 5, "width": 32, "n_layers": 2, "epochs": 50, "warm_epoc
 class Bananas(ModelBasedSearch):
     """``num_init`` random, then rounds of ``k``: fit ensemble, mutate the top ``num_parents``, acquire."""
 
+    display_name = "BANANAS"
+
     def __init__(self, problem: SearchProblem, rng: np.random.Generator, num_init: int = 10, k: int = 10,
                  num_candidates: int = 100, num_parents: int = 10, max_mutations: int = 1,
                  acquisition: str = "its", ucb_beta: float = 0.5, predictor: str = "mlp_ens",

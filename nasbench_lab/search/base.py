@@ -59,6 +59,8 @@ class Optimizer(ABC):
 
     #: registry name (set by :func:`register_optimizer`)
     name: str = ""
+    #: what figures, tables and reports call it (e.g. "Regularized evolution"); empty: the registry name
+    display_name: str = ""
     #: True when proposals carry their own fidelity (successive halving, Hyperband)
     multi_fidelity: bool = False
 
@@ -92,6 +94,14 @@ OPTIMIZERS: Registry[type[Optimizer]] = Registry("algorithm")
 
 #: ``@register_optimizer("name")``: registers an Optimizer subclass under ``name`` and sets its ``name``
 register_optimizer = class_registrar(OPTIMIZERS, Optimizer, "algorithm")
+
+
+def algorithm_display_name(label: str) -> str:
+    """What a reader sees for a study's algorithm ``label``: the optimizer's ``display_name`` when the label is a
+    built-in name, else the label itself (a user's own label, a parameterized variant, an ``optuna:`` sampler)."""
+    if ":" in label or label not in OPTIMIZERS:
+        return label
+    return OPTIMIZERS.get(label).display_name or label
 
 
 def optimizer_params(name: str) -> dict[str, object]:

@@ -117,6 +117,8 @@ class _ModelledHyperband(Hyperband, CategoricalOptimizer):
 class BOHB(Optimizer):
     """BOHB over the benchmark's fidelities (hpbandster's defaults); ``tpe`` on one-fidelity benchmarks."""
 
+    display_name = "BOHB"
+
     def __init__(self, problem: SearchProblem, rng: np.random.Generator, eta: float = 3.0,
                  fidelities: list[int] | None = None, num_samples: int = 64, random_fraction: float = 1 / 3,
                  top_n_percent: float = 15, bandwidth_factor: float = 3.0, min_bandwidth: float = 1e-3):

@@ -66,6 +66,8 @@ class DifferentialEvolution(Optimizer):
     soon as the previous one is handed out (from the results told so far), so no worker waits.
     """
 
+    display_name = "Differential evolution"
+
     def __init__(self, problem: SearchProblem, rng: np.random.Generator, population_size: int = 20,
                  mutation_factor: float = 0.5, crossover_prob: float = 0.5):
         super().__init__(problem, rng)

@@ -29,6 +29,8 @@ FAST_XGB = {"n_estimators": 50, "max_depth": 4, "learning_rate": 0.2, "warm_tree
 class GBDTSearch(ModelBasedSearch):
     """``num_init`` random, then rounds of ``k``: fit trees, score the pool, evaluate the predicted best."""
 
+    display_name = "GBDT predictor search"
+
     def __init__(self, problem: SearchProblem, rng: np.random.Generator, num_init: int = 30, k: int = 20,
                  pool_size: int | None = 1000, num_mutants: int = 200, prune_features: int = 0, predictor: str = "xgb",
                  predictor_params: Mapping | None = None, encoding: str | None = None, warm_start: bool = True):

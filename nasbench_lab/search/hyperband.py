@@ -37,6 +37,8 @@ class _Bracket:
 class Hyperband(Optimizer):
     """Hyperband with ratio ``eta``; ``brackets="one"`` gives plain successive halving from the lowest fidelity."""
 
+    display_name = "Hyperband"
+
     multi_fidelity = True
 
     def __init__(self, problem: SearchProblem, rng: np.random.Generator, eta: float = 3.0,
@@ -121,6 +123,8 @@ class Hyperband(Optimizer):
 @register_optimizer("sh", "successive_halving")
 class SuccessiveHalving(Hyperband):
     """Successive halving: Hyperband's most aggressive bracket only, repeated."""
+
+    display_name = "Successive halving"
 
     def __init__(self, problem: SearchProblem, rng: np.random.Generator, eta: float = 3.0,
                  fidelities: list[int] | None = None):

@@ -17,6 +17,8 @@ class LocalSearch(Optimizer):
     local optimum it restarts from new random architectures. Never proposes a visited one.
     """
 
+    display_name = "Local search"
+
     def __init__(self, problem: SearchProblem, rng: np.random.Generator, num_init: int = 10,
                  first_improvement: bool = False):
         super().__init__(problem, rng)

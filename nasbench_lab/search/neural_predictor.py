@@ -28,6 +28,8 @@ ONE_FIT_MLP = {"n_members": 3, "width": 16, "n_layers": 2, "epochs": 50}
 class NeuralPredictorSearch(ModelBasedSearch):
     """Fit on ``num_train`` random results, then evaluate the pool in order of predicted value."""
 
+    display_name = "Neural predictor search"
+
     def __init__(self, problem: SearchProblem, rng: np.random.Generator, num_train: int = 50,
                  pool_size: int | None = None, refit_every: int = 0, predictor: str = "mlp_ens",
                  predictor_params: Mapping | None = None, encoding: str | None = None):

@@ -11,6 +11,8 @@ from nasbench_lab.search.base import Optimizer, SearchProblem, register_optimize
 class RandomSearch(Optimizer):
     """Proposes uniform random architectures; results do not change what it proposes."""
 
+    display_name = "Random search"
+
     def __init__(self, problem: SearchProblem, rng: np.random.Generator):
         super().__init__(problem, rng)
 

@@ -30,6 +30,8 @@ class RegularizedEvolution(Optimizer):
     random mutation of its parent.
     """
 
+    display_name = "Regularized evolution"
+
     def __init__(self, problem: SearchProblem, rng: np.random.Generator, population_size: int = 10,
                  sample_size: int = 3, aging: bool = True):
         super().__init__(problem, rng)

@@ -25,6 +25,8 @@ _BETA1, _BETA2, _EPS = 0.9, 0.999, 1e-8
 class Reinforce(CategoricalOptimizer):
     """Policy-gradient search with a softmax policy per position of the space's categorical choices."""
 
+    display_name = "REINFORCE"
+
     def __init__(self, problem: SearchProblem, rng: np.random.Generator, learning_rate: float = 0.001,
                  ema_momentum: float = 0.9, init_scale: float = 1e-3):
         super().__init__(problem, rng)

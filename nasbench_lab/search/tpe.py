@@ -88,6 +88,8 @@ def ramp_weights(n: int) -> np.ndarray:
 class TreeParzenEstimator(CategoricalOptimizer):
     """TPE over the space's categorical choices (Optuna's TPESampler defaults), multivariate or independent."""
 
+    display_name = "TPE"
+
     def __init__(self, problem: SearchProblem, rng: np.random.Generator, n_startup: int = 10,
                  n_ei_candidates: int = 24, gamma: float = 0.1, max_below: int = 25, prior_weight: float = 1.0,
                  multivariate: bool = True):

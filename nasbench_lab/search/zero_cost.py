@@ -35,6 +35,8 @@ def pick_proxy(problem: SearchProblem, proxy: str) -> str:
 class ZeroCostEvolution(RegularizedEvolution):
     """Regularized evolution whose first population is the proxy's best of ``pool_size`` random architectures."""
 
+    display_name = "Zero-cost evolution"
+
     def __init__(self, problem: SearchProblem, rng: np.random.Generator, proxy: str = "auto",
                  pool_size: int = 2000, population_size: int = 10, sample_size: int = 3, aging: bool = True):
         super().__init__(problem, rng, population_size, sample_size, aging)

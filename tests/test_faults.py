@@ -193,6 +193,13 @@ API_CASES = [
      "n_jobs must be an integer >= 1 .*got None"),
     ("workers=None of live training", lambda b: _run_trainings(workers=None), ConfigError,
      "--workers must be an integer >= 1 .*got None"),
+    ("re-nb201 on another space", lambda b: run(nasbench_lab.load(), "re-nb201", budget=5), ConfigError,
+     "re-nb201 runs on the nb201 space only; this benchmark's space is 'nbgraph'"),
+    ("bohb-nb201 min_budget above max_budget", lambda b: run(b, "bohb-nb201", budget=5,
+                                                             params={"min_budget": 200, "max_budget": 12}),
+     ConfigError, "max_budget must exceed min_budget \\(200.0\\), got 12.0"),
+    ("bohb-nb201 random_fraction 2", lambda b: run(b, "bohb-nb201", budget=5, params={"random_fraction": 2}),
+     ConfigError, "random_fraction must be a number in \\[0.0, 1.0\\], got 2"),
 ]
 
 

@@ -19,7 +19,8 @@ SHORT_NAMES = ("rs", "re", "ls", "de", "bananas", "gbdt", "npred", "zc", "hb")
 #: every registered algorithm under its own name (aliases skipped), built-in or plug-in, so that a newly
 #: registered one is tested without editing this file
 REGISTERED = tuple(n for n in OPTIMIZERS.names() if OPTIMIZERS.get(n).name == n)
-SINGLE_FIDELITY = tuple(n for n in REGISTERED if not OPTIMIZERS.get(n).multi_fidelity)
+#: those that run at one fidelity on any space (the generic checks below use NAS-Bench-Graph)
+SINGLE_FIDELITY = tuple(n for n in REGISTERED if not OPTIMIZERS.get(n).multi_fidelity and not OPTIMIZERS.get(n).spaces)
 #: small settings so model-based runs take a fraction of a second
 QUICK = {"bananas": {"num_init": 5, "k": 5, "predictor_params": {"epochs": 20}},
          "gbdt": {"num_init": 10, "k": 10, "predictor_params": {"n_estimators": 20}},

@@ -63,10 +63,15 @@ class Optimizer(ABC):
     display_name: str = ""
     #: True when proposals carry their own fidelity (successive halving, Hyperband)
     multi_fidelity: bool = False
+    #: names of the only spaces it runs on (e.g. ``("nb201",)`` for an operator written for one cell); empty: any
+    spaces: tuple[str, ...] = ()
 
     def __init__(self, problem: SearchProblem, rng: np.random.Generator):
         if not isinstance(rng, np.random.Generator):
             raise ConfigError(f"optimizer {self.name}: rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        if self.spaces and problem.space.name not in self.spaces:
+            raise ConfigError(f"{self.name} runs on the {' or '.join(self.spaces)} space only; this benchmark's space "
+                              f"is {problem.space.name!r}")
         self.problem = problem
         self.space = problem.space
         self.rng = rng

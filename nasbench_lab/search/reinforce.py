@@ -6,8 +6,10 @@ the baseline is the bias-corrected exponential moving average of the rewards (up
 reward first), by Adam with the paper's settings (``exps/algos/reinforce.py`` and
 ``scripts-search/algos/REINFORCE.sh`` of D-X-Y/AutoDL-Projects: learning rate 0.001, EMA momentum
 0.9). The reward is the search metric as told (validation accuracy in %). With several workers,
-proposals come from the current policy and each result updates it when it arrives. Unlike the
-paper, whose answer is the policy's argmax, the runner's incumbent is the best validated architecture.
+proposals come from the current policy and each result updates it when it arrives. The paper's
+answer is the best validated architecture of its trace (``max(trace)``; the policy-argmax line is
+commented out there as the "first version"), which is the runner's incumbent, except that the
+paper's trace also holds the one evaluation that crossed the time budget, which the runner drops.
 """
 
 from __future__ import annotations

@@ -60,7 +60,8 @@ def cheap_blocks(csv201: Path, out: Path, docs: Path, jobs: int) -> dict[str, st
     docs.mkdir(parents=True, exist_ok=True)
     shutil.copy(out / "full" / "plots" / "kendall_tau_vs_size.png", docs / "nb201_c10_tau_vs_size.png")
     plot_scatter_grid({n: (full.data.test_y, full.predictions[(n, 100)]) for n in ("xgb", "mlp_ens", "gp", "lc_xgb")},
-                      out / "nb201_c10_scatter_n100.png", xlabel="true valid_acc", ylabel="predicted",
+                      out / "nb201_c10_scatter_n100.png", xlabel="true validation accuracy (%)",
+                      ylabel="predicted validation accuracy (%)",
                       suptitle="NB201 CIFAR-10, 100 training cells (seed 0), 5,000 test cells")
     # ablation: the same models on plain one-hot with a standardised target (not the default rank target)
     plain = [PredictorSpec(n, {"encoding": "onehot", "target": "standard"}, label=f"{n} one-hot")
@@ -144,7 +145,7 @@ def expensive_blocks(data: Path, out: Path, docs: Path, jobs: int) -> dict[str, 
         result["proxies-nb201"] = correlations_table(rows)[0]
         rec = records["cifar10"]
         plot_scatter_grid({p: (rec.scores[p], rec.val_acc) for p in rec.proxies}, out / "proxies_nb201_c10.png",
-                          xlabel="proxy score (rank fraction)", ylabel="validation accuracy", x_as_rank=True,
+                          xlabel="proxy score (rank fraction)", ylabel="validation accuracy (%)", x_as_rank=True,
                           suptitle="NB201 CIFAR-10 (Suite-Zero subset): proxy score vs validation accuracy")
         zb = with_proxies(nasbench_lab.load("nb201", dataset="cifar10", path=csv201), zc201)
         specs = [PredictorSpec("xgb"), PredictorSpec("zc_xgb"), PredictorSpec("lc_xgb")]

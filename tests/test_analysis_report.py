@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from nasbench_lab.analysis.aggregate import anytime_curve, final_table, rank_over_budget
+from nasbench_lab.analysis.aggregate import Curve, anytime_curve, final_table, rank_over_budget
 from nasbench_lab.analysis.critical_difference import cd_from_blocks, cd_from_seeds, draw_cd
-from nasbench_lab.analysis.plots import draw_curves, draw_final
+from nasbench_lab.analysis.plots import HIGHLIGHT, draw_curves, draw_final, draw_rank_vs_budget
 from nasbench_lab.analysis.stats import cliques, friedman_nemenyi, rank_matrix, wilcoxon_signed_rank
 from nasbench_lab.analysis.tables import SHORT_MARK, people_number, table_csv, table_latex, table_markdown
 from nasbench_lab.cli.main import main
@@ -78,7 +78,7 @@ def test_anytime_figure_labels_carry_units_and_regret_is_linear_unless_it_spans_
     assert ax.get_ylabel() == "test regret of incumbent (percentage points)"
     assert ax.get_xlabel() == "queries (architectures evaluated)"
     small = {a: anytime_curve(t, y="test") for a, t in trajs.items()}
-    assert draw_curves(small, rng=np.random.default_rng(0)).axes[0].get_ylabel() == "test_acc of incumbent (%)"
+    assert draw_curves(small, rng=np.random.default_rng(0)).axes[0].get_ylabel() == "test accuracy of incumbent (%)"
     assert ax.get_yscale() == ("log" if np.nanmax(curves["rs"].values) > 10 * np.nanmin(
         np.where(curves["rs"].values > 0, curves["rs"].values, np.nan)) else "linear")
     timed = anytime_curve(trajs["rs"], x="time", y="valid_regret", optimum=91.7)
@@ -86,6 +86,86 @@ def test_anytime_figure_labels_carry_units_and_regret_is_linear_unless_it_spans_
     assert timed.y_label == "validation regret of incumbent (percentage points)"
     rank = rank_over_budget(trajs)
     assert rank.values.shape == (2, 40) and np.allclose(rank.values.sum(axis=0), 3.0)
+
+
+NINE = ["rs", "re", "ls", "de", "bananas", "gbdt", "npred", "zc", "hb"]
+
+
+def _nine_curves(start: float = 80.0) -> dict[str, Curve]:
+    """Synthetic anytime curves of 9 algorithms: all start near ``start`` and climb to 93.5..94.3."""
+    rng = np.random.default_rng(1)
+    x = np.arange(1, 101, dtype=np.float64)
+    out = {}
+    for i, name in enumerate(NINE):
+        top = 93.5 + 0.1 * i
+        climb = top - (top - start) * np.exp(-x / 8)
+        out[name] = Curve(x, climb + rng.normal(0, 0.05, (5, len(x))), "queries (architectures evaluated)",
+                          "test accuracy of incumbent (%)")
+    return out
+
+
+def _line_styles(ax, prefix: str) -> dict[str, tuple]:
+    return {line.get_gid()[len(prefix):]: (line.get_color(), str(line.get_linestyle()), line.get_marker())
+            for line in ax.lines if (line.get_gid() or "").startswith(prefix)}
+
+
+def _first_inside_or_cut(ax) -> bool:
+    lo, hi = sorted(ax.get_ylim())
+    firsts = [line.get_ydata()[np.isfinite(line.get_ydata())][0] for line in ax.lines
+              if (line.get_gid() or "").startswith("curve:")]
+    return all(lo <= y <= hi for y in firsts) or any(t.get_gid() == "cut_note" for t in ax.texts)
+
+
+def test_anytime_plot_of_nine_algorithms_is_readable_in_grayscale_and_shows_or_says_where_curves_start():
+    # synthetic curves: the mechanics of the figure, not a search result
+    for start, zoom in ((80.0, True), (93.0, True), (80.0, False)):
+        fig = draw_curves(_nine_curves(start), rng=np.random.default_rng(0), zoom=zoom, title="t: test accuracy")
+        ax = fig.axes[0]
+        assert _first_inside_or_cut(ax)
+        cut = [t for t in ax.texts if t.get_gid() == "cut_note"]
+        assert bool(cut) == (start == 80.0 and zoom)  # a far start is cut and said; a near one is shown whole
+        if cut:
+            assert "curves start below" in cut[0].get_text()
+        styles = _line_styles(ax, "curve:")
+        assert len(styles) == 9
+        assert len({(c, ls) for c, ls, _ in styles.values()}) == 9  # colour and line style never both shared
+        assert len({m for _, _, m in styles.values()}) == 9  # markers tell lines apart without colour
+        bands = [c.get_gid() for c in ax.collections if (c.get_gid() or "").startswith("band:")]
+        assert len(bands) == HIGHLIGHT + 1 and "band:rs" in bands and "band:hb" in bands  # hb: best final mean
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert legend[0] == "Hyperband" and "Random search" in legend and "Regularized evolution" in legend
+        assert not any("_" in t or t in NINE for t in legend)  # display names, never code names
+        assert ax.get_title() == "t: test accuracy"
+        fig.canvas.draw()  # the legend sits right of the data, not on it
+        assert ax.get_legend().get_window_extent().x0 >= ax.get_window_extent().x1
+
+
+def test_rank_plot_uses_display_names_and_distinct_styles():
+    x = np.arange(1, 21, dtype=np.float64)
+    ranks = np.tile(np.arange(1, 10, dtype=np.float64)[:, None], (1, len(x)))
+    fig = draw_rank_vs_budget(Curve(x, ranks, "queries", "mean rank"), NINE)
+    ax = fig.axes[0]
+    styles = _line_styles(ax, "rank:")
+    assert len({(c, ls) for c, ls, _ in styles.values()}) == 9
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[0] == "Random search" and not any("_" in t or t in NINE for t in legend)
+
+
+def test_final_plot_fits_the_boxes_and_writes_a_far_random_reference_as_a_note():
+    finals = {name: 93.5 + 0.1 * i + np.random.default_rng(i).normal(0, 0.2, 10) for i, name in enumerate(NINE)}
+    fig = draw_final(finals, y_label="final test accuracy (%)", optimum=94.37, random_mean=87.06,
+                     p_vs_rs={"hb": 0.01})
+    ax = fig.axes[0]
+    lo, hi = ax.get_ylim()
+    values = np.concatenate(list(finals.values()))
+    assert lo <= values.min() and values.max() <= hi and lo > 92.0  # the boxes fill the axis
+    gids = {a.get_gid() for a in ax.lines + ax.texts}
+    assert "random_mean_note" in gids and "random_mean" not in gids and "optimum" in gids
+    note = next(t for t in ax.texts if t.get_gid() == "random_mean_note")
+    assert "87.06" in note.get_text() and "below" in note.get_text()
+    assert [t.get_text() for t in ax.get_xticklabels()][:2] == ["Random search", "Regularized evolution"]
+    fig.canvas.draw()
+    assert ax.get_legend().get_window_extent().x0 >= ax.get_window_extent().x1
 
 
 def test_final_plot_marks_references_and_significance():
@@ -154,6 +234,15 @@ def test_predictor_figures_have_identity_lines_size_ticks_and_a_centred_divergin
     true = rng.normal(90, 2, 200)
     plots.plot_scatter_grid({"xgb": (true, true + rng.normal(0, 1, 200)), "gp": (true, true)}, tmp_path / "s.png")
     assert all(any(line.get_gid() == "identity" for line in ax.lines) for ax in figures[-1].axes[:2])
+    axes = figures[-1].axes
+    assert axes[0].get_shared_x_axes().joined(axes[0], axes[1]) and axes[0].get_shared_y_axes().joined(*axes[:2])
+    plots.plot_scatter_grid({f"p{i}": (true, true) for i in range(6)}, tmp_path / "g.png",
+                            xlabel="true validation accuracy (%)", ylabel="predicted validation accuracy (%)")
+    axes = figures[-1].axes  # 2 x 4 grid, 6 panels: y labels on the left column, x labels under each column
+    label = "predicted validation accuracy (%)"
+    assert [ax.get_ylabel() for ax in axes[:6]] == [label, "", "", "", label, ""]
+    assert [bool(ax.get_xlabel()) for ax in axes[:6]] == [False, False, True, True, True, True]
+    assert all(len(ax.get_xticks()) <= 7 for ax in axes[:6])  # MaxNLocator(5): few, readable ticks
     plots.plot_scatter_grid({"synflow": (rng.random(50), true[:50])}, tmp_path / "p.png", x_as_rank=True)
     assert not any(line.get_gid() == "identity" for line in figures[-1].axes[0].lines)
     sizes = {"xgb": {str(n): {"kendall_tau": [0.5, 0.6]} for n in (10, 30, 75, 1000)}}
@@ -163,3 +252,25 @@ def test_predictor_figures_have_identity_lines_size_ticks_and_a_centred_divergin
     plots.plot_heatmap({"synflow": {"cifar10": 0.8, "cifar100": -0.3}}, tmp_path / "h.png", cmap="RdBu_r", center=0.0)
     image = figures[-1].axes[0].images[0]
     assert image.norm.vmin == pytest.approx(-0.8) and image.norm.vmax == pytest.approx(0.8)
+
+
+def png_dpi(path) -> float:
+    """Resolution a PNG declares in its pHYs chunk (pixels per metre), in dots per inch."""
+    import struct
+
+    data = path.read_bytes()
+    at = data.index(b"pHYs")
+    x, _y, unit = struct.unpack(">IIB", data[at + 4: at + 13])
+    assert unit == 1  # metres
+    return x * 0.0254
+
+
+def test_saved_pngs_are_300_dpi_and_pdfs_are_vectors(tmp_path):
+    from nasbench_lab.analysis.plots import PNG_DPI, save_figure
+    from nasbench_lab.predictors import plots
+
+    fig = draw_final({"rs": np.array([1.0, 2.0]), "re": np.array([2.0, 3.0])})
+    assert round(png_dpi(save_figure(fig, tmp_path / "f.png"))) == PNG_DPI == plots.PNG_DPI == 300
+    assert save_figure(fig, tmp_path / "f.pdf").read_bytes().startswith(b"%PDF")
+    path = plots.plot_heatmap({"synflow": {"cifar10": 0.8}}, tmp_path / "h.png")
+    assert round(png_dpi(path)) == 300

@@ -50,6 +50,11 @@ def test_compare_defaults_to_the_embedded_benchmark_and_says_so(tmp_path, capsys
     assert "using the embedded default 'nbgraph'" in captured.err
     summary = json.loads(captured.out)
     assert list(summary) == ["rs", "re", "zc"]
+    from tests.test_analysis_report import png_dpi
+
+    for name in ("test_vs_queries", "final_test", "critical_difference", "rank_vs_budget"):  # default: png and pdf
+        assert (out / "plots" / f"{name}.pdf").read_bytes().startswith(b"%PDF")
+        assert round(png_dpi(out / "plots" / f"{name}.png")) == 300
     # plot redoes the report in other formats without the data
     assert main(["plot", str(out), "--format", "svg,pdf", "--quiet"]) == 0
     assert (out / "plots" / "rank_vs_budget.svg").is_file() and (out / "plots" / "test_vs_queries.pdf").is_file()

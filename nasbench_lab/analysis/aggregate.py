@@ -72,9 +72,10 @@ def anytime_curve(trajs: Sequence[Trajectory], x: str = "queries", y: str = "tes
     metric = meta.get("search_metric", "valid_acc") if on_valid else meta.get("report_metric") or "test value"
     unit = unit if unit is not None else metric_info(metric).unit
     points = "percentage points" if unit.startswith("%") else unit
-    y_label = {"test": f"{metric} of incumbent ({unit})",
+    shown = metric_info(metric).display_name  # "test accuracy", never the code name "test_acc"
+    y_label = {"test": f"{shown} of incumbent ({unit})",
                "regret": f"test regret of incumbent ({points})",
-               "valid": f"{metric} of incumbent, as searched ({unit})",
+               "valid": f"{shown} of incumbent, as searched ({unit})",
                "valid_regret": f"validation regret of incumbent ({points})"}[y]
     return Curve(grid.astype(np.float64), values, x_label, y_label.replace(" ()", ""))
 

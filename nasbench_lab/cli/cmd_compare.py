@@ -75,7 +75,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="run on a Dask cluster at ADDRESS instead of a process pool (needs nasbench_lab[dask])")
     p.add_argument("--out", "-o", default=None, help="results folder (default: results/<benchmark>-<dataset>)")
-    p.add_argument("--format", default="png", help="plot formats, comma-separated: png,pdf,svg (default png)")
+    p.add_argument("--format", default="png,pdf", help="plot formats, comma-separated: png,pdf,svg (default png,pdf)")
     p.add_argument("--table-stat", default="mean", choices=("mean", "median"),
                    help="table.tex shows mean +- std (default) or median [IQR]")
     p.add_argument("--json", action="store_true", help="print summary.json to stdout")
@@ -85,7 +85,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("plot", help="redo a results folder's plots, tables and statistics",
                        description="Rebuild summary.json, tables, stats.json and plots from the runs in RESULTS.")
     p.add_argument("results", help="a folder written by `nasbench-lab compare`")
-    p.add_argument("--format", default="png", help="plot formats, comma-separated: png,pdf,svg (default png)")
+    p.add_argument("--format", default="png,pdf", help="plot formats, comma-separated: png,pdf,svg (default png,pdf)")
     p.add_argument("--table-stat", default="mean", choices=("mean", "median"),
                    help="table.tex shows mean +- std (default) or median [IQR]")
     p.add_argument("--json", action="store_true", help="print summary.json to stdout")

@@ -1,4 +1,7 @@
-"""Predictor and proxy figures (matplotlib, Agg): scatter, correlation vs training size, heatmap."""
+"""Predictor and proxy figures (matplotlib, Agg): scatter, correlation vs training size, heatmap.
+
+PNGs at ``PNG_DPI`` (print quality, as the study figures); a ``.pdf`` path writes a vector file.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,9 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import kendalltau, rankdata, spearmanr
 from scipy.stats import t as student_t
+
+#: resolution of saved PNGs; the same as ``analysis.plots.PNG_DPI`` (that layer sits above this one)
+PNG_DPI = 300
 
 
 def _plt():
@@ -24,7 +30,7 @@ def _save(fig, path: str | os.PathLike) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
-    fig.savefig(tmp, dpi=100, bbox_inches="tight")
+    fig.savefig(tmp, dpi=PNG_DPI, bbox_inches="tight")
     os.replace(tmp, path)
     _plt().close(fig)
     return path
@@ -39,8 +45,8 @@ def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float]
     return float(v.mean()), float(half)
 
 
-def _scatter_ax(ax, x: np.ndarray, y: np.ndarray, title: str, xlabel: str, ylabel: str,
-                x_as_rank: bool = False, identity: bool = True) -> None:
+def _scatter_ax(ax, x: np.ndarray, y: np.ndarray, title: str, x_as_rank: bool = False, identity: bool = True,
+                legend: bool = True) -> None:
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     ok = np.isfinite(x) & np.isfinite(y)  # correlations and points over the pairs with both values
     x, y = x[ok], y[ok]
@@ -48,30 +54,44 @@ def _scatter_ax(ax, x: np.ndarray, y: np.ndarray, title: str, xlabel: str, ylabe
     rho = spearmanr(x, y)[0]
     if x_as_rank:  # scores spanning orders of magnitude (or with sentinel values) stay readable
         x = rankdata(x) / len(x)
-    ax.scatter(x, y, s=4, alpha=0.35, edgecolors="none")
+    ax.scatter(x, y, s=4, alpha=0.35, edgecolors="none", color="#0072B2")
     if identity and not x_as_rank and len(x):  # predicted vs true: y = x is the perfect predictor
         lo, hi = float(min(x.min(), y.min())), float(max(x.max(), y.max()))
         ax.plot([lo, hi], [lo, hi], color="black", linewidth=0.8, linestyle="--", label="y = x", gid="identity")
-        ax.legend(fontsize=7, loc="upper left")
+        if legend:
+            ax.legend(fontsize=8, loc="upper left", frameon=False)
     dropped = f" ({int((~ok).sum())} non-finite left out)" if (~ok).any() else ""
     ax.set_title(f"{title}{dropped}\nKendall tau {tau:.3f}, Spearman {rho:.3f}", fontsize=9)
-    ax.set_xlabel(xlabel, fontsize=8)
-    ax.set_ylabel(ylabel, fontsize=8)
-    ax.tick_params(labelsize=7)
+    ax.grid(True, alpha=0.3)
 
 
 def plot_scatter_grid(panels: Mapping[str, tuple[np.ndarray, np.ndarray]], path: str | os.PathLike, *,
                       suptitle: str = "", xlabel: str = "true", ylabel: str = "predicted",
                       x_as_rank: bool = False) -> Path:
     """One predicted-vs-true (or score-vs-accuracy) panel per entry ``{title: (x, y)}``, predicted-vs-true with
-    the y = x line; ``x_as_rank`` plots x by its rank fraction (for proxy scores, no y = x)."""
+    the y = x line; ``x_as_rank`` plots x by its rank fraction (for proxy scores, no y = x).
+
+    The panels share both axes (one scale to compare across them), so the axis labels (say the unit:
+    ``"true validation accuracy (%)"``) and tick labels sit on the outer panels only, at most 5 ticks each.
+    """
+    from matplotlib.ticker import MaxNLocator
+
     plt = _plt()
     n = len(panels)
     cols = min(4, n)
     rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 3.2 * rows), squeeze=False)
-    for ax, (title, (yt, yp)) in zip(axes.ravel(), panels.items()):
-        _scatter_ax(ax, yt, yp, title, xlabel, ylabel, x_as_rank)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.0 * rows + 0.4), squeeze=False, sharex=True,
+                             sharey=True)
+    for i, (ax, (title, (yt, yp))) in enumerate(zip(axes.ravel(), panels.items())):
+        _scatter_ax(ax, yt, yp, title, x_as_rank, legend=i == 0)
+        ax.xaxis.set_major_locator(MaxNLocator(5))
+        ax.yaxis.set_major_locator(MaxNLocator(5))
+        ax.tick_params(labelsize=8)
+        if i % cols == 0:
+            ax.set_ylabel(ylabel, fontsize=9)
+        if i + cols >= n:  # the lowest panel of its column: x label and tick labels
+            ax.set_xlabel(xlabel, fontsize=9)
+            ax.tick_params(labelbottom=True)
     for ax in axes.ravel()[n:]:
         ax.axis("off")
     if suptitle:

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from nasbench_lab.fileio import atomic_write
+from nasbench_lab.metrics import metric_info
 from nasbench_lab.predictors.evaluation import SUMMARY_FIELDS, Evaluation
 from nasbench_lab.predictors.plots import mean_ci, plot_correlation_vs_size, plot_heatmap, plot_scatter_grid
 
@@ -62,8 +63,10 @@ def write_predictor_report(ev: Evaluation, out_dir: str | os.PathLike, *, scatte
             panels = {name: (ev.data.test_y, ev.predictions[(name, size)]) for name in summary
                       if (name, size) in ev.predictions}
             if panels:
-                plot_scatter_grid(panels, out / "plots" / f"scatter_n{size}.png", xlabel=f"true {ev.data.metric}",
-                                  ylabel="predicted", suptitle=f"{label}, {size} training architectures (seed 0)")
+                axis = metric_info(ev.data.metric).axis_label()
+                plot_scatter_grid(panels, out / "plots" / f"scatter_n{size}.png", xlabel=f"true {axis}",
+                                  ylabel=f"predicted {axis}",
+                                  suptitle=f"{label}, {size} training architectures (seed 0)")
     return summary
 
 

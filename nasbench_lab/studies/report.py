@@ -15,7 +15,15 @@ import numpy as np
 
 from nasbench_lab.analysis.aggregate import anytime_curve, final_table, rank_over_budget
 from nasbench_lab.analysis.critical_difference import CriticalDifference, cd_from_blocks, cd_from_seeds, draw_cd
-from nasbench_lab.analysis.plots import FORMATS, draw_curves, draw_final, draw_rank_vs_budget, save_figure
+from nasbench_lab.analysis.plots import (
+    DEFAULT_FORMATS,
+    FORMATS,
+    band_rule,
+    draw_curves,
+    draw_final,
+    draw_rank_vs_budget,
+    save_figure,
+)
 from nasbench_lab.analysis.report_text import Figure, benchmark_report, findings, study_report
 from nasbench_lab.analysis.stats import holm, mann_whitney_greater, pairwise_wilcoxon
 from nasbench_lab.analysis.tables import SHORT_MARK, table_csv, table_json, table_latex, table_markdown
@@ -57,14 +65,16 @@ def summarize(runs: dict[str, list[Trajectory]]) -> dict:
 
 def _fallback_label(ref: dict) -> str:
     """What the report shows when the benchmark lacks the report metric: the search metric, said so."""
-    return f"{ref.get('search_metric', 'valid_acc')} (no {ref.get('missing_report_metric', 'test')} metric)"
+    search = metric_info(ref.get("search_metric", "valid_acc")).display_name
+    missing = metric_info(ref["missing_report_metric"]).display_name if ref.get("missing_report_metric") else "test"
+    return f"{search} (no {missing} metric)"
 
 
 def _number(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
-def write_report(study: Study, formats: Sequence[str] = ("png",), seed: int = 0, plots: bool = True,
+def write_report(study: Study, formats: Sequence[str] = DEFAULT_FORMATS, seed: int = 0, plots: bool = True,
                  table_stat: str = "mean") -> dict:
     """Writes summary.json, table.{md,csv,json,tex}, stats.json, plots/ and report.md into the study folder;
     returns the summary.
@@ -151,39 +161,50 @@ def _report_one(folder: Path, key: str, runs: dict[str, list[Trajectory]], ref: 
 def _plots(folder: Path, key: str, runs: dict[str, list[Trajectory]], ref: dict, formats: Sequence[str], seed: int,
            finals: dict, cd: CriticalDifference | None, p_vs_rs: dict, marks: dict, unit: str, has_test: bool,
            higher: bool) -> list[Figure]:
-    """Anytime curves (time ones only with a cost model), final values, CD diagram, rank over budget."""
+    """Anytime curves (time ones only with a cost model), final values, CD diagram, rank over budget.
+
+    Titles say what is shown, in display names; how it was computed (mean over runs, which bands) goes into
+    the captions."""
     rng = np.random.default_rng(seed)
     timed = all(t.meta.get("time_unit", "s") == "s" for trajs in runs.values() for t in trajs)
     live = {label: trajs for label, trajs in runs.items() if any(len(t) for t in trajs)}
-    specs = []  # (file stem, y, x, log_x, caption)
+    report = metric_info(ref.get("report_metric") or "test_acc").display_name
+    search = metric_info(ref.get("search_metric") or "valid_acc").display_name
+    n_runs = max((len(trajs) for trajs in live.values()), default=0)
+    how = f" Lines: mean over {n_runs} runs per algorithm. {band_rule(len(live))}"
+    specs = []  # (file stem, y, x, log_x, title, caption)
     if has_test:
-        specs += [("test_vs_queries", "test", "queries", False,
+        specs += [("test_vs_queries", "test", "queries", False, f"{report} of the incumbent",
                    "Test value of the incumbent (the architecture with the best validation value so far)."),
-                  ("regret_vs_queries", "regret", "queries", False,
+                  ("regret_vs_queries", "regret", "queries", False, "test regret of the incumbent",
                    "Test regret of the incumbent: benchmark optimum minus its test value.")]
-    specs.append(("valid_regret_vs_queries" if ref.get("search_optimum") is not None else "valid_vs_queries",
-                  "valid_regret" if ref.get("search_optimum") is not None else "valid", "queries", False,
+    regret = ref.get("search_optimum") is not None
+    specs.append(("valid_regret_vs_queries" if regret else "valid_vs_queries", "valid_regret" if regret else "valid",
+                  "queries", False, f"{'validation regret' if regret else search} of the incumbent, as searched",
                   "What the optimizer saw: validation value of the incumbent"
                   + (" below the benchmark's best mean validation value (a single drawn training seed can exceed "
-                     "that mean, so it can be negative)." if ref.get("search_optimum") is not None else ".")))
+                     "that mean, so it can be negative)." if regret else ".")))
     if timed and has_test:
-        specs += [("test_vs_time", "test", "time", True, "Test value of the incumbent over simulated training time."),
-                  ("regret_vs_time", "regret", "time", True,
+        specs += [("test_vs_time", "test", "time", True, f"{report} of the incumbent over training time",
+                   "Test value of the incumbent over simulated training time."),
+                  ("regret_vs_time", "regret", "time", True, "test regret of the incumbent over training time",
                    "Test regret of the incumbent over simulated training time.")]
     out: list[Figure] = []
-    for stem, y, x, log_x, caption in specs:
+    for stem, y, x, log_x, title, caption in specs:
         optimum = ref.get("search_optimum") if y == "valid_regret" else ref.get("optimum")
         curves = {label: anytime_curve(trajs, x=x, y=y, optimum=optimum, unit=unit) for label, trajs in live.items()}
-        fig = draw_curves(curves, rng=rng, title=f"{key}: mean over seeds, 95% bootstrap band", log_x=log_x,
-                          zoom=y in ("test", "valid"), lower_is_better=y.endswith("regret") == higher, marks=marks)
-        out.append(_save(fig, folder, stem, formats, caption))
-    label = f"final {ref.get('report_metric') or _fallback_label(ref)} ({unit})"
-    fig = draw_final(finals, title=key, y_label=label, optimum=ref.get("optimum") if has_test else None,
+        fig = draw_curves(curves, rng=rng, title=f"{key}: {title}", log_x=log_x, zoom=y in ("test", "valid"),
+                          lower_is_better=y.endswith("regret") == higher, marks=marks)
+        out.append(_save(fig, folder, stem, formats, caption + how))
+    label = f"final {report if ref.get('report_metric') else _fallback_label(ref)} ({unit})"
+    fig = draw_final(finals, title=f"{key}: final {report if has_test else search} of each run", y_label=label,
+                     optimum=ref.get("optimum") if has_test else None,
                      random_mean=ref.get("random_mean") if has_test else None, p_vs_rs=p_vs_rs, alpha=ALPHA,
                      marks=marks)
     out.append(_save(fig, folder, f"final_{'test' if has_test else 'valid'}", formats,
                      "Final value per seed (box: quartiles, white diamond: mean); dashed: benchmark optimum, dotted: "
-                     "mean random architecture, *: better than random search."))
+                     "mean random architecture (written at the axis edge when it lies far outside the boxes), *: "
+                     "better than random search."))
     if cd is not None:
         out.append(_save(draw_cd(cd, title=key), folder, "critical_difference", formats,
                          "Critical-difference diagram: mean rank over seeds; a bar joins algorithms whose paired "
@@ -191,16 +212,19 @@ def _plots(folder: Path, key: str, runs: dict[str, list[Trajectory]], ref: dict,
     names = list(live)
     if len(names) > 1:
         curve = rank_over_budget(live, higher)
-        out.append(_save(draw_rank_vs_budget(curve, names, title=f"{key}: mean rank over seeds", marks=marks), folder,
-                         "rank_vs_budget", formats, "Mean rank of each algorithm's incumbent after each query "
-                         "(1 = best), as in NAS-Bench-Suite."))
+        out.append(_save(draw_rank_vs_budget(curve, names, title=f"{key}: rank of the incumbent's {report}",
+                                             marks=marks), folder,
+                         "rank_vs_budget", formats, f"Mean rank over {n_runs} runs of each algorithm's incumbent after "
+                         "each query (1 = best), as in NAS-Bench-Suite."))
     return out
 
 
 def _save(fig, folder: Path, stem: str, formats: Sequence[str], caption: str) -> Figure:
+    """Writes ``fig`` once per format; report.md links the PNG when there is one (a PDF does not show inline)."""
     for fmt in formats:
         save_figure(fig, folder / "plots" / f"{stem}.{fmt}")
-    return Figure(f"plots/{stem}.{formats[0]}", caption)
+    shown = "png" if "png" in formats else formats[0]
+    return Figure(f"plots/{stem}.{shown}", caption)
 
 
 def _stats(finals: dict[str, np.ndarray], higher: bool) -> dict:

@@ -286,6 +286,16 @@ def test_multi_benchmark_study_writes_average_ranks_and_cd(tmp_path):
     assert "[nbgraph-cora](nbgraph-cora/report.md)" in report and "average rank" in report
     assert (out / "nbgraph-cora" / "report.md").is_file() and (out / "nbgraph-citeseer" / "table.tex").is_file()
     assert r"average rank \\" in (out / "table.tex").read_text()
+    # per benchmark: stats.json's cliques are those its pairwise rows give; 2 seeds separate no pair, so the
+    # group tied with the best is everyone, all bold in table.tex, named in the findings
+    per = json.loads((out / "nbgraph-cora" / "stats.json").read_text())
+    assert per["critical_difference"]["cliques"] == cd_from_stats(per).cliques
+    assert [sorted(g) for g in per["critical_difference"]["cliques"]] == [["ls", "re", "rs"]]
+    assert any(w.startswith("Not separated from ") for w in per["findings"])
+    tex = (out / "nbgraph-cora" / "table.tex").read_text()
+    assert tex.count(r"\textbf{") == 3 and "Regularized evolution" in tex and "paired Wilcoxon" in tex
+    assert "mean final value (1 = best) over 2 benchmarks" in report  # the CD caption across benchmarks
+    assert "over 2 runs per algorithm" in (out / "nbgraph-cora" / "report.md").read_text()
 
 
 def test_predictor_figures_have_identity_lines_size_ticks_and_a_centred_diverging_map(monkeypatch, tmp_path):

@@ -118,7 +118,9 @@ def draw_cd(cd: CriticalDifference, title: str = ""):
     order = list(np.argsort(np.asarray(cd.mean_ranks), kind="stable"))
     half = (k + 1) // 2
     rows = max(half, k - half)
-    bottom = 0.6 + 0.55 * rows + 0.13 * len(cd.cliques)  # the lowest name line, and room for the clique bars
+    step = 0.18  # vertical gap between clique bars
+    top = max(0.6, 0.35 + step * len(cd.cliques))  # the first name line, below the clique bars
+    bottom = top + 0.55 * rows
     height = 0.9 + 0.45 * (bottom + 1.3)
     fig = new_figure((7.2, height))
     ax = fig.add_axes((0.25, 0.02, 0.5, 1 - 0.8 / height))
@@ -133,21 +135,21 @@ def draw_cd(cd: CriticalDifference, title: str = ""):
     for slot, idx in enumerate(order):
         rank, name = cd.mean_ranks[idx], cd.names[idx]
         left = slot < half
-        depth = -(0.6 + (slot if left else k - 1 - slot) * 0.55)
+        depth = -(top + (slot if left else k - 1 - slot) * 0.55)
         end = 0.6 if left else k + 0.4
         ax.plot([rank, rank, end], [0, depth, depth], color="black", linewidth=0.8, gid=f"name:{name}")
         ax.text(end - 0.05 if left else end + 0.05, depth, f"{algorithm_display_name(name)} ({rank:.2f})",
                 ha="right" if left else "left", va="center", fontsize=8)
     for j, group in enumerate(cd.cliques):
         ranks = [cd.mean_ranks[cd.names.index(n)] for n in group]
-        y = -0.25 - 0.13 * j
+        y = -0.25 - step * j
         gid = "|".join(group)
         if cd.contiguous(group):
             ax.plot([min(ranks) - 0.03, max(ranks) + 0.03], [y, y], color="black", linewidth=3,
                     solid_capstyle="butt", gid="clique:" + gid)
         else:
             ax.plot([min(ranks), max(ranks)], [y, y], color="black", linewidth=0.8, gid="clique:" + gid)
-            ax.plot(ranks, [y] * len(ranks), linestyle="none", marker="o", markersize=4, color="black",
+            ax.plot(ranks, [y] * len(ranks), linestyle="none", marker="o", markersize=5, color="black",
                     gid="members:" + gid)
     if cd.critical_difference is not None:
         ax.plot([1, 1 + cd.critical_difference], [1.05, 1.05], color="tab:red", linewidth=2, gid="cd_interval")

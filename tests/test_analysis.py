@@ -19,6 +19,7 @@ from nasbench_lab.analysis import (
     relative_improvement,
 )
 from nasbench_lab.analysis.aggregate import table_csv, table_markdown
+from nasbench_lab.analysis.stats import cliques, not_separated, tied_with
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.search import run
 
@@ -42,6 +43,23 @@ def test_pairwise_wilcoxon_is_paired_and_holm_corrected():
     assert same[0]["p"] == 1.0
     with pytest.raises(ConfigError, match="same seeds"):
         pairwise_wilcoxon({"x": base, "y": base[:10]})
+
+
+def test_groups_not_separated_are_maximal_cliques_in_any_input_order():
+    # synthetic pairwise rows: a chain a-b-c-d of tied neighbours plus a-c tied, and e tied with a only
+    tied_pairs = {("a", "b"), ("b", "c"), ("a", "c"), ("c", "d"), ("a", "e")}
+    names = ["a", "b", "c", "d", "e"]
+    rows = [{"a": x, "b": y, "median_difference": 0.0, "p": 0.0,
+             "p_holm": 0.5 if (x, y) in tied_pairs else 0.001} for i, x in enumerate(names) for y in names[i + 1:]]
+    assert not_separated(rows) == {frozenset(p) for p in tied_pairs}
+    assert tied_with("a", rows) == ["b", "c", "e"] and tied_with("d", rows) == ["c"]
+    assert tied_with("a", rows, alpha=0.6) == []  # p_holm >= alpha is the rule
+    every = {frozenset((x, y)) for i, x in enumerate(names) for y in names[i + 1:]}
+    ranks = [1.0, 2.0, 3.0, 4.0, 5.0]
+    expected = [["a", "b", "c"], ["a", "e"], ["c", "d"]]
+    assert cliques(names, ranks, every - not_separated(rows)) == expected
+    backwards = cliques(names[::-1], ranks[::-1], every - not_separated(rows))
+    assert backwards == expected
 
 
 def test_mann_whitney_one_sided():

@@ -11,9 +11,23 @@ import pytest
 from scipy import stats
 
 from nasbench_lab.analysis.aggregate import Curve, anytime_curve, final_table, rank_over_budget
-from nasbench_lab.analysis.critical_difference import cd_from_blocks, cd_from_seeds, draw_cd
+from nasbench_lab.analysis.critical_difference import (
+    CriticalDifference,
+    cd_caption,
+    cd_from_blocks,
+    cd_from_seeds,
+    cd_from_stats,
+    draw_cd,
+)
 from nasbench_lab.analysis.plots import HIGHLIGHT, draw_curves, draw_final, draw_rank_vs_budget
-from nasbench_lab.analysis.stats import cliques, friedman_nemenyi, rank_matrix, wilcoxon_signed_rank
+from nasbench_lab.analysis.report_text import findings
+from nasbench_lab.analysis.stats import (
+    cliques,
+    friedman_nemenyi,
+    pairwise_wilcoxon,
+    rank_matrix,
+    wilcoxon_signed_rank,
+)
 from nasbench_lab.analysis.tables import SHORT_MARK, people_number, table_csv, table_latex, table_markdown
 from nasbench_lab.cli.main import main
 from nasbench_lab.search import run
@@ -49,6 +63,9 @@ def test_friedman_and_nemenyi_critical_difference():
     assert fr["critical_difference"] == pytest.approx(2.343 * np.sqrt(3 * 4 / 60), rel=1e-3)
     assert fr["friedman_p"] < 1e-3
     assert cliques(["a", "b", "c"], [1.0, 2.0, 3.0], {frozenset("ac")}) == [["a", "b"], ["b", "c"]]
+    # pairwise tests are not transitive: a group need not be contiguous in rank (a-c tied, b between them is not)
+    assert cliques(["c", "b", "a"], [3.0, 2.0, 1.0], {frozenset("ab"), frozenset("bc")}) == [["a", "c"]]
+    assert cliques(["a", "b"], [1.0, 2.0], {frozenset("ab")}) == []  # singletons left out
 
 
 def test_cd_diagram_bars_are_the_computed_cliques():
@@ -68,6 +85,131 @@ def test_cd_diagram_bars_are_the_computed_cliques():
     assert across.critical_difference > 2 and across.cliques == [["x", "y", "z"]]
     fig = draw_cd(across)
     assert any(line.get_gid() == "cd_interval" for line in fig.axes[0].lines)
+
+
+def _bars(fig, prefix: str = "clique:") -> list[list[str]]:
+    """The clique bars a drawn CD diagram shows, read back from the artists' gids (study labels)."""
+    return sorted(line.get_gid()[len(prefix):].split("|") for line in fig.axes[0].lines
+                  if (line.get_gid() or "").startswith(prefix))
+
+
+#: a stats.json in the shape the default compare run wrote (illustrative numbers): rs-ls separated while
+#: rs-bananas (further away in rank) and rs-gbdt, de-gbdt are not
+ISSUE_STATS = {
+    "critical_difference": {"names": ["rs", "ls", "de", "bananas", "gbdt"], "mean_ranks": [4.3, 2.1, 3.4, 2.0, 3.2],
+                            "method": "Wilcoxon signed-rank, Holm", "alpha": 0.05, "blocks": 20,
+                            "cliques": [], "friedman_p": 1e-4, "critical_difference": None},
+    "pairwise_wilcoxon_holm": [
+        {"a": a, "b": b, "median_difference": 0.1, "p": p, "p_holm": p} for a, b, p in [
+            ("rs", "ls", 0.004), ("rs", "de", 0.03), ("rs", "bananas", 0.088), ("rs", "gbdt", 0.107),
+            ("ls", "de", 0.02), ("ls", "bananas", 1.0), ("ls", "gbdt", 0.5), ("de", "bananas", 0.01),
+            ("de", "gbdt", 0.088), ("bananas", "gbdt", 0.6)]],
+}
+
+
+def test_cd_groups_from_stats_json_join_exactly_the_pairs_the_test_does_not_separate(tmp_path):
+    # a written stats.json, read back as a report reader would
+    path = tmp_path / "stats.json"
+    path.write_text(json.dumps(ISSUE_STATS))
+    stats_json = json.loads(path.read_text())
+    cd = cd_from_stats(stats_json)
+    fig = draw_cd(cd, title="nb201-cifar10")
+    drawn = _bars(fig)
+    assert drawn == sorted(cd.cliques)
+    assert sorted(cd.cliques) == sorted([["bananas", "ls", "gbdt"], ["bananas", "gbdt", "rs"], ["gbdt", "de"]])
+    for row in stats_json["pairwise_wilcoxon_holm"]:
+        shared = any(row["a"] in g and row["b"] in g for g in drawn)
+        assert shared == (row["p_holm"] >= 0.05), row
+    # groups are maximal: no algorithm outside a group is tied with all of its members
+    tied = {frozenset((r["a"], r["b"])) for r in stats_json["pairwise_wilcoxon_holm"] if r["p_holm"] >= 0.05}
+    for g in drawn:
+        assert not [n for n in cd.names if n not in g and all(frozenset((n, m)) in tied for m in g)]
+    # the non-contiguous groups carry a dot on each member; contiguous ones are plain thick bars
+    assert _bars(fig, "members:") == [["bananas", "gbdt", "rs"]]  # ls and de lie between its members
+    widths = {line.get_gid(): line.get_linewidth() for line in fig.axes[0].lines}
+    assert widths["clique:bananas|ls|gbdt"] > widths["clique:bananas|gbdt|rs"]
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "BANANAS (2.00)" in texts and "Random search (4.30)" in texts  # display names in the figure
+    title = fig._suptitle.get_text()
+    assert "20 runs per algorithm" in title and "blocks" not in title
+    caption = cd_caption(cd)
+    assert "20 runs per algorithm" in caption and "only the dotted algorithms belong to it" in caption
+    # what compare writes (synthetic finals): its cliques are those rebuilt from its own pairwise rows
+    base = np.random.default_rng(1).normal(size=10)
+    finals = {"c": base, "a": base + 2.0, "b": base + 2.0 + np.random.default_rng(2).normal(0, 0.01, 10)}
+    pairwise = pairwise_wilcoxon(finals)
+    written = cd_from_seeds(finals, pairwise=pairwise).to_dict()
+    assert written["cliques"] == [["a", "b"]] or written["cliques"] == [["b", "a"]]
+    assert cd_from_stats({"critical_difference": written, "pairwise_wilcoxon_holm": pairwise}).cliques == \
+        written["cliques"]
+
+
+def test_cd_across_benchmarks_says_benchmarks_and_has_contiguous_bars():
+    cd = CriticalDifference(["x", "y", "z"], [1.0, 2.0, 3.0], "Friedman + Nemenyi", 0.05, 4, [["x", "y"]], 0.2, 1.5)
+    fig = draw_cd(cd)
+    assert "4 benchmarks" in fig._suptitle.get_text() and _bars(fig, "members:") == []
+    assert "4 benchmarks" in cd_caption(cd) and "dotted" not in cd_caption(cd)
+
+
+def _rows(means: dict[str, float], std: float = 0.1) -> list[dict]:
+    return [{"algorithm": n, "runs": 20, "mean": m, "std": std, "median": m, "iqr": 0.1, "mean_rank": i + 1.0}
+            for i, (n, m) in enumerate(means.items())]
+
+
+def _summary(labels, metric="test_acc", values=None) -> dict:
+    return {n: {f"final_{metric}": (values or {}).get(n, [1.0] * 20), "short_runs": [], "stopped": ["budget"] * 20,
+                "n_queries": [100] * 20} for n in labels}
+
+
+def _pair(a, b, p_holm, diff=0.1):
+    return {"a": a, "b": b, "median_difference": diff, "p": p_holm, "p_holm": p_holm}
+
+
+def test_findings_name_the_group_tied_with_the_best_and_why_the_two_tests_disagree():
+    # synthetic statistics: bananas best by 0.01 over ls with p = 1; re tied too; rs separated
+    rows = _rows({"bananas": 94.10, "ls": 94.09, "re": 94.0, "rs": 93.5})
+    pairs = [_pair("bananas", "ls", 1.0), _pair("bananas", "re", 0.3), _pair("bananas", "rs", 0.001),
+             _pair("ls", "re", 1.0), _pair("ls", "rs", 0.2), _pair("re", "rs", 0.01)]
+    vs = {n: {"alternative": f"{n} better than rs", "p": p, "p_holm": p}
+          for n, p in (("bananas", 0.001), ("ls", 0.01), ("re", 0.2))}
+    words = findings(rows, {"pairwise_wilcoxon_holm": pairs, "vs_random_search_mann_whitney": vs}, None,
+                     _summary(["bananas", "ls", "re", "rs"]), unit="%", higher=True, alpha=0.05, folder="f",
+                     metric="test_acc")
+    text = " ".join(words)
+    assert words[0].startswith("Best mean: bananas (94.10 +- 0.10 % over 20 runs")
+    assert "Not separated from bananas (paired Wilcoxon, Holm, alpha 0.05): ls (p_holm = 1), re (p_holm = 0.3)" in text
+    assert "has p_holm >= 0.05" in text
+    disagree = [w for w in words if w.startswith("The two tests disagree")]
+    assert len(disagree) == 1
+    assert "ls better than rs by the Mann-Whitney test but not separated from it" in disagree[0]
+    assert "re separated from rs (and better) by the paired Wilcoxon test" in disagree[0]
+    assert "unpaired and one-sided" in disagree[0] and "two-sided" in disagree[0]
+    lone = findings(rows[:2], {"pairwise_wilcoxon_holm": [_pair("bananas", "ls", 0.01)]}, None,
+                    _summary(["bananas", "ls"]), unit="%", higher=True, alpha=0.05, folder="f", metric="test_acc")
+    assert "Every other algorithm is separated from bananas" in " ".join(lone)
+    # table.tex bolds the whole group and names the test
+    tex = table_latex(rows, tied=["ls", "re"])
+    assert tex.count(r"\textbf{") == 3 and r"Random search & 20 & 93.50" in tex
+    assert "Wilcoxon signed-rank" in tex and "Holm" in tex
+
+
+def test_findings_print_no_percent_for_metrics_without_one_and_say_why_a_mean_is_missing():
+    rows = _rows({"gbdt": 0.56, "rs": 0.60}, std=0.01)
+    pairs = [_pair("gbdt", "rs", 1.0, diff=-0.04)]
+    for unit in ("", "loss"):
+        words = findings(rows, {"pairwise_wilcoxon_holm": pairs}, None, _summary(["gbdt", "rs"], "valid_err"),
+                         unit=unit, higher=False, alpha=0.05, folder="f", metric="valid_err")
+        text = " ".join(words)
+        assert "gbdt (0.56 +- 0.01 over 20 runs" in text and "%" not in text and " pp" not in text
+        assert "span 0.04." in text
+        assert "%" not in table_latex(rows, unit=unit, higher_is_better=False).split("\n", 1)[1]
+    nan_rows = _rows({"rs": float("nan"), "re": float("nan")})
+    missing = {"rs": [None] * 3 + [90.0] * 17, "re": [None] * 20}
+    words = findings(nan_rows, {}, None, _summary(["rs", "re"], values=missing), unit="%", higher=True,
+                     alpha=0.05, folder="f", metric="test_acc")
+    text = " ".join(words)
+    assert "nan" not in text and "Best mean" not in text
+    assert "report metric test_acc is missing" in text and "3 of 20 for rs" in text and "20 of 20 for re" in text
 
 
 def test_anytime_figure_labels_carry_units_and_regret_is_linear_unless_it_spans_decades(nb201_c10):
@@ -188,7 +330,9 @@ def test_tables_round_for_people_and_latex_marks_best_and_short_runs():
     assert "79.97333" not in md and f"| re{SHORT_MARK} | 2 | 1 | 81.10 |" in md and "| 0.012 |" in md
     assert "80.04" in table_csv(rows) and "79.97333" not in table_csv(rows)
     tex = table_latex(rows, unit="%")
-    assert r"\toprule" in tex and r"\textbf{81.10} $\pm$ 0.14" in tex and r"re$^{*\dagger}$" in tex
+    assert tex.startswith("% requires \\usepackage{booktabs}\n")
+    assert r"\toprule" in tex and r"\textbf{81.10} $\pm$ 0.14" in tex
+    assert r"Regularized evolution$^{*\dagger}$" in tex and r"Random search & 2" in tex  # display names
     assert r"median [IQR]" in table_latex(rows, stat="median")
     assert people_number(3.2e-7, "p_vs_rs") == "3.2e-07" and people_number(12, "runs") == "12"
 
@@ -222,6 +366,16 @@ def test_multi_benchmark_study_writes_average_ranks_and_cd(tmp_path):
     assert "[nbgraph-cora](nbgraph-cora/report.md)" in report and "average rank" in report
     assert (out / "nbgraph-cora" / "report.md").is_file() and (out / "nbgraph-citeseer" / "table.tex").is_file()
     assert r"average rank \\" in (out / "table.tex").read_text()
+    # per benchmark: stats.json's cliques are those its pairwise rows give; 2 seeds separate no pair, so the
+    # group tied with the best is everyone, all bold in table.tex, named in the findings
+    per = json.loads((out / "nbgraph-cora" / "stats.json").read_text())
+    assert per["critical_difference"]["cliques"] == cd_from_stats(per).cliques
+    assert [sorted(g) for g in per["critical_difference"]["cliques"]] == [["ls", "re", "rs"]]
+    assert any(w.startswith("Not separated from ") for w in per["findings"])
+    tex = (out / "nbgraph-cora" / "table.tex").read_text()
+    assert tex.count(r"\textbf{") == 3 and "Regularized evolution" in tex and "paired Wilcoxon" in tex
+    assert "mean final value (1 = best) over 2 benchmarks" in report  # the CD caption across benchmarks
+    assert "over 2 runs per algorithm" in (out / "nbgraph-cora" / "report.md").read_text()
 
 
 def test_predictor_figures_have_identity_lines_size_ticks_and_a_centred_diverging_map(monkeypatch, tmp_path):

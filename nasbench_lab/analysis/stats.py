@@ -125,22 +125,45 @@ def rank_matrix(values: np.ndarray, higher_is_better: bool = True) -> np.ndarray
 
 
 def cliques(names: Sequence[str], mean_ranks: Sequence[float], significant: set[frozenset[str]]) -> list[list[str]]:
-    """Maximal groups of algorithms, consecutive in mean rank, with no significantly different pair inside.
+    """The maximal cliques of the graph whose edges are the pairs NOT found different: every pair inside a group is
+    not separated, and no algorithm can join a group without a separated pair.
 
     ``significant`` holds the pairs found different (Nemenyi: rank gap > CD; Wilcoxon-Holm: p_holm < alpha).
-    These are the bars of a critical-difference diagram; singletons are left out.
+    A group need not be contiguous in mean rank (pairwise tests are not transitive). These are the bars of a
+    critical-difference diagram; singletons are left out. Members are ordered by mean rank (then name), groups
+    by their members' mean ranks (then names), so the result does not depend on the order of ``names``.
     """
-    order = [names[i] for i in np.argsort(np.asarray(mean_ranks), kind="stable")]
-    groups: list[list[str]] = []
-    for i in range(len(order)):
-        j = i
-        while j + 1 < len(order) and all(frozenset((order[a], order[j + 1])) not in significant
-                                          for a in range(i, j + 1)):
-            j += 1
-        group = order[i: j + 1]
-        if len(group) > 1 and not any(set(group) <= set(g) for g in groups):
-            groups.append(group)
-    return groups
+    rank = {n: float(r) for n, r in zip(names, mean_ranks)}
+    order = sorted(names, key=lambda n: (rank[n], n))
+    tied = {n: {m for m in order if m != n and frozenset((n, m)) not in significant} for n in order}
+    found: list[list[str]] = []
+
+    def extend(group: list[str], candidates: list[str], excluded: set[str]) -> None:
+        """Bron-Kerbosch with pivot: ``group`` extended by every maximal choice from ``candidates``."""
+        if not candidates and not excluded:
+            found.append(group)
+            return
+        pivot = max([*candidates, *excluded], key=lambda n: len(tied[n] & set(candidates)))
+        for n in [c for c in candidates if c not in tied[pivot]]:
+            extend(group + [n], [c for c in candidates if c in tied[n]], excluded & tied[n])
+            candidates = [c for c in candidates if c != n]
+            excluded = excluded | {n}
+
+    extend([], order, set())
+    groups = [sorted(g, key=lambda n: (rank[n], n)) for g in found if len(g) > 1]
+    return sorted(groups, key=lambda g: ([rank[n] for n in g], g))
+
+
+def not_separated(pairwise: Sequence[Mapping], alpha: float = 0.05) -> set[frozenset[str]]:
+    """The pairs of a pairwise table (rows with ``a``, ``b``, ``p_holm``) that the test does not separate."""
+    return {frozenset((r["a"], r["b"])) for r in pairwise if r["p_holm"] >= alpha}
+
+
+def tied_with(best: str, pairwise: Sequence[Mapping], alpha: float = 0.05) -> list[str]:
+    """Algorithms whose pairwise test against ``best`` has p_holm >= ``alpha`` (not separated from it), in the
+    order of ``pairwise``."""
+    return [r["b"] if r["a"] == best else r["a"] for r in pairwise
+            if best in (r["a"], r["b"]) and r["p_holm"] >= alpha]
 
 
 def relative_improvement(values: np.ndarray, random_mean: float) -> np.ndarray:

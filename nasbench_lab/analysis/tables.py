@@ -29,6 +29,25 @@ COLUMN_NOTES: dict[str, str] = {
     "wall_s": "CPU wall time of all runs of the algorithm together, seconds",
 }
 _INT_COLUMNS = {"runs", "short_runs"}
+#: metric "units" that name a kind of value rather than a unit: printed after no number
+_NOT_UNITS = ("", "loss", "score")
+
+
+def value_unit(unit: str) -> str:
+    """What follows a value of a metric in a sentence: ``" %"`` for a percentage, ``" s"`` for seconds, nothing for
+    a metric without a unit (a loss, a score, a user metric): never a ``%`` that the metric does not have."""
+    return "" if unit.strip() in _NOT_UNITS else f" {unit}"
+
+
+def difference_unit(unit: str) -> str:
+    """What follows a difference of two values: ``" pp"`` (percentage points) only for a percentage."""
+    return " pp" if unit.startswith("%") else value_unit(unit)
+
+
+def best_group_rule(alpha: float) -> str:
+    """The rule behind the group tied with the best, in words (findings, report.md and table.tex say the same)."""
+    return (f"the algorithms whose two-sided paired Wilcoxon signed-rank test against the best-mean algorithm, "
+            f"Holm-corrected over all pairs, has p_holm >= {alpha}")
 
 
 def people_number(value: object, column: str = "", digits: int = 2) -> str:
@@ -79,12 +98,18 @@ def _tex(text: str) -> str:
 
 
 def table_latex(rows: Sequence[Mapping], *, stat: str = "mean", higher_is_better: bool = True, unit: str = "",
-                alpha: float = 0.05, digits: int = 2, caption: str = "", label: str = "tab:nas-results") -> str:
-    """A booktabs table: mean +- std (``stat="mean"``) or median [IQR] (``"median"``); best bold, markers.
+                alpha: float = 0.05, digits: int = 2, caption: str = "", label: str = "tab:nas-results",
+                tied: Sequence[str] | None = None) -> str:
+    """A booktabs table: mean +- std (``stat="mean"``) or median [IQR] (``"median"``); bold group, markers.
 
+    ``tied``: the algorithms not separated from the best-mean one (see :func:`best_group_rule`); the best-mean
+    algorithm and these are bold, and the caption names the test. Without ``tied`` only the best value is bold.
     ``$^{*}$`` marks an algorithm better than random search (``p_vs_rs`` < ``alpha``, Holm-corrected);
-    ``$^{\\dagger}$`` one with short runs. Needs ``\\usepackage{booktabs}``.
+    ``$^{\\dagger}$`` one with short runs. Algorithms show their display names. Needs ``\\usepackage{booktabs}``
+    (the first line says so).
     """
+    from nasbench_lab.search.base import algorithm_display_name
+
     if stat not in ("mean", "median"):
         from nasbench_lab.errors import ConfigError
 
@@ -92,24 +117,38 @@ def table_latex(rows: Sequence[Mapping], *, stat: str = "mean", higher_is_better
     centre = [float(r[stat]) for r in rows]
     finite = [c for c in centre if math.isfinite(c)]
     best = (max(finite) if higher_is_better else min(finite)) if finite else None
-    head = (r"mean $\pm$ std" if stat == "mean" else "median [IQR]") + (f" ({_tex(unit)})" if unit else "")
-    lines = [r"\begin{table}[t]", r"\centering", r"\begin{tabular}{lrrr}", r"\toprule",
-             rf"algorithm & runs & {head} & mean rank \\", r"\midrule"]
+    means = [(float(r["mean"]), r["algorithm"]) for r in rows if math.isfinite(float(r["mean"]))]
+    best_mean = ((max if higher_is_better else min)(means)[1]) if means else None
+    bold_group = None if tied is None or best_mean is None else {best_mean, *tied}
+    unit_text = unit if value_unit(unit) else ""
+    head = (r"mean $\pm$ std" if stat == "mean" else "median [IQR]") + (f" ({_tex(unit_text)})" if unit_text else "")
+    lines = [r"% requires \usepackage{booktabs}", r"\begin{table}[t]", r"\centering", r"\begin{tabular}{lrrr}",
+             r"\toprule", rf"algorithm & runs & {head} & mean rank \\", r"\midrule"]
     for row, c in zip(rows, centre):
         spread = row["std"] if stat == "mean" else row.get("iqr", float("nan"))
-        value = f"{c:.{digits}f}"
-        if best is not None and round(c, digits) == round(best, digits):
-            value = rf"\textbf{{{value}}}"
-        cell = rf"{value} $\pm$ {spread:.{digits}f}" if stat == "mean" else rf"{value} [{spread:.{digits}f}]"
+        if not math.isfinite(c):
+            cell = "--"
+        else:
+            value = f"{c:.{digits}f}"
+            bold = (row["algorithm"] in bold_group if bold_group is not None else
+                    best is not None and round(c, digits) == round(best, digits))
+            if bold:
+                value = rf"\textbf{{{value}}}"
+            cell = rf"{value} $\pm$ {spread:.{digits}f}" if stat == "mean" else rf"{value} [{spread:.{digits}f}]"
         marks = ""
         p = row.get("p_vs_rs")
         if p is not None and math.isfinite(p) and p < alpha:
             marks += "*"
         if row.get("short_runs"):
             marks += r"\dagger"
-        name = _tex(row["algorithm"]) + (f"$^{{{marks}}}$" if marks else "")
-        lines.append(rf"{name} & {row['runs']} & {cell} & {row['mean_rank']:.2f} \\")
-    notes = [f"Best {stat} in bold."]
+        name = _tex(algorithm_display_name(str(row["algorithm"]))) + (f"$^{{{marks}}}$" if marks else "")
+        rank = row["mean_rank"]
+        lines.append(rf"{name} & {row['runs']} & {cell} & {rank:.2f} \\")
+    if bold_group is not None:
+        rule = _tex(best_group_rule(alpha)).replace(">=", r"$\geq$")
+        notes = [f"Bold: {_tex(algorithm_display_name(str(best_mean)))} (best mean) and {rule}."]
+    else:
+        notes = [f"Best {stat} in bold."]
     if any(r.get("p_vs_rs") is not None for r in rows):
         notes.append(rf"$^{{*}}$: better than random search (one-sided Mann-Whitney, Holm, $p < {alpha}$).")
     if any(r.get("short_runs") for r in rows):

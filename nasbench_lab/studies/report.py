@@ -14,7 +14,13 @@ from pathlib import Path
 import numpy as np
 
 from nasbench_lab.analysis.aggregate import anytime_curve, final_table, rank_over_budget
-from nasbench_lab.analysis.critical_difference import CriticalDifference, cd_from_blocks, cd_from_seeds, draw_cd
+from nasbench_lab.analysis.critical_difference import (
+    CriticalDifference,
+    cd_caption,
+    cd_from_blocks,
+    cd_from_seeds,
+    draw_cd,
+)
 from nasbench_lab.analysis.plots import (
     DEFAULT_FORMATS,
     FORMATS,
@@ -25,8 +31,8 @@ from nasbench_lab.analysis.plots import (
     save_figure,
 )
 from nasbench_lab.analysis.report_text import Figure, benchmark_report, findings, study_report
-from nasbench_lab.analysis.stats import holm, mann_whitney_greater, pairwise_wilcoxon
-from nasbench_lab.analysis.tables import SHORT_MARK, table_csv, table_json, table_latex, table_markdown
+from nasbench_lab.analysis.stats import holm, mann_whitney_greater, pairwise_wilcoxon, tied_with
+from nasbench_lab.analysis.tables import SHORT_MARK, table_csv, table_json, table_latex, table_markdown, value_unit
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.fileio import atomic_write
 from nasbench_lab.metrics import metric_info
@@ -126,7 +132,7 @@ def _report_one(folder: Path, key: str, runs: dict[str, list[Trajectory]], ref: 
     higher = bool(ref.get("report_higher_is_better", True))
     has_test = ref.get("report_metric") is not None
     metric = ref.get("report_metric") or ref.get("search_metric") or "valid_acc"
-    unit = ref.get("unit") or metric_info(metric).unit
+    unit = ref["unit"] if isinstance(ref.get("unit"), str) else metric_info(metric).unit  # "" stays: no unit
     key_final = f"final_{metric}"
     finals = {label: np.asarray(s[key_final], dtype=np.float64) for label, s in summary.items()}
     short = {label: len(s["short_runs"]) for label, s in summary.items()}
@@ -140,13 +146,16 @@ def _report_one(folder: Path, key: str, runs: dict[str, list[Trajectory]], ref: 
         row["wall_s"] = summary[row["algorithm"]]["wall_s"]
     cd = stats.pop("_cd")
     stats["findings"] = findings(rows, stats, cd, summary, unit=unit, higher=higher, alpha=ALPHA,
-                                 folder=str(folder))
+                                 folder=str(folder), metric=metric)
     atomic_write(folder / "table.md", table_markdown(rows).encode())
     atomic_write(folder / "table.csv", table_csv(rows).encode())
     atomic_write(folder / "table.json", table_json(rows).encode())
-    caption = f"{key}: final {metric} ({unit}) over {max(len(v) for v in finals.values())} seeds."
+    info = metric_info(metric)
+    caption = (f"{key}: final {info.display_name}{f' ({unit})' if value_unit(unit) else ''} over "
+               f"{max(len(v) for v in finals.values())} runs per algorithm (seeds).")
     atomic_write(folder / "table.tex", table_latex(rows, stat=table_stat, higher_is_better=higher, unit=unit,
-                                                  alpha=ALPHA, caption=caption, label=f"tab:{key}").encode())
+                                                  alpha=ALPHA, caption=caption, label=f"tab:{key}",
+                                                  tied=_tied_with_best(rows, stats, higher)).encode())
     atomic_write(folder / "stats.json", json.dumps({"metric": key_final, **stats}, indent=2).encode())
     if own_summary:
         atomic_write(folder / "summary.json", json.dumps(summary, indent=2).encode())
@@ -156,6 +165,16 @@ def _report_one(folder: Path, key: str, runs: dict[str, list[Trajectory]], ref: 
     text = benchmark_report(key, study.spec, ref, rows, stats, figures, summary, table_stat=table_stat, unit=unit)
     atomic_write(folder / "report.md", text.encode())
     return summary, {"finals": finals, "higher": higher, "runs": runs}
+
+
+def _tied_with_best(rows: list[dict], stats: dict, higher: bool) -> list[str] | None:
+    """The algorithms not separated from the best-mean one by the paired Wilcoxon-Holm test (None: no tests)."""
+    pairs = stats.get("pairwise_wilcoxon_holm") or []
+    measured = [r for r in rows if np.isfinite(r["mean"])]
+    if not pairs or not measured:
+        return None
+    best = (max if higher else min)(measured, key=lambda r: r["mean"])["algorithm"]
+    return tied_with(best, pairs, ALPHA) if any(best in (p["a"], p["b"]) for p in pairs) else None
 
 
 def _plots(folder: Path, key: str, runs: dict[str, list[Trajectory]], ref: dict, formats: Sequence[str], seed: int,
@@ -206,9 +225,7 @@ def _plots(folder: Path, key: str, runs: dict[str, list[Trajectory]], ref: dict,
                      "mean random architecture (written at the axis edge when it lies far outside the boxes), *: "
                      "better than random search."))
     if cd is not None:
-        out.append(_save(draw_cd(cd, title=key), folder, "critical_difference", formats,
-                         "Critical-difference diagram: mean rank over seeds; a bar joins algorithms whose paired "
-                         "Wilcoxon test (Holm) finds no significant difference."))
+        out.append(_save(draw_cd(cd, title=key), folder, "critical_difference", formats, cd_caption(cd)))
     names = list(live)
     if len(names) > 1:
         curve = rank_over_budget(live, higher)
@@ -268,8 +285,8 @@ def _report_across(study: Study, all_runs: dict, finals_by_key: dict, refs: dict
     figures: list[Figure] = []
     if plots and cd is not None:
         figures.append(_save(draw_cd(cd, title=f"{len(keys)} benchmarks"), study.out, "critical_difference", formats,
-                             "Critical-difference diagram across benchmarks: mean rank of each algorithm's mean "
-                             "final value; bars join algorithms within the Nemenyi critical difference."))
+                             cd_caption(cd).replace("mean rank", "mean rank of each algorithm's mean final value",
+                                                    1)))
         curves = [rank_over_budget({n: finals_by_key[k]["runs"][n] for n in names}, finals_by_key[k]["higher"])
                   for k in keys]
         length = min(c.values.shape[1] for c in curves)

@@ -218,13 +218,20 @@ def table_file(spec: BenchmarkSpec, path: str | os.PathLike | None, *, cache_dir
         try:
             header = _checked_sources(target, verify)
             _refresh_source_stats(target, header.sources)
-            if _partial_cache_usable(header, source, allow_partial):
+            if _same_source_files(spec, source, header) and _partial_cache_usable(header, source, allow_partial):
                 return target
         except ChecksumMismatchError as exc:
             warnings.warn(f"{exc}: converting it again", DataNote, stacklevel=2)
         except DataFileError:
             pass  # a damaged cache is rebuilt below
     return convert(spec, source, target, allow_partial=allow_partial)
+
+
+def _same_source_files(spec: BenchmarkSpec, source: Path, header: TableHeader) -> bool:
+    """Whether a cached table was converted from the files a conversion would read now (a folder's part file
+    added or removed since: convert again)."""
+    wanted = {str(p.resolve()) for p in find_loader(spec, source).source_files(source)}
+    return wanted == {s.path for s in header.sources}
 
 
 def _partial_cache_usable(header: TableHeader, source: Path, allow_partial: bool) -> bool:
@@ -255,7 +262,7 @@ def convert(spec: BenchmarkSpec, source: Path, target: Path, *, allow_partial: b
     """Converts an official file to the HDF5 table at ``target`` (atomically)."""
     loader = find_loader(spec, source)
     table = loader.read(source, allow_partial=allow_partial)
-    table.sources = [describe_source(source)]
+    table.sources = [describe_source(p) for p in loader.source_files(source)]
     table.attrs.setdefault("loader", loader.name)
     return write_table(table, target)
 

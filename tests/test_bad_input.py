@@ -401,3 +401,38 @@ def test_corrupted_csv(tmp_path, text, problem):
     path.write_text(text)
     with pytest.raises(DataFileError, match=problem):
         nasbench_lab.load("nb201", path=path, cache_dir=tmp_path / "cache", allow_partial=True)
+
+
+# ------------------------------------------------- a folder of NB201 CSVs
+SEED_HEADER = ("index,arch_str,cifar10valid_valid_acc_200ep_per_seed,cifar100_valid_acc_200ep_per_seed,"
+               "imagenet16_valid_acc_200ep_per_seed,cifar10_latency_s,cifar100_latency_s,imagenet16_latency_s\n")
+
+
+def seed_csv_text(cells=CELLS, header=SEED_HEADER) -> str:
+    """A synthetic nb201_seed_valid_latency.csv (made-up numbers) agreeing with ``csv_text``'s cifar10-valid seeds."""
+    rows = [f"{i},{SPACE.to_string(SPACE.from_index(i))},{80 + i % 7};{81 + i % 7},{60 + i % 3};{61 + i % 3};"
+            f"{62 + i % 3},{30 + i % 4};{31 + i % 4},0.01{i % 9},0.02{i % 9},0.03{i % 9}" for i in cells]
+    return header + "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize("text, problem", [
+    (seed_csv_text(cells=CELLS[:3]), "nb201_seed_valid_latency.csv: column 'cifar10valid_valid_acc_200ep_per_seed' "
+                                     "has no value for 1 cell\\(s\\) of nb201_tables.csv \\(e.g. index 15624"),
+    (seed_csv_text(cells=CELLS + (7,)), "has values for 1 cell\\(s\\) that nb201_tables.csv lacks \\(e.g. index 7"),
+    (seed_csv_text().replace(",cifar100_valid_acc_200ep_per_seed", ",cifar100_valid_acc_200ep_mean"),
+     "nb201_seed_valid_latency.csv: missing column\\(s\\) cifar100_valid_acc_200ep_per_seed; expected: "),
+    (seed_csv_text().replace(";62,", ";6x2,", 1), "nb201_seed_valid_latency.csv: line 2, column "
+                                                 "'cifar100_valid_acc_200ep_per_seed': '6x2' is not a number"),
+    (seed_csv_text().replace(",0.026,", ",fast,", 1), "line 4, column 'cifar100_latency_s': 'fast' is not a number"),
+    (seed_csv_text().replace(",80;81,", ",80;82,", 1), "cifar10 valid_acc at 200 epochs of cell 0 differs from the "
+                                                      "files read before it"),
+    (seed_csv_text().replace(",60;61;62,", ",,", 1), "column 'cifar100_valid_acc_200ep_per_seed' has no value for 1 "
+                                                    "cell\\(s\\).*index 0: a missing row or an empty field"),
+])
+def test_bad_seed_csv_in_an_nb201_folder(tmp_path, text, problem):
+    folder = tmp_path / "nb201"
+    folder.mkdir()
+    (folder / "nb201_tables.csv").write_text(csv_text())
+    (folder / "nb201_seed_valid_latency.csv").write_text(text)
+    with pytest.raises(DataFileError, match=problem):
+        nasbench_lab.load("nb201", "cifar100", path=folder, cache_dir=tmp_path / "cache", allow_partial=True)

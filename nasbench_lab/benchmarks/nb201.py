@@ -6,6 +6,7 @@ from nasbench_lab.benchmarks.spec import BENCHMARKS, BenchmarkSpec
 from nasbench_lab.loaders.naslib_nb201 import NaslibNb201Loader
 from nasbench_lab.loaders.nats import NatsTopologyLoader
 from nasbench_lab.loaders.nb201_csv import DATASETS, Nb201CsvLoader
+from nasbench_lab.loaders.nb201_folder import Nb201FolderLoader
 
 _SPLITS = {
     "cifar10": {
@@ -18,15 +19,17 @@ _SPLITS = {
     },
     "cifar100": {
         "search": "valid_acc is the accuracy on the validation half of the CIFAR-100 test set ('x-valid'); "
-                  "official files give it per seed; a flat CSV without a 200-epoch x-valid column gets the "
-                  "seed-mean derived from valtest_acc and test_acc (see 'derived')",
+                  "official files and a folder with nb201_seed_valid_latency.csv give it per seed; a flat CSV "
+                  "without a 200-epoch x-valid column gets the seed-mean derived from valtest_acc and test_acc "
+                  "(see 'derived'); 'valid_acc@200' says which one this table uses",
         "report": "test_acc is the accuracy on the test half ('x-test'); valtest_acc is both halves "
                   "together ('ori-test') and therefore contains test data: never search on it",
     },
     "ImageNet16-120": {
         "search": "valid_acc is the accuracy on the validation half of the ImageNet16-120 test set ('x-valid'); "
-                  "official files give it per seed; a flat CSV without a 200-epoch x-valid column gets the "
-                  "seed-mean derived from valtest_acc and test_acc (see 'derived')",
+                  "official files and a folder with nb201_seed_valid_latency.csv give it per seed; a flat CSV "
+                  "without a 200-epoch x-valid column gets the seed-mean derived from valtest_acc and test_acc "
+                  "(see 'derived'); 'valid_acc@200' says which one this table uses",
         "report": "test_acc is the accuracy on the test half; valtest_acc is both halves together and "
                   "contains test data: never search on it",
     },
@@ -37,12 +40,13 @@ SPEC = BENCHMARKS.register("nb201")(BenchmarkSpec(
     description="NAS-Bench-201 / NATS-Bench topology space: 15,625 cells, CIFAR-10/100, ImageNet16-120",
     datasets=DATASETS,
     default_dataset="cifar10",
-    loaders=(Nb201CsvLoader(), NatsTopologyLoader(),
+    loaders=(Nb201CsvLoader(), Nb201FolderLoader(), NatsTopologyLoader(),
              NaslibNb201Loader()),
     space_for=lambda dataset: "nb201",
     dataset_aliases={"cifar10-valid": "cifar10", "imagenet16": "ImageNet16-120", "ImageNet16": "ImageNet16-120"},
     notes=_SPLITS,
     where_to_get="the official NATS-tss-v1_0-3ffb9-simple folder, NASLib's nb201_<dataset>_full_training.pickle, "
-                 "a flat CSV such as nb201_tables.csv, or a converted .h5; `nasbench-lab download nb201` says "
+                 "a flat CSV such as nb201_tables.csv, a folder holding it (and nb201_seed_valid_latency.csv, "
+                 "read together), or a converted .h5; `nasbench-lab download nb201` says "
                  "where to get the official files",
 ))

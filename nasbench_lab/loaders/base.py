@@ -24,6 +24,11 @@ class Loader(ABC):
     def convert(self, path: Path) -> BenchmarkTable:
         """Reads ``path`` completely into a BenchmarkTable; raises DataFileError on bad content."""
 
+    def source_files(self, path: Path) -> list[Path]:
+        """The files (or folders) a conversion of ``path`` reads: the converted table records each one's checksum,
+        so a change to any of them, or a file added or removed, converts again. ``path`` itself by default."""
+        return [path]
+
     def read(self, path: Path, *, allow_partial: bool = False) -> BenchmarkTable:
         """``convert``, passing the caller's word that a partial table is intended to loaders that check rows."""
         return self.convert(path)

@@ -204,6 +204,11 @@ def _check_complete(path: Path, index: np.ndarray, space: EnumerableSpace, allow
     return missing
 
 
+def read_header(path: Path) -> list[str]:
+    """The column names of a CSV (a one-line DataFileError when it has none)."""
+    return _read_rows(path, header_only=True)[0]
+
+
 def _read_rows(path: Path, header_only: bool = False) -> tuple[list[str], list[list[str]]]:
     try:
         _check_ends_with_newline(path)

@@ -30,6 +30,10 @@ _CSV_NAMES = {
     ("imagenet16", "valtest_acc"): ("ImageNet16-120", "valtest_acc"),
     ("imagenet16", "train_time"): ("ImageNet16-120", "train_time"),
     ("imagenet16", "params_mb"): ("ImageNet16-120", "params"),
+    # nb201_seed_valid_latency.csv: the official NATS-Bench GPU inference latency, seconds
+    ("cifar10", "latency_s"): ("cifar10", "latency"),
+    ("cifar100", "latency_s"): ("cifar100", "latency"),
+    ("imagenet16", "latency_s"): ("ImageNet16-120", "latency"),
 }
 
 
@@ -79,6 +83,38 @@ def derive_x_valid(table: DatasetTable, fidelity: int = 200) -> bool:
     return True
 
 
+#: ``describe()["notes"]`` key saying where a table's 200-epoch validation accuracy comes from
+VALID_SOURCE_NOTE = "valid_acc@200"
+#: datasets whose 200-epoch x-valid accuracy flat files may lack (CIFAR-10's cifar10-valid split always has its own)
+_X_VALID_DATASETS = ("cifar100", "ImageNet16-120")
+
+
+def describe_valid_sources(table: DatasetTable, derived: bool, files: str, fidelity: int = 200) -> None:
+    """Notes which source ``valid_acc`` at ``fidelity`` comes from: per-seed x-valid of ``files`` or the identity.
+
+    Why: the identity gives a noise-free seed mean, so ``valid_seed="random"`` searches on it are easier
+    than on per-seed values; a reader comparing studies must know which one a table used.
+    """
+    if table.name not in _X_VALID_DATASETS:
+        return
+    valid = table.metrics.get("valid_acc")
+    if derived:
+        table.notes[VALID_SOURCE_NOTE] = (f"valid_acc @{fidelity} on {table.name}: the mean of seeds via "
+                                          f"2*valtest - test (see 'derived'); valid_seed='random' sees no seed noise")
+    elif valid is not None and fidelity in table.fidelities:
+        pos = table.fidelities.index(fidelity)
+        block = valid.values[:, :, pos]
+        if not np.isfinite(block).any():
+            return
+        if valid.per_seed[pos]:
+            counts = sorted({int(c) for c in np.isfinite(block).sum(axis=1) if c})
+            table.notes[VALID_SOURCE_NOTE] = (
+                f"valid_acc @{fidelity} on {table.name}: per-seed x-valid ({' or '.join(map(str, counts))} seeds "
+                f"per cell, of the official seeds 777, 888, 999) from {files}; valid_seed='random' draws one")
+        else:
+            table.notes[VALID_SOURCE_NOTE] = f"valid_acc @{fidelity} on {table.name}: seed-mean x-valid from {files}"
+
+
 class Nb201CsvLoader(FlatCsvLoader):
     """The flat NB201 CSV, with the 200-epoch x-valid accuracy derived where the file lacks it."""
 
@@ -88,5 +124,5 @@ class Nb201CsvLoader(FlatCsvLoader):
     def convert(self, path: Path, *, allow_partial: bool = False) -> BenchmarkTable:
         table = super().convert(path, allow_partial=allow_partial)
         for dataset in table.datasets.values():
-            derive_x_valid(dataset)
+            describe_valid_sources(dataset, derive_x_valid(dataset), path.name)
         return table

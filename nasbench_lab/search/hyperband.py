@@ -33,9 +33,24 @@ class _Bracket:
         return self.rung >= len(self.sizes)
 
 
+def rung_ladder(fidelities: tuple[int, ...] | list[int], eta: float) -> list[int]:
+    """The rungs Hyperband uses of a benchmark's fidelities: from the highest down, each next one the highest
+    that is at most 1/eta of the last (a per-epoch curve 1..200 gives 2, 7, 22, 66, 200 at eta 3; NB201's
+    12 and 200 and NB101's 4, 12, 36, 108 stay all rungs). Why: one rung per epoch would make eta**199 configs."""
+    fids = sorted(set(int(f) for f in fidelities))
+    if not fids:
+        return []
+    ladder = [fids[-1]]
+    while (lower := [f for f in fids if f <= ladder[-1] / eta]):
+        ladder.append(lower[-1])
+    return ladder[::-1]
+
+
 @register_optimizer("hb", "hyperband")
 class Hyperband(Optimizer):
-    """Hyperband with ratio ``eta``; ``brackets="one"`` gives plain successive halving from the lowest fidelity."""
+    """Hyperband with ratio ``eta``; ``brackets="one"`` gives plain successive halving from the lowest fidelity.
+
+    Rungs: ``fidelities`` as given, else :func:`rung_ladder` of the benchmark's fidelities."""
 
     display_name = "Hyperband"
 
@@ -45,7 +60,7 @@ class Hyperband(Optimizer):
                  brackets: str = "all", fidelities: list[int] | None = None):
         super().__init__(problem, rng)
         self.eta = in_range("hb", "eta", eta, 1.5, 100.0)
-        fids = sorted(problem.fidelities if fidelities is None else fidelities)
+        fids = rung_ladder(problem.fidelities, self.eta) if fidelities is None else sorted(fidelities)
         unknown = [f for f in fids if f not in problem.fidelities]
         if unknown or len(fids) < 2:
             raise ConfigError(f"hb needs at least two fidelities with search-metric values; this benchmark has "

@@ -301,7 +301,7 @@ def attainment_surface(runs: Sequence[object], higher: Sequence[bool], percentil
     if not 0 < percentile <= 100:
         raise ConfigError(f"percentile must be in (0, 100], got {percentile}")
     z, sets, m = _stack_runs(runs, higher, 3)
-    level = math.ceil(len(runs) * percentile / 100 - 1e-9)
+    level = max(1, math.ceil(len(runs) * percentile / 100 - 1e-9))
     n_sets = len(np.unique(sets))
     if level > n_sets:
         return np.empty((0, m))

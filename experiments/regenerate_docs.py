@@ -8,7 +8,9 @@ Usage: python experiments/regenerate_docs.py [--cheap] [--check] [--only NAME,..
 - ``--cheap``: the cheap subset (isomorphism counts, the NASLib edge-order check, the NB201
   comparison table, the NB201 CIFAR-10 predictor tables), which ``tests/test_docs_generated.py`` (slow) re-runs;
 - ``--check``: writes nothing into the docs (figures go under ``--out``); exits 1 listing the
-  blocks whose text differs from what the code produces now.
+  blocks whose text differs from what the code produces now, numbers compared within the
+  tolerances stated in ``experiments/docblocks.py`` (p-values to a factor 2, mean ranks +-0.05,
+  other decimals +-1 in the last printed place, integers and words exactly).
 Results folders under ``--out`` are resumable (a rerun only computes what is missing; delete the
 folder after a code change that alters results). Numbers still outside generated blocks: the speed
 tables (machine-dependent; experiments/perf/*.py print them), the live-training figures
@@ -31,7 +33,7 @@ REPO = EXPERIMENTS.parent
 if str(EXPERIMENTS) not in sys.path:
     sys.path.insert(0, str(EXPERIMENTS))
 
-from docblocks import stale_blocks, write_blocks  # noqa: E402  (a sibling script, found through sys.path)
+from docblocks import block_differences, write_blocks  # noqa: E402  (a sibling script, found through sys.path)
 
 from nasbench_lab.errors import NasbenchLabError  # noqa: E402
 
@@ -237,8 +239,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.check:
-        stale = stale_blocks(blocks)
-        print("\n".join(f"stale: {s}" for s in stale) or f"all {len(blocks)} blocks match", file=sys.stderr)
+        stale = block_differences(blocks)  # within the tolerances stated in experiments/docblocks.py
+        print("\n".join(f"stale: {s}: {'; '.join(d[:5])}" for s, d in stale.items())
+              or f"all {len(blocks)} blocks match", file=sys.stderr)
         return 1 if stale else 0
     for name in write_blocks(blocks):
         print("updated", name, file=sys.stderr)

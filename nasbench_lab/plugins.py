@@ -32,11 +32,28 @@ class PluginError(ConfigError):
 
 
 def normalize_plugin(name: str) -> str:
-    """A plug-in reference as workers need it: module names as given, ``.py`` paths made absolute."""
+    """A plug-in reference as workers need it: module names as given, ``.py`` paths made absolute.
+
+    A module name that Python cannot import but that names a ``.py`` file in the current folder
+    (``my_tabu`` for ``./my_tabu.py``; the ``nasbench-lab`` script does not put the current folder on
+    ``sys.path`` as ``python`` does) becomes that file's absolute path, so both spellings work."""
     name = str(name).strip()
     if not name:
         raise PluginError("a plug-in must be a module name or a .py file path, got an empty string")
-    return str(Path(name).resolve()) if name.endswith(".py") else name
+    if name.endswith(".py"):
+        return str(Path(name).resolve())
+    local = Path(f"{name}.py")
+    if name.isidentifier() and local.is_file() and not _importable(name):
+        return str(local.resolve())
+    return name
+
+
+def _importable(module: str) -> bool:
+    """Whether Python finds ``module`` (a top-level name) on ``sys.path``; nothing is imported."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def import_plugin(name: str) -> str:

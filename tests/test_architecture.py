@@ -3,6 +3,8 @@ runner's fast path through the benchmark's own lookup, and a warm load reading t
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -120,3 +122,18 @@ def test_one_job_runner_gives_the_same_results_in_process_and_on_a_pool():
     here = dict(run_tasks(pow, tasks, jobs=1))
     pooled = dict(run_tasks(pow, tasks, jobs=2))
     assert here == pooled == {(b, 3): b ** 3 for b in range(6)}
+
+
+def test_the_layout_is_described_once_and_names_every_package():
+    """README.md links to docs/architecture.md rather than keeping a second module table that goes stale; the
+    layer list there names every package of nasbench_lab."""
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    readme, arch = (repo / "README.md").read_text(), (repo / "docs" / "architecture.md").read_text()
+    assert "(docs/architecture.md)" in readme and "| module | one job |" not in readme
+    layers = arch.split("```")[1]
+    packages = sorted(p.name for p in (repo / "nasbench_lab").iterdir()
+                      if p.is_dir() and (p / "__init__.py").is_file())
+    missing = [name for name in packages if not re.search(rf"\b{name}\b", layers)]
+    assert missing == [], f"packages missing from docs/architecture.md's layers: {missing}"

@@ -10,6 +10,7 @@ import bz2
 import functools
 import os
 import pickle
+import re
 import warnings
 from pathlib import Path
 
@@ -436,3 +437,73 @@ def test_bad_seed_csv_in_an_nb201_folder(tmp_path, text, problem):
     (folder / "nb201_seed_valid_latency.csv").write_text(text)
     with pytest.raises(DataFileError, match=problem):
         nasbench_lab.load("nb201", "cifar100", path=folder, cache_dir=tmp_path / "cache", allow_partial=True)
+
+
+# ------------------------------------------------------------------ CLI: accepted nonsense becomes one line, status 2
+CLI_CASES = [
+    # (case, argv given the tmp folder and a synthetic partial CSV, message the one error line matches)
+    ("compare -A ''", lambda t, c: ["compare", "-b", "nb201", "-p", c, "--allow-partial", "-A", "", "--out", f"{t}/r"],
+     "--algorithms names no algorithm .*rs.*nasbench-lab list algorithms"),
+    ("compare --direction nope=min", lambda t, c: ["compare", "-b", "nb201", "-p", c, "--allow-partial", "-A", "rs",
+                                                   "--direction", "nope=min", "--out", f"{t}/r"],
+     "--direction names no metric of nb201/cifar10: nope; accepted: .*test_acc.*valid_acc"),
+    ("compare --out ''", lambda t, c: ["compare", "-b", "nb201", "-p", c, "--allow-partial", "-A", "rs", "--out", ""],
+     "--out must name a file or folder, got an empty string"),
+    ("compare --format ''", lambda t, c: ["compare", "-b", "nb201", "-p", c, "--allow-partial", "-A", "rs",
+                                          "--format", "", "--out", f"{t}/r"],
+     "--format takes comma-separated plot formats of png, pdf, svg, got ''"),
+    ("plot --format jpg", lambda t, c: ["plot", f"{t}/r", "--format", "jpg"], "--format takes .* png, pdf, svg"),
+    ("export --csv ''", lambda t, c: ["export", "-b", "nb201", "-p", c, "--allow-partial", "--csv", ""],
+     "--csv must name a file or folder"),
+    ("predictors --param knn.n_neighbors=-1",
+     lambda t, c: ["predictors", "-b", "nb201", "-p", c, "--allow-partial", "-P", "knn", "--param",
+                   "knn.n_neighbors=-1", "--sizes", "2", "--seeds", "1", "--test-size", "2", "--out", f"{t}/p"],
+     "n_neighbors must be an integer >= 1, got -1"),
+    ("compare --config with -A/--seeds/--budget",
+     lambda t, c: ["compare", "--config", str(Path(__file__).parents[1] / "experiments" / "nb201_cifar10.toml"),
+                   "-A", "rs", "--seeds", "3", "--budget", "5", "--out", f"{t}/r"],
+     "--config .* sets the study itself: --algorithms, --seeds, --budget would be ignored"),
+    ("compare --seeds 1000000000", lambda t, c: ["compare", "-b", "nb201", "-p", c, "--allow-partial", "-A", "rs",
+                                                 "--seeds", "1000000000", "--out", f"{t}/r"],
+     "--seeds must be at most 100,000 .*got 1,000,000,000"),
+    ("query without --path and no table in the cache", lambda t, c: ["query", "-b", "nb201", "-d", "cifar10",
+                                                                     "--index", "0"],
+     "benchmark nb201 needs a data file: pass --path .*in the cache .*: none"),
+]
+
+
+@pytest.mark.parametrize("case, argv, message", CLI_CASES, ids=[c[0] for c in CLI_CASES])
+def test_cli_refuses_nonsense_in_one_line(tmp_path, table_csv, capsys, monkeypatch, case, argv, message):
+    from nasbench_lab.cli.main import main
+
+    monkeypatch.setenv("NASBENCH_LAB_CACHE", str(tmp_path / "cache"))
+    code = main(["--quiet", *argv(str(tmp_path), str(table_csv))])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    lines = err.strip().split("\n")
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert re.search(message, lines[0]), lines[0]
+    assert "path=" not in lines[0]
+    assert not (tmp_path / "r").exists() and not (tmp_path / "p").exists(), "nothing may run before the refusal"
+
+
+def test_cli_reads_the_converted_table_from_the_cache_without_path(tmp_path, table_csv, capsys, monkeypatch):
+    from nasbench_lab.cli.main import main
+
+    monkeypatch.setenv("NASBENCH_LAB_CACHE", str(tmp_path / "cache"))
+    assert main(["--quiet", "convert", "-b", "nb201", "-p", str(table_csv), "--allow-partial"]) == 0
+    capsys.readouterr()
+    assert main(["query", "-b", "nb201", "-d", "cifar10", "--index", "42", "--allow-partial"]) == 0
+    out, err = capsys.readouterr()
+    assert "index=42" in out and "no --path given: reading the converted table" in err
+    assert main(["--quiet", "query", "-b", "nb201", "-d", "cifar10", "--index", "42"]) == 2  # partial: say so
+    assert "only a partial one" in capsys.readouterr().err
+
+
+def test_table_space_too_large_is_refused_without_an_overflow_warning():
+    from nasbench_lab.spaces.table_space import TableSpace
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ConfigError, match="combinations of choices is more than this space can index"):
+            TableSpace("x", [(f"c{i}", [str(k) for k in range(1000)]) for i in range(8)])

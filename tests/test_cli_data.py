@@ -78,3 +78,35 @@ def test_query_defaults_to_the_embedded_benchmark_and_its_search_and_report_metr
     payload = json.loads(out)
     assert payload["benchmark"] == "nbgraph" and payload["dataset"] == "cora"
     assert set(payload["results"][0]) == {"arch", "index", "valid_acc", "test_acc"}
+
+
+def test_list_algorithms_and_predictors_without_aliases(capsys):
+    code, out, _ = run_cli(capsys, "list", "algorithms")
+    assert code == 0
+    names = [line.split(" ")[0].rstrip(":") for line in out.splitlines() if not line.startswith(" ")]
+    assert {"rs", "re", "ls", "bananas", "hb", "optuna:SAMPLER"} <= set(names)
+    assert not {"random_search", "regularized_evolution", "local_search", "hyperband"} & set(names)  # aliases hidden
+    assert "re (Regularized evolution): Population of ``population_size``" in out
+    assert "population_size=10, sample_size=3, aging=True" in out
+    assert "needs: a benchmark with two or more fidelities" in out  # hb
+    assert "pip install 'nasbench_lab[optuna]'" in out and "optuna:gp also needs torch" in out
+    code, out, _ = run_cli(capsys, "list", "predictors", "--json")
+    entries = {e["name"]: e for e in json.loads(out)}
+    assert code == 0 and {"xgb", "gp", "knn", "lcurve", "zc_xgb"} <= set(entries)
+    assert entries["knn"]["params"]["n_neighbors"] == "7" and entries["knn"]["description"].startswith("Mean score")
+    assert "lower fidelities" in entries["lcurve"]["needs"] and entries["xgb"]["needs"] == ""
+    assert "benchmark" not in entries["lcurve"]["params"]  # the command passes it
+
+
+def test_list_names_both_defaults_of_the_embedded_benchmark(capsys):
+    code, out, _ = run_cli(capsys, "list")
+    assert code == 0
+    assert "(default cora; `compare` with no --benchmark/--dataset/--path runs arxiv, 20 seeds, 100 queries)" in out
+
+
+def test_predictors_without_arguments_use_the_embedded_benchmark(capsys, tmp_path):
+    code, out, err = run_cli(capsys, "predictors", "-P", "knn", "--sizes", "10", "--seeds", "1", "--test-size",
+                             "50", "--jobs", "1", "--no-plots", "--out", str(tmp_path / "p"))
+    assert code == 0, err
+    assert "no --benchmark given: using the embedded default 'nbgraph'" in err
+    assert "## nbgraph/cora" in out and (tmp_path / "p" / "table.md").is_file()

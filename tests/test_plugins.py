@@ -188,3 +188,20 @@ def test_entry_point_plugins_are_imported_on_a_registry_miss(tmp_path, monkeypat
         plugins.load_installed_plugins.cache_clear()
         OPTIMIZERS._items.pop("ep_hill", None)
         sys.modules.pop("ep_plugin_for_test", None)
+
+
+def test_plugin_by_module_name_in_the_current_folder(hill_file, tmp_path, monkeypatch, capsys):
+    """``--plugin my_hill`` finds ./my_hill.py as ``--plugin my_hill.py`` does, though the installed
+    ``nasbench-lab`` script does not put the current folder on sys.path."""
+    from nasbench_lab.plugins import normalize_plugin
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", ".", str(tmp_path))])
+    assert normalize_plugin("my_hill") == str(hill_file.resolve())
+    assert normalize_plugin("json") == "json"  # an importable module stays a module name
+    assert main(["list", "algorithms", "--plugin", "my_hill"]) == 0
+    out = capsys.readouterr().out
+    assert "hill" in [line.split(":")[0].split(" ")[0] for line in out.splitlines()]
+    assert f"plug-in: {hill_file.resolve()}" in out
+    assert main(["--quiet", "info", "--plugin", "no_such_module_here"]) == 2
+    assert "no_such_module_here" in capsys.readouterr().err

@@ -13,6 +13,7 @@ from typing import TypedDict
 
 import numpy as np
 
+from nasbench_lab.analysis.plots import FORMATS as PLOT_FORMATS
 from nasbench_lab.api import DEFAULT_BENCHMARK
 from nasbench_lab.cli.common import add_benchmark_args, benchmark_from_args, dotted_params
 from nasbench_lab.cli.main import note, print_json
@@ -36,6 +37,14 @@ DEFAULT_ALGORITHMS = ("rs", "re", "ls", "de", "bananas", "gbdt", "npred", "zc", 
 DEFAULT_SETTING: DefaultSetting = {"dataset": "arxiv", "seeds": 20, "budget": 100}
 #: seeds and query budget otherwise
 DEFAULT_SEEDS, DEFAULT_BUDGET = 10, 150
+#: the most seeds ``--seeds`` accepts: every seed is one run kept on disk and in the report's arrays, so a
+#: typo such as ``--seeds 1000000000`` is refused up front rather than running out of memory
+MAX_SEEDS = 100_000
+#: the flags a study file (--config) sets itself: refused beside --config rather than silently ignored
+CONFIG_CLASHES = {"algorithms": "--algorithms", "param": "--param", "seeds": "--seeds", "budget": "--budget",
+                  "budget_seconds": "--budget-seconds", "benchmark": "--benchmark", "dataset": "--dataset",
+                  "path": "--path", "fidelity": "--fidelity", "search_metric": "--search-metric",
+                  "report_metric": "--report-metric", "direction": "--direction"}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -45,15 +54,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     "process pool, resumably, and write OUT/report.md, summary.json, table.md/.csv/.json/.tex, "
                     "stats.json, plots/ and runs/ (one trajectory file per run). Rerunning the same command resumes.")
     add_benchmark_args(p)
-    p.add_argument("--config", "-c", default=None, help="a study TOML file (experiments/*.toml) instead of the flags")
+    p.add_argument("--config", "-c", default=None,
+                   help="a study TOML file (experiments/*.toml) instead of the flags: it sets the benchmarks, "
+                        "algorithms, parameters, seeds, budget and metrics, so those flags are refused beside it")
     p.add_argument("--algorithms", "-A", default=None,
                    help=f"comma-separated algorithm names (default: {','.join(DEFAULT_ALGORITHMS)}, those the "
                         "benchmark supports)")
     p.add_argument("--param", action="append", default=[], metavar="ALGO.KEY=VALUE",
                    help="algorithm parameter, e.g. re.population_size=20 (repeatable; values read as JSON)")
     p.add_argument("--seeds", type=int, default=None,
-                   help=f"number of seeds, 0..N-1 (default {DEFAULT_SEEDS}; {DEFAULT_SETTING['seeds']} in the "
-                        "embedded default setting)")
+                   help=f"number of seeds, 0..N-1, at most {MAX_SEEDS:,} (default {DEFAULT_SEEDS}; "
+                        f"{DEFAULT_SETTING['seeds']} in the embedded default setting)")
     p.add_argument("--budget", type=int, default=None,
                    help=f"queries per run (default {DEFAULT_BUDGET} without --budget-seconds; "
                         f"{DEFAULT_SETTING['budget']} in the embedded default setting)")
@@ -97,7 +108,9 @@ def run_compare(args: argparse.Namespace) -> int:
     from nasbench_lab.studies.report import read_findings, write_report
     from nasbench_lab.studies.study import Study, StudySpec
 
+    formats = _formats(args.format)
     if args.config:
+        _refuse_flags_beside_config(args)
         spec = StudySpec.from_toml(args.config)
         out = args.out or os.path.join("results", spec.name)
     else:
@@ -109,7 +122,7 @@ def run_compare(args: argparse.Namespace) -> int:
     ran = study.execute(jobs=args.jobs, scheduler=args.scheduler, progress=not quiet)
     total = len(study.runs())
     note(args, f"{ran} run(s) executed, {total - ran} already on disk; writing the report to {out}")
-    summary = write_report(study, formats=_formats(args.format), table_stat=args.table_stat)
+    summary = write_report(study, formats=formats, table_stat=args.table_stat)
     _note_reported_metric(args, study)
     if args.json:
         print_json(summary)
@@ -135,8 +148,9 @@ def run_plot(args: argparse.Namespace) -> int:
     from nasbench_lab.studies.report import write_report
     from nasbench_lab.studies.study import load_study
 
+    formats = _formats(args.format)
     study = load_study(args.results)
-    summary = write_report(study, formats=_formats(args.format), table_stat=args.table_stat)
+    summary = write_report(study, formats=formats, table_stat=args.table_stat)
     if args.json:
         print_json(summary)
     else:
@@ -175,8 +189,12 @@ def _spec_from_flags(args: argparse.Namespace):
     seeds = args.seeds if args.seeds is not None else DEFAULT_SETTING["seeds"] if default_setting else DEFAULT_SEEDS
     bench = benchmark_from_args(args)  # says so when it falls back to the embedded default
     params = dotted_params(args.param, "ALGO")
-    if args.algorithms:
+    if args.algorithms is not None:
         names = [n.strip() for n in args.algorithms.split(",") if n.strip()]
+        if not names:
+            raise ConfigError(f"--algorithms names no algorithm (got {args.algorithms!r}); give comma-separated "
+                              f"names of {', '.join(OPTIMIZERS.accepted())} (`nasbench-lab list algorithms`), or "
+                              "leave it out for the defaults")
         for name in names:
             OPTIMIZERS.get(name)
     else:
@@ -197,15 +215,42 @@ def _spec_from_flags(args: argparse.Namespace):
                      budget_seconds=args.budget_seconds, workers=args.workers, valid_seed=args.valid_seed,
                      name=f"compare-{bench.name}-{bench.dataset}", fidelity=args.fidelity,
                      search_metric=args.search_metric, report_metric=args.report_metric,
-                     directions=parse_directions(args.direction))
+                     directions=_directions(args.direction, bench))
     return spec, args.out or os.path.join("results", f"{bench.name}-{bench.dataset}")
 
 
 def _positive(value: int, flag: str) -> int:
     if value < 1:
         raise ConfigError(f"{flag} must be >= 1, got {value}")
+    if flag == "--seeds" and value > MAX_SEEDS:
+        raise ConfigError(f"--seeds must be at most {MAX_SEEDS:,} (one run per seed), got {value:,}")
     return value
 
 
 def _formats(text: str) -> list[str]:
-    return [f.strip().lstrip(".") for f in text.split(",") if f.strip()]
+    """The --format list; empty or unknown formats are refused naming the accepted ones."""
+    formats = [f.strip().lower().lstrip(".") for f in text.split(",") if f.strip()]
+    bad = [f for f in formats if f not in PLOT_FORMATS]
+    if not formats or bad:
+        raise ConfigError(f"--format takes comma-separated plot formats of {', '.join(PLOT_FORMATS)}, "
+                          f"got {text!r}")
+    return formats
+
+
+def _refuse_flags_beside_config(args: argparse.Namespace) -> None:
+    """--config sets the study itself: flags that it would silently override are refused, naming them."""
+    given = [flag for dest, flag in CONFIG_CLASHES.items() if getattr(args, dest, None) not in (None, [], "")]
+    if given:
+        raise ConfigError(f"--config {args.config} sets the study itself: {', '.join(given)} would be ignored; "
+                          "edit the study file instead, or drop --config and give the flags")
+
+
+def _directions(items: list[str], bench) -> dict[str, str]:
+    """--direction METRIC=min|max; METRIC must be a metric of the benchmark."""
+    directions = parse_directions(items)
+    known = list(bench.metrics)
+    unknown = sorted(set(directions) - set(known))
+    if unknown:
+        raise ConfigError(f"--direction names no metric of {bench.name}/{bench.dataset}: {', '.join(unknown)}; "
+                          f"accepted: {', '.join(known)}")
+    return directions

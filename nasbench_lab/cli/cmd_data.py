@@ -13,7 +13,7 @@ from nasbench_lab.api import DEFAULT_BENCHMARK, convert, convert_table_csv, tabl
 from nasbench_lab.benchmarks.spec import BENCHMARKS
 from nasbench_lab.benchmarks.tabular import TabularBenchmark
 from nasbench_lab.cli.cmd_download import official_files_report, print_official_files
-from nasbench_lab.cli.common import add_benchmark_args, benchmark_from_args, benchmark_name
+from nasbench_lab.cli.common import add_benchmark_args, benchmark_from_args, benchmark_name, resolve_path
 from nasbench_lab.cli.main import note, print_json
 from nasbench_lab.errors import ConfigError, DataFileError
 from nasbench_lab.loaders.flat_csv import write_flat_csv
@@ -22,6 +22,9 @@ from nasbench_lab.paths import cache_dir
 from nasbench_lab.spaces.base import EnumerableSpace
 from nasbench_lab.spaces.registry import space as get_space
 from nasbench_lab.tables.hdf5 import read_header, read_summary, read_table
+
+#: what ``list`` lists
+LISTINGS = ("benchmarks", "algorithms", "predictors")
 
 
 class BenchmarkListing(TypedDict):
@@ -38,10 +41,14 @@ class BenchmarkListing(TypedDict):
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("list", help="benchmarks, datasets, metrics, fidelities and where their data is",
+    p = sub.add_parser("list", help="benchmarks (default), algorithms or predictors",
                        description="List registered benchmarks with their datasets, accepted files, the embedded "
                                    "data, every converted table in the cache (metrics and fidelities), and "
-                                   "whether each official file is present, verified and converted.")
+                                   "whether each official file is present, verified and converted; or, with "
+                                   "`list algorithms` / `list predictors`, every search algorithm or predictor "
+                                   "with its description, parameters and defaults, and what it needs.")
+    p.add_argument("what", nargs="?", default="benchmarks", choices=LISTINGS,
+                   help="what to list (default benchmarks)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run_list)
 
@@ -85,6 +92,15 @@ def _spec_from_args(args: argparse.Namespace):
 
 
 def run_list(args: argparse.Namespace) -> int:
+    if args.what != "benchmarks":
+        from nasbench_lab.cli.catalog import algorithm_entries, format_entries, predictor_entries
+
+        entries = algorithm_entries() if args.what == "algorithms" else predictor_entries()
+        if args.json:
+            print_json([e.as_dict() for e in entries])
+        else:
+            print(format_entries(entries))
+        return 0
     cached: dict[str, list[dict]] = {}
     folder = cache_dir()
     for path in sorted(folder.glob("*.h5")) if folder.is_dir() else []:
@@ -117,7 +133,13 @@ def run_list(args: argparse.Namespace) -> int:
     for b in out:
         default = "  [embedded default]" if b["name"] == DEFAULT_BENCHMARK else ""
         print(f"\n{b['name']}{default}: {b['description']}")
-        print(f"  datasets: {', '.join(b['datasets'])} (default {b['default_dataset']})")
+        compare_default = ""
+        if b["name"] == DEFAULT_BENCHMARK:
+            from nasbench_lab.cli.cmd_compare import DEFAULT_SETTING
+
+            compare_default = (f"; `compare` with no --benchmark/--dataset/--path runs {DEFAULT_SETTING['dataset']}, "
+                               f"{DEFAULT_SETTING['seeds']} seeds, {DEFAULT_SETTING['budget']} queries")
+        print(f"  datasets: {', '.join(b['datasets'])} (default {b['default_dataset']}{compare_default})")
         for accepted in b["accepted_files"]:
             print(f"  reads   {accepted}")
         if b["embedded_data"]:
@@ -226,7 +248,7 @@ def run_export(args: argparse.Namespace) -> int:
         return 0
     spec = _spec_from_args(args)
     datasets = [spec.resolve_dataset(args.dataset)] if args.dataset else None
-    table = read_table(table_file(spec, args.path, allow_partial=args.allow_partial), datasets)
+    table = read_table(table_file(spec, resolve_path(args), allow_partial=args.allow_partial), datasets)
     spaces = {ds.space for ds in table.datasets.values()}
     if len(spaces) != 1:
         raise ConfigError(f"benchmark {spec.name} has datasets in different search spaces "

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nasbench_lab.cli.common import add_benchmark_args, dotted_params
+from nasbench_lab.cli.common import add_benchmark_args, benchmark_name, dotted_params, resolve_path
 from nasbench_lab.cli.main import note, print_json
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.workers import check_jobs
@@ -87,14 +87,23 @@ def _default_predictors(bench, with_proxies: bool) -> list[str]:
     return names
 
 
+def _check_predictors(bench, names: list[str], params: dict[str, dict]) -> None:
+    """Builds each predictor once with its parameters, so a bad name or value fails before anything runs."""
+    from nasbench_lab.predictors.registry import PREDICTORS, make_predictor
+
+    for name in names:
+        extra = {"benchmark": bench} if PREDICTORS.get(name).needs_benchmark else {}
+        make_predictor(name, bench.space, **params.get(name, {}), **extra)
+
+
 def run_predictors(args: argparse.Namespace) -> int:
     from nasbench_lab.api import load
     from nasbench_lab.benchmarks.proxies import with_proxies
     from nasbench_lab.predictors.evaluation import PredictorSpec, Protocol, evaluate_predictors
     from nasbench_lab.predictors.report import heatmap_from_summaries, write_predictor_report
 
-    if args.benchmark is None:
-        raise ConfigError("predictors needs --benchmark (e.g. nb201) and usually --path to its data file")
+    name = benchmark_name(args)  # the embedded default when no --benchmark is given, saying so
+    resolve_path(args)  # a converted table in the cache when no --path is given
     quiet = getattr(args, "quiet", False)
     from nasbench_lab.predictors.evaluation import DEFAULT_SIZES
 
@@ -102,10 +111,10 @@ def run_predictors(args: argparse.Namespace) -> int:
     datasets = [d for d in (args.dataset or "").split(",") if d] or [None]
     params = dotted_params(args.param, "PREDICTOR")
     jobs = check_jobs(args.jobs) or min(os.cpu_count() or 1, 4)
-    out_root = Path(args.out or os.path.join("results", f"predictors-{args.benchmark}-{datasets[0] or 'default'}"))
+    benches = [load(name, dataset=dataset, path=args.path, allow_partial=args.allow_partial) for dataset in datasets]
+    out_root = Path(args.out or os.path.join("results", f"predictors-{benches[0].name}-{benches[0].dataset}"))
     summaries = {}
-    for dataset in datasets:
-        bench = load(args.benchmark, dataset=dataset, path=args.path, allow_partial=args.allow_partial)
+    for bench in benches:
         pool_metric = None
         if args.proxies:
             bench = with_proxies(bench, args.proxies)
@@ -116,6 +125,7 @@ def run_predictors(args: argparse.Namespace) -> int:
         if unknown_params:
             raise ConfigError(f"--param names predictor(s) {', '.join(unknown_params)} that are not evaluated; "
                               f"evaluated: {', '.join(names)}")
+        _check_predictors(bench, names, params)  # bad names or parameter values, before any folder is made
         specs = [PredictorSpec(n, params.get(n, {})) for n in names]
         protocol = Protocol(sizes=tuple(sizes), seeds=args.seeds, test_size=args.test_size, metric=args.metric,
                             fidelity=args.fidelity, seed=args.split_seed, pool_metric=pool_metric)

@@ -8,8 +8,12 @@ from pathlib import Path
 
 from nasbench_lab.api import DEFAULT_BENCHMARK, load
 from nasbench_lab.benchmarks.base import Benchmark
-from nasbench_lab.errors import ConfigError
+from nasbench_lab.benchmarks.spec import BENCHMARKS
+from nasbench_lab.errors import ConfigError, DataFileError, NasbenchLabError
+from nasbench_lab.loaders.flat_csv import MISSING_NOTE
 from nasbench_lab.loaders.table_csv import is_table_csv
+from nasbench_lab.paths import cache_dir
+from nasbench_lab.tables.hdf5 import read_table_header
 
 
 def add_benchmark_args(parser: argparse.ArgumentParser) -> None:
@@ -38,9 +42,57 @@ def benchmark_name(args: argparse.Namespace) -> str:
     return DEFAULT_BENCHMARK
 
 
+def cached_tables(benchmark: str, dataset: str, allow_partial: bool = False) -> list[Path]:
+    """Converted tables in the cache holding ``dataset`` of ``benchmark`` (those converted from a partial
+    source only with ``allow_partial``); unreadable cache entries are skipped."""
+    folder = cache_dir()
+    found = []
+    for path in sorted(folder.glob("*.h5")) if folder.is_dir() else []:
+        try:
+            header = read_table_header(path)
+        except (NasbenchLabError, OSError):
+            continue
+        notes = header.notes.get(dataset)
+        if header.benchmark == benchmark and notes is not None and (allow_partial or MISSING_NOTE not in notes):
+            found.append(path)
+    return found
+
+
+def resolve_path(args: argparse.Namespace) -> str | None:
+    """``args.path``, or where none is given for a registered benchmark without embedded data, its one converted
+    table in the cache holding the dataset (a note says so); an error naming --path when there is none or several.
+    Sets ``args.path`` to what it returns (a study records the table it ran on)."""
+    if args.path is None and args.benchmark in BENCHMARKS:
+        args.path = _cached_table_for(args)
+    return args.path
+
+
+def _cached_table_for(args: argparse.Namespace) -> str | None:
+    from nasbench_lab.cli.main import note
+
+    spec = BENCHMARKS.get(args.benchmark)
+    if spec.embedded_path is not None and spec.embedded_path() is not None:
+        return None
+    dataset = spec.resolve_dataset(args.dataset)
+    found = cached_tables(spec.name, dataset, getattr(args, "allow_partial", False))
+    if not found:
+        partial = [] if getattr(args, "allow_partial", False) else cached_tables(spec.name, dataset, True)
+        there = (f"only a partial one ({partial[0]}; add --allow-partial to use it)" if partial
+                 else "none (`nasbench-lab list` shows what is there)")
+        raise DataFileError(f"benchmark {spec.name} needs a data file: pass --path ({spec.where_to_get}); "
+                            f"converted tables of {spec.name}/{dataset} in the cache {cache_dir()}: {there}")
+    if len(found) > 1:
+        raise ConfigError(f"{len(found)} converted tables of {spec.name}/{dataset} are in the cache: choose one "
+                          f"with --path ({', '.join(map(str, found))})")
+    note(args, f"no --path given: reading the converted table {found[0]} of {spec.name}/{dataset} from the cache")
+    return str(found[0])
+
+
 def benchmark_from_args(args: argparse.Namespace) -> Benchmark:
-    """Loads the benchmark the arguments name; says so when it falls back to the embedded default."""
-    return load(benchmark_name(args), dataset=args.dataset, path=args.path, allow_partial=args.allow_partial)
+    """Loads the benchmark the arguments name; says so when it falls back to the embedded default or reads a
+    converted table from the cache."""
+    name = benchmark_name(args)
+    return load(name, dataset=args.dataset, path=resolve_path(args), allow_partial=args.allow_partial)
 
 
 def dotted_params(items: list[str], owner: str) -> dict[str, dict]:

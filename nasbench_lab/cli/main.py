@@ -10,7 +10,7 @@ import warnings
 from collections.abc import Sequence
 
 from nasbench_lab.cli.commands import COMMAND_MODULES
-from nasbench_lab.errors import DataNote, NasbenchLabError
+from nasbench_lab.errors import ConfigError, DataNote, NasbenchLabError
 from nasbench_lab.fileio import json_default
 from nasbench_lab.plugins import load_plugins, normalize_plugin
 
@@ -49,6 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with warnings.catch_warnings():
             _show_notes(args)
+            _refuse_empty_paths(args)
             args.plugins = [normalize_plugin(p) for p in getattr(args, "plugins", [])]
             load_plugins(args.plugins)
             result = args.func(args)
@@ -63,6 +64,19 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return 130
     return int(result or 0)
+
+
+#: options naming a file or folder: an empty string would silently mean the current folder or the default
+PATH_OPTIONS = {"out": "--out", "csv": "--csv", "path": "--path", "config": "--config", "results": "RESULTS"}
+
+
+def _refuse_empty_paths(args: argparse.Namespace) -> None:
+    """An empty file or folder option (``--out ''``) is refused rather than read as "not given"."""
+    for dest, flag in PATH_OPTIONS.items():
+        value = getattr(args, dest, None)
+        if isinstance(value, str) and not value.strip():
+            raise ConfigError(f"{flag} must name a file or folder, got an empty string (leave the option out "
+                              "for its default)")
 
 
 def _show_notes(args: argparse.Namespace) -> None:

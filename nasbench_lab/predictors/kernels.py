@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve, solve_triangular
 
-from nasbench_lab.errors import UnknownNameError
+from nasbench_lab.errors import ConfigError, UnknownNameError
 from nasbench_lab.predictors.base import Predictor, PredictorError
 from nasbench_lab.predictors.registry import register_predictor
 
@@ -110,6 +110,8 @@ class KNNPredictor(Predictor):
         super().__init__(space, target=target, **kwargs)
         if weights not in ("distance", "uniform"):
             raise UnknownNameError("kNN weighting", weights, ["distance", "uniform"])
+        if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, int) or n_neighbors < 1:
+            raise ConfigError(f"predictor knn: n_neighbors must be an integer >= 1, got {n_neighbors!r}")
         self.n_neighbors, self.weights = n_neighbors, weights
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:

@@ -37,13 +37,13 @@ class TableSpace(EnumerableSpace):
         if self._sizes.max() > np.iinfo(np.int16).max:
             raise ConfigError(f"{name}: a column has more than {np.iinfo(np.int16).max} choices")
         self._min_size = int(self._sizes.min())
-        self._place = np.ones(len(self.columns), dtype=np.int64)
-        for j in range(len(self.columns) - 2, -1, -1):
-            self._place[j] = self._place[j + 1] * self._sizes[j + 1]
-        product = int(np.prod(self._sizes.astype(object)))
+        product = int(np.prod(self._sizes.astype(object)))  # Python integers: refused before int64 could overflow
         if product >= 2**62:
             raise ConfigError(f"{name}: {product} combinations of choices is more than this space can index")
         self.product_size = product
+        self._place = np.ones(len(self.columns), dtype=np.int64)
+        for j in range(len(self.columns) - 2, -1, -1):
+            self._place[j] = self._place[j + 1] * self._sizes[j + 1]
         codes = None if members is None else np.unique(self._mixed_codes(np.asarray(members, dtype=np.int64)))
         self.listed = codes is not None and len(codes) < product
         #: sorted codes of a listed space's members; empty for a complete product (which never reads them)

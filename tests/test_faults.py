@@ -151,6 +151,108 @@ def test_official_fraction_column_above_one_is_refused(tmp_path):
         nasbench_lab.load("nb101", path=path, cache_dir=tmp_path / "cache", allow_partial=True)
 
 
+# ------------------------------------------------------------------ tidy table CSVs: as strict as flat ones
+TIDY_HEADER = "dataset,arch:op,arch:width,metric,fidelity,seed,value"
+TIDY_ARCHS = [(op, width) for op in ("conv", "pool", "skip") for width in ("16", "32")]
+
+
+def tidy_text() -> str:
+    """A synthetic tidy table (made-up numbers): 6 architectures x 2 metrics x 2 seeds; the last value 75.25."""
+    lines = [TIDY_HEADER]
+    for k, (op, width) in enumerate(TIDY_ARCHS):
+        for metric in ("valid_acc", "test_acc"):
+            for seed in (0, 1):
+                lines.append(f"cifar10,{op},{width},{metric},200,{seed},{60 + k + seed + (metric == 'test_acc')}.5")
+    lines[-1] = lines[-1].rsplit(",", 1)[0] + ",75.25"
+    return "\n".join(lines) + "\n"
+
+
+def _tidy_edit(text: str, line: int, column: str, value: str) -> str:
+    """``text`` with field ``column`` of (1-based) ``line`` replaced."""
+    lines = text.split("\n")
+    fields = lines[line - 1].split(",")
+    fields[TIDY_HEADER.split(",").index(column)] = value
+    lines[line - 1] = ",".join(fields)
+    return "\n".join(lines)
+
+
+def _tidy_add_column(text: str, name: str, value: str) -> str:
+    lines = text.rstrip("\n").split("\n")
+    return "\n".join([lines[0] + f",{name}"] + [f"{line},{value}" for line in lines[1:]]) + "\n"
+
+
+# (case, edit of the good tidy text, error pattern) -- each loaded today, gave a wrong number or a traceback
+TIDY_CASES = [
+    ("cut inside the last value", lambda t: t[:-3], "does not end with a newline: the file is truncated"),
+    ("float64-only value", lambda t: _tidy_edit(t, 5, "value", "1e300"), "line 5, column 'value': 1e300 overflows"),
+    ("float32 overflow", lambda t: _tidy_edit(t, 5, "value", "3.5e38"), "line 5, column 'value': 3.5e38 overflows"),
+    ("negative accuracy", lambda t: _tidy_edit(t, 3, "value", "-5"),
+     "line 3, column 'value': -5 is outside the accepted range \\[0, 100\\]"),
+    ("accuracy above 100", lambda t: _tidy_edit(t, 4, "value", "150"), "line 4, .*150 is outside the accepted range"),
+    ("digit separators", lambda t: _tidy_edit(t, 6, "value", "1_000"), "line 6, column 'value': '1_000' is not a num"),
+    ("a NUL byte", lambda t: _tidy_edit(t, 7, "arch:op", "con\x00v"), "line 7 holds a NUL byte"),
+    ("a second value column", lambda t: _tidy_add_column(t, "value", "1"), "column\\(s\\) value appear more than once"),
+    ("an unknown column", lambda t: _tidy_add_column(t, "notes", "ok"),
+     "unknown column\\(s\\) notes; accepted in the tidy layout: arch:<name> columns, metric and value"),
+    ("a misspelled fidelity column", lambda t: t.replace(",fidelity,", ",fidelty,", 1),
+     "unknown column\\(s\\) fidelty;"),
+    ("a misspelled metric column", lambda t: t.replace(",metric,", ",metirc,", 1),
+     "unknown column\\(s\\) metirc; no metric column; accepted"),
+    ("a misspelled value column", lambda t: t.replace(",value\n", ",valeu\n", 1),
+     "unknown column\\(s\\) valeu; no value column; accepted"),
+    ("a test_acc cell's rows deleted", lambda t: t.replace("cifar10,pool,32,test_acc,200,0,64.5\n", "").replace(
+        "cifar10,pool,32,test_acc,200,1,65.5\n", ""),
+     "1 cell\\(s\\) without a value: .*metric test_acc.* lacks 1 of the 6 architectures \\(e.g. op=pool\\|width=32\\)"
+     ".*allow-partial"),
+    ("a mistyped metric", lambda t: t.replace("skip,16,valid_acc", "skip,16,valid_accc"),
+     "metric valid_acc, fidelity 200 lacks 1 of the 6 .*op=skip\\|width=16.*metric valid_accc, fidelity 200 lacks 5"),
+    ("a fidelity beyond int64", lambda t: _tidy_edit(t, 2, "fidelity", "99999999999999999999"),
+     "line 2, column 'fidelity': '99999999999999999999' is not an integer in \\[0, 2147483647\\]"),
+    ("an empty dataset name", lambda t: _tidy_edit(t, 3, "dataset", ""),
+     "line 3, column 'dataset': '' is not a usable dataset name \\(accepted: a non-empty name without '/'\\)"),
+    ("a dataset name with a slash", lambda t: t.replace("cifar10,", "cifar/10,"), "'cifar/10' is not a usable dataset"),
+    ("a dataset name leaving its group", lambda t: _tidy_edit(t, 9, "dataset", "../x"), "line 9, .*'../x' is not a us"),
+]
+
+
+@pytest.mark.parametrize("case, edit, problem", TIDY_CASES, ids=[c[0] for c in TIDY_CASES])
+def test_damaged_tidy_csv_is_refused_naming_the_problem(tmp_path, capsys, monkeypatch, case, edit, problem):
+    path = tmp_path / "tidy.csv"
+    path.write_text(edit(tidy_text()))
+    with pytest.raises(DataFileError, match=problem):
+        nasbench_lab.load(path=path, cache_dir=tmp_path / "cache")
+    monkeypatch.setenv("NASBENCH_LAB_CACHE", str(tmp_path / "cache"))
+    assert main(["--quiet", "info", "-b", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().split("\n")) == 1 and re.search(problem, err), err
+    assert not list((tmp_path / "cache").rglob("*.h5")), "a refused table was left in the cache"
+    assert main(["--quiet", "list"]) == 0
+
+
+def test_tidy_csv_reads_a_bom_and_padded_choices_as_written(tmp_path):
+    path = tmp_path / "tidy.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + tidy_text().replace(",conv,32,", ",conv, 32,").encode())
+    bench = nasbench_lab.load(path=path, cache_dir=tmp_path / "cache")
+    assert bench.dataset == "cifar10"  # the BOM did not hide the dataset column
+    assert bench.space.size == 6 and bench.space.choice_columns()[1] == ("width", ("16", "32"))
+    assert bench.query(bench.space.from_string("op=skip|width=32"), "test_acc", 200, seed=1) == 75.25
+
+
+def test_partial_tidy_csv_on_purpose_says_how_many_values_are_missing(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "tidy.csv"
+    path.write_text(tidy_text().replace("cifar10,pool,32,test_acc,200,0,64.5\n", "").replace(
+        "cifar10,pool,32,test_acc,200,1,65.5\n", ""))
+    with pytest.warns(DataNote, match="partial table: 1 cell\\(s\\) without a value"):
+        bench = nasbench_lab.load(path=path, cache_dir=tmp_path / "cache", allow_partial=True)
+    assert np.isnan(bench.query(bench.space.from_string("op=pool|width=32"), "test_acc", 200))
+    with pytest.raises(DataFileError, match="lacks 1 of the 6 architectures"):  # the cached copy is not reused
+        nasbench_lab.load(path=path, cache_dir=tmp_path / "cache")
+    monkeypatch.setenv("NASBENCH_LAB_CACHE", str(tmp_path / "cache2"))
+    assert main(["query", "-b", str(path), "--index", "0", "--allow-partial"]) == 0
+    err = capsys.readouterr().err
+    assert "note: " in err and "1 cell(s) without a value" in err, err
+
+
 # ------------------------------------------------------------------ API bad input
 def _bench(tmp_path_factory, good_csv):
     return nasbench_lab.load("nb201", path=good_csv, cache_dir=tmp_path_factory.getbasetemp() / "api-cache")

@@ -200,7 +200,8 @@ def _table_csv(args: argparse.Namespace) -> Path | None:
 def run_convert(args: argparse.Namespace) -> int:
     source = _table_csv(args)
     if source is not None:
-        target = convert_table_csv(source, Path(args.out)) if args.out else table_csv_file(source, rebuild=args.force)
+        target = convert_table_csv(source, Path(args.out), allow_partial=args.allow_partial) if args.out else \
+            table_csv_file(source, rebuild=args.force, allow_partial=args.allow_partial)
         print(target)
         return 0
     spec = _spec_from_args(args)

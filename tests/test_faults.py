@@ -253,6 +253,23 @@ def test_partial_tidy_csv_on_purpose_says_how_many_values_are_missing(tmp_path, 
     assert "note: " in err and "1 cell(s) without a value" in err, err
 
 
+def test_list_skips_an_unreadable_cached_table_with_a_note(tmp_path, capsys, monkeypatch):
+    """A table written with a dataset name that nests HDF5 groups (as earlier versions did for 'cifar/10')."""
+    from nasbench_lab.tables import hdf5
+    from nasbench_lab.tables.table import BenchmarkTable, DatasetTable, MetricTable
+
+    monkeypatch.setattr(hdf5, "check_name", lambda name, what: None, raising=False)  # (absent before the check)
+    block = MetricTable(values=np.zeros((N, 1, 1), dtype=np.float32), per_seed=(False,))
+    table = BenchmarkTable(benchmark="nb201", datasets={
+        "cifar/10": DatasetTable(name="cifar/10", space="nb201", fidelities=(200,), metrics={"test_acc": block})})
+    hdf5.write_table(table, tmp_path / "nb201-bad.h5")
+    monkeypatch.setenv("NASBENCH_LAB_CACHE", str(tmp_path))
+    capsys.readouterr()
+    assert main(["list"]) == 0
+    err = capsys.readouterr().err
+    assert "skipped an unreadable table in the cache: " in err and "nb201-bad.h5" in err, err
+
+
 # ------------------------------------------------------------------ API bad input
 def _bench(tmp_path_factory, good_csv):
     return nasbench_lab.load("nb201", path=good_csv, cache_dir=tmp_path_factory.getbasetemp() / "api-cache")
@@ -390,7 +407,27 @@ CLI_CASES = [
                                                             "--index", "1"],
      lambda t, c: Path(t, "partial.csv").write_text("\n".join(Path(c).read_text().split("\n")[:100]) + "\n"),
      None, "15526 of the 15625 architectures .* --allow-partial"),
+    ("convert --out the source CSV", lambda t, c: ["convert", "-b", "nb201", "-p", f"{t}/nb201_tables.csv",
+                                                   "--out", f"{t}/nb201_tables.csv"],
+     lambda t, c: Path(t, "nb201_tables.csv").write_text(Path(c).read_text()), None, "is the source file"),
+    ("convert --out a link to the source", lambda t, c: ["convert", "-b", "nb201", "-p", c, "--out", f"{t}/x.h5"],
+     lambda t, c: Path(t, "x.h5").symlink_to(c), None, "is the source file"),
+    ("convert --out over a text file", lambda t, c: ["convert", "-b", "nb201", "-p", c, "--out", f"{t}/mine.txt"],
+     lambda t, c: Path(t, "mine.txt").write_text("mine"), None, "mine.txt exists and is not a nasbench-lab table"),
+    ("convert a tidy CSV --out itself", lambda t, c: ["convert", "-p", f"{t}/tidy.csv", "--out", f"{t}/tidy.csv"],
+     lambda t, c: Path(t, "tidy.csv").write_text(tidy_text()), None, "is the source file"),
+    ("build-table --out over a file that is no table", lambda t, c: ["build-table", "--space", "nb201", "--indices",
+                                                                     "0", "--epochs", "1", "--out", f"{t}/x.h5"],
+     lambda t, c: Path(t, "x.h5").write_text("mine"), None, "x.h5 exists and is not a nasbench-lab table"),
 ]
+
+
+def _sources_kept(work: Path, good_csv: Path) -> None:
+    """A refused --out left every file it was given as it was."""
+    expected = {"nb201_tables.csv": good_csv.read_text(), "mine.txt": "mine", "tidy.csv": tidy_text(), "x.h5": "mine"}
+    for name, text in expected.items():
+        if (work / name).exists() and not (work / name).is_symlink():
+            assert (work / name).read_text() == text, f"{name} was replaced"
 
 
 def _truncate(path: Path) -> None:
@@ -416,6 +453,7 @@ def test_cli_fault_is_one_line_and_exit_status_2(tmp_path, good_csv, capsys, mon
     assert "Traceback" not in err
     assert re.search(message, lines[0]), lines[0]
     assert not list(work.rglob("*.tmp")), "a failed write left its temporary file"
+    _sources_kept(work, good_csv)
 
 
 def test_export_csv_is_atomic_on_a_full_disk(tmp_path, good_csv, monkeypatch):
@@ -459,6 +497,24 @@ def test_live_training_bogus_device_is_refused(tmp_path, capsys):
 
 
 # ------------------------------------------------------------------ orphaned workers
+BUILD_TABLE_CASES = [
+    ("--lr nan", ["--lr", "nan"], "learning rate must be a positive number, got nan"),
+    ("--batch-size 0", ["--batch-size", "0"], "batch sizes must be >= 1, got 0"),
+    ("--macro C=-4", ["--macro", "C=-4"], "macro option C must be >= 1, got -4"),
+]
+
+
+@pytest.mark.parametrize("case, flags, message", BUILD_TABLE_CASES, ids=[c[0] for c in BUILD_TABLE_CASES])
+def test_refused_build_table_leaves_nothing_behind(tmp_path, capsys, case, flags, message):
+    pytest.importorskip("torch")
+    argv = ["--quiet", "build-table", "--space", "nb201", "--indices", "0", "--epochs", "1", "--seeds", "1",
+            "--workers", "1", "--out", str(tmp_path / "x.h5")]
+    assert main([*argv, *flags]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().split("\n")) == 1, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == [], "a refused build-table left files that block a rerun"
+
+
 def _children(pid: int) -> list[int]:
     out = []
     for task in Path(f"/proc/{pid}/task").glob("*"):

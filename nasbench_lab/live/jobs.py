@@ -37,6 +37,21 @@ class TrainJob:
     split_seed: int = 0
     device: str = "cpu"
 
+    def check(self) -> TrainJob:
+        """Refuses the recipe and macro options training would refuse, before anything is written (a refused
+        ``build-table`` leaves no table or runs folder behind to block the corrected rerun)."""
+        from nasbench_lab.live.networks import NETWORKS
+        from nasbench_lab.live.trainer import Recipe
+
+        try:
+            recipe = Recipe(**self.recipe)
+        except TypeError:
+            raise ConfigError(f"unknown training setting(s) {', '.join(sorted(self.recipe))}; accepted: "
+                              f"{', '.join(Recipe.__dataclass_fields__)}") from None
+        recipe.check()
+        NETWORKS.get(self.space).macro(self.preset or "official", **self.macro)
+        return self
+
     def fingerprint(self) -> dict:
         """Everything that changes results (not the device or thread count)."""
         d = asdict(self)

@@ -7,6 +7,7 @@ Tables here are SYNTHETIC (every NB201 cell with made-up numbers, in the flat CS
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 import signal
@@ -419,7 +420,32 @@ CLI_CASES = [
     ("build-table --out over a file that is no table", lambda t, c: ["build-table", "--space", "nb201", "--indices",
                                                                      "0", "--epochs", "1", "--out", f"{t}/x.h5"],
      lambda t, c: Path(t, "x.h5").write_text("mine"), None, "x.h5 exists and is not a nasbench-lab table"),
+    ("a tidy sidecar nested 200,000 deep", lambda t, c: ["info", "-b", f"{t}/tidy.csv"],
+     lambda t, c: (Path(t, "tidy.csv").write_text(tidy_text()),
+                   Path(t, "tidy.space.json").write_text('{"choices": ' + "[" * 200_000 + "]" * 200_000 + "}")),
+     None, "tidy.space.json: not a space file .*maximum recursion depth"),
+    ("a manifest nested 200,000 deep", lambda t, c: ["download", "nb201", "--manifest", f"{t}/m.json",
+                                                     "--data-dir", f"{t}/d"],
+     lambda t, c: Path(t, "m.json").write_text("[" * 200_000 + "]" * 200_000), None, "is not a valid data manifest"),
+    ("a manifest file name leaving --data-dir", lambda t, c: ["download", "nb201", "--manifest", f"{t}/m.json",
+                                                              "--data-dir", f"{t}/d/inner"],
+     lambda t, c: _manifest_naming(Path(t, "m.json"), "../../escape.bin"), None,
+     "file name '../../escape.bin' is not a plain file name"),
+    ("download --timeout nan", lambda t, c: ["download", "nb201", "--timeout", "nan", "--data-dir", f"{t}/d"],
+     None, None, "--timeout must be a positive finite number of seconds, got nan"),
+    ("download --timeout inf", lambda t, c: ["download", "nb201", "--timeout", "inf", "--data-dir", f"{t}/d"],
+     None, None, "--timeout must be a positive finite number of seconds, got inf"),
+    ("download --mirror 'not a url'", lambda t, c: ["download", "nb201", "--mirror", "not a url",
+                                                    "--data-dir", f"{t}/d"],
+     None, None, "--mirror .* must be an http:// or https:// base URL .*, got 'not a url'"),
 ]
+
+
+def _manifest_naming(path: Path, name: str) -> None:
+    """A user manifest whose one file has the name ``name`` (served nowhere: refused before any fetch)."""
+    entry = {"name": name, "description": "", "urls": ["http://127.0.0.1:9/x"], "size_bytes": 1, "sha256": None}
+    path.write_text(json.dumps({"format": 1, "benchmarks": {"nb201": {
+        "title": "t", "page": "https://example.invalid", "default_file": name, "files": [entry]}}}))
 
 
 def _sources_kept(work: Path, good_csv: Path) -> None:
@@ -454,6 +480,7 @@ def test_cli_fault_is_one_line_and_exit_status_2(tmp_path, good_csv, capsys, mon
     assert re.search(message, lines[0]), lines[0]
     assert not list(work.rglob("*.tmp")), "a failed write left its temporary file"
     _sources_kept(work, good_csv)
+    assert not list(tmp_path.rglob("escape.bin")), "a file was written outside --data-dir"
 
 
 def test_export_csv_is_atomic_on_a_full_disk(tmp_path, good_csv, monkeypatch):

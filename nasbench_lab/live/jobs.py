@@ -76,7 +76,7 @@ class RunStore:
         if cfg.is_file():
             try:
                 have = json.loads(cfg.read_text())
-            except (OSError, json.JSONDecodeError) as exc:
+            except (OSError, json.JSONDecodeError, RecursionError) as exc:
                 raise DataFileError(f"{cfg} is damaged ({exc}); delete the folder {self.folder} to start over") \
                     from None
             if have != want:
@@ -99,7 +99,7 @@ class RunStore:
     def load(self, index: int, seed: int) -> RunResult:
         try:
             return RunResult.from_dict(json.loads(self.path(index, seed).read_text()))
-        except (OSError, ValueError, TypeError) as exc:
+        except (OSError, ValueError, TypeError, RecursionError) as exc:
             raise DataFileError(f"{self.path(index, seed)} is damaged ({exc}); delete it to rerun that run") from None
 
     def finished(self) -> dict[tuple[int, int], RunResult]:

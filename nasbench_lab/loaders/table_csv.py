@@ -133,7 +133,7 @@ def _choices(path: Path, names: list[str], columns: list[list[str]]) -> list[tup
         listed = json.loads(side.read_text())["choices"]
         if not isinstance(listed, dict) or not all(isinstance(v, list) for v in listed.values()):
             raise TypeError("'choices' must map column names to lists")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
         raise DataFileError(f"{side}: not a space file of the form {{\"choices\": {{\"<name>\": [...]}}}}: "
                             f"{exc}") from None
     unknown = sorted(set(listed) - set(names))

@@ -77,7 +77,8 @@ def load(name: str | os.PathLike | None = None, dataset: str | None = None,
     csv_source = _table_csv_source(name, path)
     name = DEFAULT_BENCHMARK if name is None else name
     if csv_source is not None:
-        table_path = table_csv_file(csv_source, cache_dir=cache_dir, rebuild=rebuild, verify=verify)
+        table_path = table_csv_file(csv_source, cache_dir=cache_dir, rebuild=rebuild, verify=verify,
+                                    allow_partial=allow_partial)
         return _load_path(table_path, dataset, verify, source_name=csv_source.name)
     if path is None and (Path(name).exists() and (Path(name).is_dir() or is_table_file(Path(name))
                                                   or Path(name).suffix in (".h5", ".hdf5"))):
@@ -154,26 +155,29 @@ def _table_csv_source(name: str | os.PathLike | None, path: str | os.PathLike | 
 
 
 def table_csv_file(source: Path, *, cache_dir: str | os.PathLike | None = None, rebuild: bool = False,
-                   verify: bool = False) -> Path:
-    """The converted HDF5 table of a CSV with ``arch:`` columns (and its sidecar): cached, or converted now."""
+                   verify: bool = False, allow_partial: bool = False) -> Path:
+    """The converted HDF5 table of a CSV with ``arch:`` columns (and its sidecar): cached, or converted now
+    (``allow_partial``: the caller accepts missing values, as for flat CSVs)."""
     target = cached_table_path("table", source, Path(cache_dir) if cache_dir else None)
     if target.exists() and not rebuild:
         try:
             header = _checked_sources(target, verify)
             side = sidecar_path(source)
             recorded = {s.path for s in header.sources}
-            if side.is_file() == (str(side.resolve()) in recorded):  # a sidecar added or removed: convert again
+            # a sidecar added or removed: convert again
+            if side.is_file() == (str(side.resolve()) in recorded) and \
+                    _partial_cache_usable(header, source, allow_partial):
                 return target
         except ChecksumMismatchError as exc:
             warnings.warn(f"{exc}: converting it again", DataNote, stacklevel=2)
         except DataFileError:
             pass  # a damaged cache is rebuilt below
-    return convert_table_csv(source, target)
+    return convert_table_csv(source, target, allow_partial=allow_partial)
 
 
-def convert_table_csv(source: Path, target: Path) -> Path:
+def convert_table_csv(source: Path, target: Path, *, allow_partial: bool = False) -> Path:
     """Converts a CSV with ``arch:`` columns to the HDF5 table at ``target`` (atomically)."""
-    table = TableCsvLoader().convert(source)
+    table = TableCsvLoader().convert(source, allow_partial=allow_partial)
     side = sidecar_path(source)
     table.sources = [describe_source(source)] + ([describe_source(side)] if side.is_file() else [])
     table.attrs.setdefault("loader", TableCsvLoader.name)

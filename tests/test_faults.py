@@ -7,6 +7,7 @@ Tables here are SYNTHETIC (every NB201 cell with made-up numbers, in the flat CS
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 import signal
@@ -149,6 +150,125 @@ def test_official_fraction_column_above_one_is_refused(tmp_path):
     problem = "line 3, column '108_final_validation_accuracy': 1.5 is outside the accepted range \\[0, 1\\]"
     with pytest.raises(DataFileError, match=problem):
         nasbench_lab.load("nb101", path=path, cache_dir=tmp_path / "cache", allow_partial=True)
+
+
+# ------------------------------------------------------------------ tidy table CSVs: as strict as flat ones
+TIDY_HEADER = "dataset,arch:op,arch:width,metric,fidelity,seed,value"
+TIDY_ARCHS = [(op, width) for op in ("conv", "pool", "skip") for width in ("16", "32")]
+
+
+def tidy_text() -> str:
+    """A synthetic tidy table (made-up numbers): 6 architectures x 2 metrics x 2 seeds; the last value 75.25."""
+    lines = [TIDY_HEADER]
+    for k, (op, width) in enumerate(TIDY_ARCHS):
+        for metric in ("valid_acc", "test_acc"):
+            for seed in (0, 1):
+                lines.append(f"cifar10,{op},{width},{metric},200,{seed},{60 + k + seed + (metric == 'test_acc')}.5")
+    lines[-1] = lines[-1].rsplit(",", 1)[0] + ",75.25"
+    return "\n".join(lines) + "\n"
+
+
+def _tidy_edit(text: str, line: int, column: str, value: str) -> str:
+    """``text`` with field ``column`` of (1-based) ``line`` replaced."""
+    lines = text.split("\n")
+    fields = lines[line - 1].split(",")
+    fields[TIDY_HEADER.split(",").index(column)] = value
+    lines[line - 1] = ",".join(fields)
+    return "\n".join(lines)
+
+
+def _tidy_add_column(text: str, name: str, value: str) -> str:
+    lines = text.rstrip("\n").split("\n")
+    return "\n".join([lines[0] + f",{name}"] + [f"{line},{value}" for line in lines[1:]]) + "\n"
+
+
+# (case, edit of the good tidy text, error pattern) -- each loaded today, gave a wrong number or a traceback
+TIDY_CASES = [
+    ("cut inside the last value", lambda t: t[:-3], "does not end with a newline: the file is truncated"),
+    ("float64-only value", lambda t: _tidy_edit(t, 5, "value", "1e300"), "line 5, column 'value': 1e300 overflows"),
+    ("float32 overflow", lambda t: _tidy_edit(t, 5, "value", "3.5e38"), "line 5, column 'value': 3.5e38 overflows"),
+    ("negative accuracy", lambda t: _tidy_edit(t, 3, "value", "-5"),
+     "line 3, column 'value': -5 is outside the accepted range \\[0, 100\\]"),
+    ("accuracy above 100", lambda t: _tidy_edit(t, 4, "value", "150"), "line 4, .*150 is outside the accepted range"),
+    ("digit separators", lambda t: _tidy_edit(t, 6, "value", "1_000"), "line 6, column 'value': '1_000' is not a num"),
+    ("a NUL byte", lambda t: _tidy_edit(t, 7, "arch:op", "con\x00v"), "line 7 holds a NUL byte"),
+    ("a second value column", lambda t: _tidy_add_column(t, "value", "1"), "column\\(s\\) value appear more than once"),
+    ("an unknown column", lambda t: _tidy_add_column(t, "notes", "ok"),
+     "unknown column\\(s\\) notes; accepted in the tidy layout: arch:<name> columns, metric and value"),
+    ("a misspelled fidelity column", lambda t: t.replace(",fidelity,", ",fidelty,", 1),
+     "unknown column\\(s\\) fidelty;"),
+    ("a misspelled metric column", lambda t: t.replace(",metric,", ",metirc,", 1),
+     "unknown column\\(s\\) metirc; no metric column; accepted"),
+    ("a misspelled value column", lambda t: t.replace(",value\n", ",valeu\n", 1),
+     "unknown column\\(s\\) valeu; no value column; accepted"),
+    ("a test_acc cell's rows deleted", lambda t: t.replace("cifar10,pool,32,test_acc,200,0,64.5\n", "").replace(
+        "cifar10,pool,32,test_acc,200,1,65.5\n", ""),
+     "1 cell\\(s\\) without a value: .*metric test_acc.* lacks 1 of the 6 architectures \\(e.g. op=pool\\|width=32\\)"
+     ".*allow-partial"),
+    ("a mistyped metric", lambda t: t.replace("skip,16,valid_acc", "skip,16,valid_accc"),
+     "metric valid_acc, fidelity 200 lacks 1 of the 6 .*op=skip\\|width=16.*metric valid_accc, fidelity 200 lacks 5"),
+    ("a fidelity beyond int64", lambda t: _tidy_edit(t, 2, "fidelity", "99999999999999999999"),
+     "line 2, column 'fidelity': '99999999999999999999' is not an integer in \\[0, 2147483647\\]"),
+    ("an empty dataset name", lambda t: _tidy_edit(t, 3, "dataset", ""),
+     "line 3, column 'dataset': '' is not a usable dataset name \\(accepted: a non-empty name without '/'\\)"),
+    ("a dataset name with a slash", lambda t: t.replace("cifar10,", "cifar/10,"), "'cifar/10' is not a usable dataset"),
+    ("a dataset name leaving its group", lambda t: _tidy_edit(t, 9, "dataset", "../x"), "line 9, .*'../x' is not a us"),
+]
+
+
+@pytest.mark.parametrize("case, edit, problem", TIDY_CASES, ids=[c[0] for c in TIDY_CASES])
+def test_damaged_tidy_csv_is_refused_naming_the_problem(tmp_path, capsys, monkeypatch, case, edit, problem):
+    path = tmp_path / "tidy.csv"
+    path.write_text(edit(tidy_text()))
+    with pytest.raises(DataFileError, match=problem):
+        nasbench_lab.load(path=path, cache_dir=tmp_path / "cache")
+    monkeypatch.setenv("NASBENCH_LAB_CACHE", str(tmp_path / "cache"))
+    assert main(["--quiet", "info", "-b", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().split("\n")) == 1 and re.search(problem, err), err
+    assert not list((tmp_path / "cache").rglob("*.h5")), "a refused table was left in the cache"
+    assert main(["--quiet", "list"]) == 0
+
+
+def test_tidy_csv_reads_a_bom_and_padded_choices_as_written(tmp_path):
+    path = tmp_path / "tidy.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + tidy_text().replace(",conv,32,", ",conv, 32,").encode())
+    bench = nasbench_lab.load(path=path, cache_dir=tmp_path / "cache")
+    assert bench.dataset == "cifar10"  # the BOM did not hide the dataset column
+    assert bench.space.size == 6 and bench.space.choice_columns()[1] == ("width", ("16", "32"))
+    assert bench.query(bench.space.from_string("op=skip|width=32"), "test_acc", 200, seed=1) == 75.25
+
+
+def test_partial_tidy_csv_on_purpose_says_how_many_values_are_missing(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "tidy.csv"
+    path.write_text(tidy_text().replace("cifar10,pool,32,test_acc,200,0,64.5\n", "").replace(
+        "cifar10,pool,32,test_acc,200,1,65.5\n", ""))
+    with pytest.warns(DataNote, match="partial table: 1 cell\\(s\\) without a value"):
+        bench = nasbench_lab.load(path=path, cache_dir=tmp_path / "cache", allow_partial=True)
+    assert np.isnan(bench.query(bench.space.from_string("op=pool|width=32"), "test_acc", 200))
+    with pytest.raises(DataFileError, match="lacks 1 of the 6 architectures"):  # the cached copy is not reused
+        nasbench_lab.load(path=path, cache_dir=tmp_path / "cache")
+    monkeypatch.setenv("NASBENCH_LAB_CACHE", str(tmp_path / "cache2"))
+    assert main(["query", "-b", str(path), "--index", "0", "--allow-partial"]) == 0
+    err = capsys.readouterr().err
+    assert "note: " in err and "1 cell(s) without a value" in err, err
+
+
+def test_list_skips_an_unreadable_cached_table_with_a_note(tmp_path, capsys, monkeypatch):
+    """A table written with a dataset name that nests HDF5 groups (as earlier versions did for 'cifar/10')."""
+    from nasbench_lab.tables import hdf5
+    from nasbench_lab.tables.table import BenchmarkTable, DatasetTable, MetricTable
+
+    monkeypatch.setattr(hdf5, "check_name", lambda name, what: None, raising=False)  # (absent before the check)
+    block = MetricTable(values=np.zeros((N, 1, 1), dtype=np.float32), per_seed=(False,))
+    table = BenchmarkTable(benchmark="nb201", datasets={
+        "cifar/10": DatasetTable(name="cifar/10", space="nb201", fidelities=(200,), metrics={"test_acc": block})})
+    hdf5.write_table(table, tmp_path / "nb201-bad.h5")
+    monkeypatch.setenv("NASBENCH_LAB_CACHE", str(tmp_path))
+    capsys.readouterr()
+    assert main(["list"]) == 0
+    err = capsys.readouterr().err
+    assert "skipped an unreadable table in the cache: " in err and "nb201-bad.h5" in err, err
 
 
 # ------------------------------------------------------------------ API bad input
@@ -295,7 +415,52 @@ CLI_CASES = [
                                                             "--index", "1"],
      lambda t, c: Path(t, "partial.csv").write_text("\n".join(Path(c).read_text().split("\n")[:100]) + "\n"),
      None, "15526 of the 15625 architectures .* --allow-partial"),
+    ("convert --out the source CSV", lambda t, c: ["convert", "-b", "nb201", "-p", f"{t}/nb201_tables.csv",
+                                                   "--out", f"{t}/nb201_tables.csv"],
+     lambda t, c: Path(t, "nb201_tables.csv").write_text(Path(c).read_text()), None, "is the source file"),
+    ("convert --out a link to the source", lambda t, c: ["convert", "-b", "nb201", "-p", c, "--out", f"{t}/x.h5"],
+     lambda t, c: Path(t, "x.h5").symlink_to(c), None, "is the source file"),
+    ("convert --out over a text file", lambda t, c: ["convert", "-b", "nb201", "-p", c, "--out", f"{t}/mine.txt"],
+     lambda t, c: Path(t, "mine.txt").write_text("mine"), None, "mine.txt exists and is not a nasbench-lab table"),
+    ("convert a tidy CSV --out itself", lambda t, c: ["convert", "-p", f"{t}/tidy.csv", "--out", f"{t}/tidy.csv"],
+     lambda t, c: Path(t, "tidy.csv").write_text(tidy_text()), None, "is the source file"),
+    ("build-table --out over a file that is no table", lambda t, c: ["build-table", "--space", "nb201", "--indices",
+                                                                     "0", "--epochs", "1", "--out", f"{t}/x.h5"],
+     lambda t, c: Path(t, "x.h5").write_text("mine"), None, "x.h5 exists and is not a nasbench-lab table"),
+    ("a tidy sidecar nested 200,000 deep", lambda t, c: ["info", "-b", f"{t}/tidy.csv"],
+     lambda t, c: (Path(t, "tidy.csv").write_text(tidy_text()),
+                   Path(t, "tidy.space.json").write_text('{"choices": ' + "[" * 200_000 + "]" * 200_000 + "}")),
+     None, "tidy.space.json: not a space file .*maximum recursion depth"),
+    ("a manifest nested 200,000 deep", lambda t, c: ["download", "nb201", "--manifest", f"{t}/m.json",
+                                                     "--data-dir", f"{t}/d"],
+     lambda t, c: Path(t, "m.json").write_text("[" * 200_000 + "]" * 200_000), None, "is not a valid data manifest"),
+    ("a manifest file name leaving --data-dir", lambda t, c: ["download", "nb201", "--manifest", f"{t}/m.json",
+                                                              "--data-dir", f"{t}/d/inner"],
+     lambda t, c: _manifest_naming(Path(t, "m.json"), "../../escape.bin"), None,
+     "file name '../../escape.bin' is not a plain file name"),
+    ("download --timeout nan", lambda t, c: ["download", "nb201", "--timeout", "nan", "--data-dir", f"{t}/d"],
+     None, None, "--timeout must be a positive finite number of seconds, got nan"),
+    ("download --timeout inf", lambda t, c: ["download", "nb201", "--timeout", "inf", "--data-dir", f"{t}/d"],
+     None, None, "--timeout must be a positive finite number of seconds, got inf"),
+    ("download --mirror 'not a url'", lambda t, c: ["download", "nb201", "--mirror", "not a url",
+                                                    "--data-dir", f"{t}/d"],
+     None, None, "--mirror .* must be an http:// or https:// base URL .*, got 'not a url'"),
 ]
+
+
+def _manifest_naming(path: Path, name: str) -> None:
+    """A user manifest whose one file has the name ``name`` (served nowhere: refused before any fetch)."""
+    entry = {"name": name, "description": "", "urls": ["http://127.0.0.1:9/x"], "size_bytes": 1, "sha256": None}
+    path.write_text(json.dumps({"format": 1, "benchmarks": {"nb201": {
+        "title": "t", "page": "https://example.invalid", "default_file": name, "files": [entry]}}}))
+
+
+def _sources_kept(work: Path, good_csv: Path) -> None:
+    """A refused --out left every file it was given as it was."""
+    expected = {"nb201_tables.csv": good_csv.read_text(), "mine.txt": "mine", "tidy.csv": tidy_text(), "x.h5": "mine"}
+    for name, text in expected.items():
+        if (work / name).exists() and not (work / name).is_symlink():
+            assert (work / name).read_text() == text, f"{name} was replaced"
 
 
 def _truncate(path: Path) -> None:
@@ -321,6 +486,8 @@ def test_cli_fault_is_one_line_and_exit_status_2(tmp_path, good_csv, capsys, mon
     assert "Traceback" not in err
     assert re.search(message, lines[0]), lines[0]
     assert not list(work.rglob("*.tmp")), "a failed write left its temporary file"
+    _sources_kept(work, good_csv)
+    assert not list(tmp_path.rglob("escape.bin")), "a file was written outside --data-dir"
 
 
 def test_export_csv_is_atomic_on_a_full_disk(tmp_path, good_csv, monkeypatch):
@@ -364,6 +531,24 @@ def test_live_training_bogus_device_is_refused(tmp_path, capsys):
 
 
 # ------------------------------------------------------------------ orphaned workers
+BUILD_TABLE_CASES = [
+    ("--lr nan", ["--lr", "nan"], "learning rate must be a positive number, got nan"),
+    ("--batch-size 0", ["--batch-size", "0"], "batch sizes must be >= 1, got 0"),
+    ("--macro C=-4", ["--macro", "C=-4"], "macro option C must be >= 1, got -4"),
+]
+
+
+@pytest.mark.parametrize("case, flags, message", BUILD_TABLE_CASES, ids=[c[0] for c in BUILD_TABLE_CASES])
+def test_refused_build_table_leaves_nothing_behind(tmp_path, capsys, case, flags, message):
+    pytest.importorskip("torch")
+    argv = ["--quiet", "build-table", "--space", "nb201", "--indices", "0", "--epochs", "1", "--seeds", "1",
+            "--workers", "1", "--out", str(tmp_path / "x.h5")]
+    assert main([*argv, *flags]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().split("\n")) == 1, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == [], "a refused build-table left files that block a rerun"
+
+
 def _children(pid: int) -> list[int]:
     out = []
     for task in Path(f"/proc/{pid}/task").glob("*"):

@@ -189,7 +189,7 @@ def test_wide_layout_with_arch_columns(tmp_path):
 BAD_FILES = {
     "no_arch": ("op,metric,value\nconv,valid_acc,1\n", "no architecture column; name each architecture choice"),
     "not_number": ("arch:op,metric,value\nconv,valid_acc,1\npool,valid_acc,high\n",
-                   "line 3, column 'value': 'high' is not a finite number"),
+                   "line 3, column 'value': 'high' is not a number"),
     "duplicate": ("arch:op,metric,value,seed\nconv,valid_acc,1,0\npool,valid_acc,2,0\nconv,valid_acc,3,0\n",
                   "line 4 repeats line 2 (same architecture, dataset, metric, fidelity and seed)"),
     "empty": ("", "empty file"),

@@ -21,7 +21,7 @@ from nasbench_lab.loaders.table_csv import is_table_csv, sidecar_path, write_tid
 from nasbench_lab.paths import cache_dir
 from nasbench_lab.spaces.base import EnumerableSpace
 from nasbench_lab.spaces.registry import space as get_space
-from nasbench_lab.tables.hdf5 import read_header, read_summary, read_table
+from nasbench_lab.tables.hdf5 import check_table_target, read_header, read_summary, read_table
 
 #: what ``list`` lists
 LISTINGS = ("benchmarks", "algorithms", "predictors")
@@ -107,8 +107,9 @@ def run_list(args: argparse.Namespace) -> int:
         try:
             benchmark, sources, _ = read_header(path)
             summary = read_summary(path)
-        except DataFileError as exc:
+        except DataFileError as exc:  # one bad file in the cache never stops the listing: it is named and skipped
             cached.setdefault("(unreadable)", []).append({"path": str(path), "error": str(exc)})
+            note(args, f"skipped an unreadable table in the cache: {exc}")
             continue
         cached.setdefault(benchmark, []).append({
             "path": str(path), "sources": [s.path for s in sources],
@@ -221,14 +222,18 @@ def _table_csv(args: argparse.Namespace) -> Path | None:
 
 def run_convert(args: argparse.Namespace) -> int:
     source = _table_csv(args)
+    if source is not None and args.out:
+        check_table_target(args.out, (source, sidecar_path(source)))
     if source is not None:
-        target = convert_table_csv(source, Path(args.out)) if args.out else table_csv_file(source, rebuild=args.force)
+        target = convert_table_csv(source, Path(args.out), allow_partial=args.allow_partial) if args.out else \
+            table_csv_file(source, rebuild=args.force, allow_partial=args.allow_partial)
         print(target)
         return 0
     spec = _spec_from_args(args)
     if args.out:
         if not args.path:
             raise ConfigError("--out needs --path (the official file to convert)")
+        check_table_target(args.out, (args.path,))
         target = convert(spec, Path(args.path), Path(args.out), allow_partial=args.allow_partial)
     else:
         target = table_file(spec, args.path, rebuild=args.force, allow_partial=args.allow_partial)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 
 from nasbench_lab.cli.main import print_json
-from nasbench_lab.errors import ConfigError
-from nasbench_lab.official.download import MIRROR_ENV, download, file_states
+from nasbench_lab.official.download import MIRROR_ENV, check_transfer_settings, download, file_states
 from nasbench_lab.official.manifest import load_manifest
 from nasbench_lab.paths import DATA_ENV
 
@@ -39,8 +39,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run_download(args: argparse.Namespace) -> int:
-    if args.timeout <= 0:
-        raise ConfigError(f"--timeout must be positive seconds, got {args.timeout}")
+    check_transfer_settings(args.mirror if args.mirror is not None else (os.environ.get(MIRROR_ENV) or None),
+                            args.timeout)
     manifest = load_manifest(args.manifest)
     bench = manifest.benchmark(args.name)
     with warnings.catch_warnings(record=True) as caught:

@@ -37,6 +37,21 @@ class TrainJob:
     split_seed: int = 0
     device: str = "cpu"
 
+    def check(self) -> TrainJob:
+        """Refuses the recipe and macro options training would refuse, before anything is written (a refused
+        ``build-table`` leaves no table or runs folder behind to block the corrected rerun)."""
+        from nasbench_lab.live.networks import NETWORKS
+        from nasbench_lab.live.trainer import Recipe
+
+        try:
+            recipe = Recipe(**self.recipe)
+        except TypeError:
+            raise ConfigError(f"unknown training setting(s) {', '.join(sorted(self.recipe))}; accepted: "
+                              f"{', '.join(Recipe.__dataclass_fields__)}") from None
+        recipe.check()
+        NETWORKS.get(self.space).macro(self.preset or "official", **self.macro)
+        return self
+
     def fingerprint(self) -> dict:
         """Everything that changes results (not the device or thread count)."""
         d = asdict(self)
@@ -61,7 +76,7 @@ class RunStore:
         if cfg.is_file():
             try:
                 have = json.loads(cfg.read_text())
-            except (OSError, json.JSONDecodeError) as exc:
+            except (OSError, json.JSONDecodeError, RecursionError) as exc:
                 raise DataFileError(f"{cfg} is damaged ({exc}); delete the folder {self.folder} to start over") \
                     from None
             if have != want:
@@ -84,7 +99,7 @@ class RunStore:
     def load(self, index: int, seed: int) -> RunResult:
         try:
             return RunResult.from_dict(json.loads(self.path(index, seed).read_text()))
-        except (OSError, ValueError, TypeError) as exc:
+        except (OSError, ValueError, TypeError, RecursionError) as exc:
             raise DataFileError(f"{self.path(index, seed)} is damaged ({exc}); delete it to rerun that run") from None
 
     def finished(self) -> dict[tuple[int, int], RunResult]:

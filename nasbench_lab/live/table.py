@@ -20,7 +20,7 @@ from nasbench_lab.live.jobs import RunStore, TrainJob, run_trainings
 from nasbench_lab.live.records import METRIC_UNITS, RECORD_METRICS, RunResult
 from nasbench_lab.rng import as_generator
 from nasbench_lab.spaces.base import EnumerableSpace
-from nasbench_lab.tables.hdf5 import write_table
+from nasbench_lab.tables.hdf5 import check_table_target, write_table
 from nasbench_lab.tables.table import BenchmarkTable, DatasetTable, MetricTable
 
 
@@ -113,6 +113,8 @@ def build_table(job: TrainJob, indices: Sequence[int], seeds: Sequence[int], out
     out = Path(out)
     if out.suffix not in (".h5", ".hdf5"):
         raise ConfigError(f"the table file must end in .h5 or .hdf5 (so `load` recognises it), got {out.name}")
+    check_table_target(out)
+    job.check()  # settings training would refuse are refused before the runs folder is created
     store = RunStore(runs_folder(out), job).open()
     last = [time.monotonic()]
     results: dict[tuple[int, int], RunResult] = {}

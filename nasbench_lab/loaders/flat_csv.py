@@ -21,20 +21,14 @@ import numpy as np
 from nasbench_lab.errors import DataFileError, DataNote, InvalidArchitectureError
 from nasbench_lab.fileio import atomic_open
 from nasbench_lab.loaders.base import RowCheckingLoader
+from nasbench_lab.loaders.csv_cells import parse_numbers, read_csv, value_bounds
 from nasbench_lab.loaders.space_kinds import enumerable_space
-from nasbench_lab.metrics import metric_info
 from nasbench_lab.spaces.base import EnumerableSpace
 from nasbench_lab.tables.table import BenchmarkTable, DatasetTable, MetricTable
 
 _FID = re.compile(r"^(\d+)ep$")
 _AGGREGATES = ("per_seed", "mean")
 _UNIT_TOKENS = {"s": "s", "mb": "M"}
-#: a plain decimal number (no inf/nan, no digit separators); an empty field means "no value"
-_NUMBER_TEXT = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
-_NUMBER = re.compile(f"^{_NUMBER_TEXT}$")
-#: a whole column joined by newlines: fields that are numbers or empty
-_COLUMN_OF_NUMBERS = re.compile(f"(?:{_NUMBER_TEXT})?(?:\n(?:{_NUMBER_TEXT})?)*")
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass(frozen=True)
@@ -91,7 +85,7 @@ ValueRange = Callable[[str, ColumnSpec], "tuple[float, float] | None"]
 
 def percent_range(metric: str, col: ColumnSpec) -> tuple[float, float] | None:
     """Accuracies are percentages in [0, 100] (fractions in [0, 1] fit too); other metrics are unbounded."""
-    return (0.0, 100.0) if metric_info(metric).unit == "%" else None
+    return value_bounds(metric)
 
 
 class FlatCsvLoader(RowCheckingLoader):
@@ -210,39 +204,12 @@ def read_header(path: Path) -> list[str]:
 
 
 def _read_rows(path: Path, header_only: bool = False) -> tuple[list[str], list[list[str]]]:
-    try:
-        _check_ends_with_newline(path)
-        with open(path, newline="") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            if not header:
-                raise DataFileError(f"{path}: empty CSV file (no header row)")
-            if header_only:
-                return header, []
-            rows = list(reader)
-    except FileNotFoundError:
-        raise DataFileError(f"file not found: {path}") from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise DataFileError(f"{path}: not a readable CSV file: {exc}") from None
-    for n, row in enumerate(rows, start=2):
-        if len(row) != len(header):
-            raise DataFileError(f"{path}: line {n} has {len(row)} fields but the header has {len(header)} "
-                                "(truncated or corrupted file?)")
-    if not rows:
+    header, rows = read_csv(path, header_only)
+    if not header:
+        raise DataFileError(f"{path}: empty CSV file (no header row)")
+    if not rows and not header_only:
         raise DataFileError(f"{path}: CSV has a header but no rows")
     return header, rows
-
-
-def _check_ends_with_newline(path: Path) -> None:
-    """A file cut inside its last field would still parse (13.43333 for 13.433333): refuse it."""
-    with open(path, "rb") as handle:
-        size = handle.seek(0, 2)
-        if size == 0:
-            return  # reported as an empty CSV
-        handle.seek(size - 1)
-        if handle.read(1) != b"\n":
-            raise DataFileError(f"{path}: does not end with a newline: the file is truncated (or was written "
-                                "without a final newline; add one if the last row is complete)")
 
 
 def _row_indices(path: Path, header: list[str], rows: list[list[str]], keys: list[str],
@@ -267,38 +234,16 @@ def _key_indices(path: Path, header: list[str], rows: list[list[str]], key: str,
         raise DataFileError(f"{path}: bad value in key column {key!r}: {exc}") from None
 
 
-def _parse_fields(path: Path, texts: list[str], lines: np.ndarray, column: str,
-                  bounds: tuple[float, float] | None) -> np.ndarray:
-    """Fields as float64 (NaN where empty), refused naming line and column unless each is a plain,
-    float32-sized number in ``bounds``. Checked a column at a time: one regex pass, one conversion."""
-    texts = [t.strip() for t in texts]
-    if not _COLUMN_OF_NUMBERS.fullmatch("\n".join(texts)):
-        bad = next(n for n, t in enumerate(texts) if t and not _NUMBER.match(t))
-        raise DataFileError(f"{path}: line {lines[bad]}, column {column!r}: {texts[bad]!r} is not a number "
-                            "(accepted: plain decimal numbers; an empty field means no value)")
-    values = np.array([t or "nan" for t in texts], dtype=np.float64) if texts else np.zeros(0)
-    with np.errstate(invalid="ignore"):
-        problems = [(np.abs(values) > _FLOAT32_MAX, f"overflows float32 (accepted: |value| <= {_FLOAT32_MAX:.4g})")]
-        if bounds is not None:
-            problems.append(((values < bounds[0]) | (values > bounds[1]),
-                             f"is outside the accepted range [{bounds[0]:g}, {bounds[1]:g}]"))
-    for mask, problem in problems:
-        if mask.any():
-            bad = int(np.flatnonzero(mask)[0])
-            raise DataFileError(f"{path}: line {lines[bad]}, column {column!r}: {texts[bad]} {problem}")
-    return values
-
-
 def _column_block(path: Path, rows, i: int, col: ColumnSpec, bounds, label: str) -> np.ndarray:
     """One column as (rows, seeds) float64, NaN-padded (one seed unless it is a ``;``-joined per-seed column)."""
     texts = [r[i] for r in rows]
     lines = np.arange(2, len(rows) + 2)
     if col.aggregate != "per_seed":
-        return _parse_fields(path, texts, lines, label, bounds)[:, None]
+        return parse_numbers(path, texts, lines, label, bounds)[:, None]
     parts = [t.split(";") if t.strip() else [""] for t in texts]
     counts = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
     flat = [t for p in parts for t in p]
-    values = _parse_fields(path, flat, np.repeat(lines, counts), label, bounds)
+    values = parse_numbers(path, flat, np.repeat(lines, counts), label, bounds)
     present = np.where([bool(t.strip()) for t in texts], counts, 0)
     _check_seed_counts(path, present, label)
     block = np.full((len(rows), int(counts.max())), np.nan)

@@ -238,7 +238,7 @@ def read_records_json(path: str | os.PathLike) -> Runs:
             data = json.load(handle)
     except FileNotFoundError:
         raise DataFileError(f"file not found: {path}") from None
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise DataFileError(f"{path}: not a JSON file: {exc}") from None
     if not isinstance(data, dict) or not data:
         raise DataFileError(f"{path}: expected a JSON object hash -> record")

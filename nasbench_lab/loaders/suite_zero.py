@@ -149,7 +149,7 @@ def read_suite_zero(path: str | os.PathLike, benchmark: str | None = None) -> di
     try:
         with open(path, encoding="utf-8") as f:
             doc = json.load(f)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise DataFileError(f"{path} is not a JSON file: {exc}") from None
     if not isinstance(doc, dict) or not doc:
         raise DataFileError(f"{path}: expected a JSON object of datasets")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import os
+import urllib.parse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from nasbench_lab.errors import ChecksumMismatchError, DataFileError
+from nasbench_lab.errors import ChecksumMismatchError, ConfigError, DataFileError
 from nasbench_lab.official.manifest import Manifest, OfficialFile, load_manifest
 from nasbench_lab.official.store import (
     CHECK_LENGTH,
@@ -71,6 +73,19 @@ def _usable_folder(entry: OfficialFile, source: Path) -> Path:
     return source
 
 
+def check_transfer_settings(mirror: str | None, timeout: float) -> None:
+    """Refuses a timeout that is not a positive finite number of seconds and a mirror that is not an http(s) URL
+    (before anything is fetched or written)."""
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not math.isfinite(timeout) \
+            or timeout <= 0:
+        raise ConfigError(f"--timeout must be a positive finite number of seconds, got {timeout!r}")
+    if mirror is not None:
+        parts = urllib.parse.urlsplit(mirror)
+        if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in mirror):
+            raise ConfigError(f"--mirror (or ${MIRROR_ENV}) must be an http:// or https:// base URL such as "
+                              f"https://example.org/nasbench, got {mirror!r}")
+
+
 def download(benchmark: str, files: str | Sequence[str] | None = None, *, convert: bool = False,
              mirror: str | None = None, data_dir: str | os.PathLike | None = None,
              manifest: Manifest | str | os.PathLike | None = None, timeout: float = 60.0, force: bool = False,
@@ -84,11 +99,12 @@ def download(benchmark: str, files: str | Sequence[str] | None = None, *, conver
     serving the same file names. Files whose host needs a browser come back with instructions.
     ``convert`` unpacks archives and converts the file to the HDF5 table that ``load`` reads.
     """
+    base = mirror if mirror is not None else (os.environ.get(MIRROR_ENV) or None)
+    check_transfer_settings(base, timeout)
     man = manifest if isinstance(manifest, Manifest) else load_manifest(manifest)
     bench = man.benchmark(benchmark)
     names = [files] if isinstance(files, str) else list(files or [])
     root = Path(data_dir) if data_dir is not None else default_data_dir()
-    base = mirror if mirror is not None else (os.environ.get(MIRROR_ENV) or None)
     return [_download_one(entry, root, base, timeout=timeout, force=force, convert=convert, progress=progress)
             for entry in bench.select(names)]
 

@@ -102,10 +102,22 @@ class Manifest:
             raise UnknownNameError("benchmark with official files", name, sorted(self.benchmarks)) from None
 
 
+def plain_name(name: object, what: str) -> str:
+    """A benchmark or file name of a manifest: one path component, so that a file is written inside its folder
+    (``../../escape.bin`` or ``a/b`` would leave it); raises TypeError/ValueError, reported with the manifest."""
+    if not isinstance(name, str):
+        raise TypeError(f"{what} must be a string, got {name!r}")
+    if not name or name in (".", "..") or any(c in name for c in "/\\\x00") or Path(name).is_absolute():
+        raise ValueError(f"{what} {name!r} is not a plain file name (accepted: one name without '/', '\\' or "
+                         "'..', so the file stays inside its benchmark's folder of --data-dir)")
+    return name
+
+
 def _file(benchmark: str, raw: dict) -> OfficialFile:
     manual = raw.get("manual")
     return OfficialFile(
-        benchmark=benchmark, name=raw["name"], description=raw.get("description", ""),
+        benchmark=plain_name(benchmark, "benchmark name"), name=plain_name(raw["name"], "file name"),
+        description=raw.get("description", ""),
         urls=tuple(raw.get("urls") or ()), size_bytes=raw.get("size_bytes"), approx_size=raw.get("approx_size"),
         sha256=(raw.get("sha256") or None) and raw["sha256"].lower(), checksum_source=raw.get("checksum_source"),
         manual=ManualStep(manual["host"], manual["page"], manual.get("source", "")) if manual else None,
@@ -126,6 +138,6 @@ def load_manifest(path: str | os.PathLike | None = None) -> Manifest:
         }
     except FileNotFoundError:
         raise DataFileError(f"manifest not found: {path}") from None
-    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:  # JSON and name errors
         raise DataFileError(f"{path} is not a valid data manifest ({type(exc).__name__}: {exc})") from None
     return Manifest(benchmarks, path)

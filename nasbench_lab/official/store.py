@@ -57,7 +57,7 @@ def read_stamp(path: Path, entry: OfficialFile) -> Stamp | None:
         raw = json.loads(_stamp_path(path).read_text())
         stamp = Stamp(raw["check"], raw["sha256"], int(raw["size"]), int(raw["mtime_ns"]))
         stat = path.stat()
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None
     if (stat.st_size, stat.st_mtime_ns) != (stamp.size, stamp.mtime_ns):
         return None

@@ -23,7 +23,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from nasbench_lab.errors import DataFileError, UnknownNameError
+from nasbench_lab.errors import ConfigError, DataFileError, UnknownNameError
 from nasbench_lab.tables.table import BenchmarkTable, DatasetTable, MetricTable, SourceFile, SpaceRecord
 
 FORMAT = "nasbench_lab.table"
@@ -43,9 +43,38 @@ def is_table_file(path: str | os.PathLike) -> bool:
         return handle.read(8) in (HDF5_SIGNATURE, _SEAL)
 
 
+def check_table_target(path: str | os.PathLike, sources: tuple[str | os.PathLike, ...] = (), *,
+                       option: str = "--out") -> None:
+    """Refuses to write a table over one of its ``sources`` or over an existing file that is not one of our
+    tables (a user's notes, a CSV): a table path chosen by the user replaces only a table."""
+    target = Path(path)
+    for source in sources:
+        same = target.resolve() == Path(source).resolve() or (
+            target.exists() and Path(source).exists() and os.path.samefile(source, target))  # links too
+        if same:
+            raise ConfigError(f"{option} {target} is the source file {source}; writing the table there would "
+                              "replace the data it is made from: choose another output path (.h5)")
+    if target.is_dir():
+        raise ConfigError(f"{option} {target} is a directory, not a table file: choose a path ending in .h5")
+    if target.exists() and not is_table_file(target):
+        raise ConfigError(f"{option} {target} exists and is not a nasbench-lab table (.h5): refusing to replace it; "
+                          "remove it or choose another output path")
+
+
+def check_name(name: str, what: str) -> None:
+    """Dataset and metric names are HDF5 names: refuse empty ones and ones with a '/' (which nest groups)."""
+    if not name or "/" in name or name in (".", ".."):
+        raise DataFileError(f"{what} name {name!r} cannot be stored in a table (accepted: a non-empty name "
+                            "without '/')")
+
+
 def write_table(table: BenchmarkTable, path: str | os.PathLike) -> Path:
     """Writes ``table`` to ``path`` atomically (a temporary file renamed into place)."""
     path = Path(path)
+    for name, ds in table.datasets.items():
+        check_name(name, "dataset")
+        for metric in ds.metrics:
+            check_name(metric, f"dataset {name}: metric")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -270,8 +299,11 @@ def read_table(path: str | os.PathLike, datasets: list[str] | None = None) -> Be
 def read_summary(path: str | os.PathLike) -> dict[str, dict]:
     """Per dataset: space, fidelities and metric names, without reading any array."""
     with _open(path) as f:
-        return {
-            name: {"space": str(g.attrs["space"]), "fidelities": [int(x) for x in g.attrs["fidelities"]],
-                   "metrics": sorted(g.keys())}
-            for name, g in f["datasets"].items()
-        }
+        try:
+            return {
+                name: {"space": str(g.attrs["space"]), "fidelities": [int(x) for x in g.attrs["fidelities"]],
+                       "metrics": sorted(g.keys())}
+                for name, g in f["datasets"].items()
+            }
+        except (KeyError, ValueError, TypeError) as exc:  # e.g. a dataset group written by an older version
+            raise DataFileError(f"{path}: not a readable table (dataset entry: {exc})") from None

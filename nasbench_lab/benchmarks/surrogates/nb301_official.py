@@ -183,7 +183,7 @@ def _model_config(folder: Path, member: Path) -> dict:
         if candidate.is_file():
             try:
                 config = json.loads(candidate.read_text())
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
                 raise DataFileError(f"{candidate} is not valid JSON: {exc}") from None
             if not isinstance(config, dict):
                 raise DataFileError(f"{candidate} is not a JSON object")

@@ -272,7 +272,7 @@ def read_meta(folder: Path) -> dict:
         raise DataFileError(f"{folder} is not a surrogate folder: {META_FILE} is missing")
     try:
         meta = json.loads(meta_path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested too deep
         raise DataFileError(f"{meta_path} is not valid JSON (truncated?): {exc}") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise DataFileError(f"{meta_path} is not a nasbench_lab surrogate description (format != {FORMAT!r})")

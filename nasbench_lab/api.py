@@ -132,7 +132,7 @@ def _tabular(name: str, spec: BenchmarkSpec | None, table: BenchmarkTable, datas
         space = TableSpace(record.definition["name"], record.definition["columns"], record.members)
     else:
         space = enumerable_space(dt.space)  # a table lists every architecture of its space
-    return TabularBenchmark(name, dt, space, notes=notes)
+    return TabularBenchmark(name, dt, space, notes=notes, sources=table.sources)
 
 
 def _table_csv_source(name: str | os.PathLike | None, path: str | os.PathLike | None) -> Path | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,12 +26,14 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> Path:
 def atomic_open(path: str | os.PathLike, mode: str = "w", **kwargs) -> Iterator[IO]:
     """A file to stream into that appears at ``path`` whole when the block ends, or not at all.
 
-    It is written as ``.NAME.PID.tmp`` beside ``path`` and renamed into place; on an error (a full
-    disk, an exception in the block) the temporary file is removed and ``path`` keeps its old content.
+    It is written as ``.NAME.PID.RANDOM.tmp`` beside ``path`` (unique per process and call, so two processes
+    writing the same file, e.g. two identical compares into one folder, never share one) and renamed into
+    place (the last rename wins; both wrote whole files); on an error (a full disk, an exception in the
+    block) the temporary file is removed and ``path`` keeps its old content.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
         with open(tmp, mode, **kwargs) as f:
             yield f

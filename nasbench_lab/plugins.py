@@ -70,6 +70,10 @@ def import_plugin(name: str) -> str:
     except NasbenchLabError as exc:
         sys.modules.pop(module_name, None)
         raise PluginError(f"plug-in {name}: {exc}") from None
+    except SystemExit as exc:  # a module that exits on import would end the command silently, status 0
+        sys.modules.pop(module_name, None)
+        raise PluginError(f"plug-in {name} called sys.exit({exc.code!r}) while being imported; a plug-in module "
+                          "must only define and register its classes") from None
     except Exception as exc:  # noqa: BLE001  (any failure of foreign code becomes one clear line)
         sys.modules.pop(module_name, None)
         raise PluginError(f"plug-in {name} failed to import: {type(exc).__name__}: {exc}") from None

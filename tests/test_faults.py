@@ -365,6 +365,20 @@ def _read_only(*args, **kwargs):
     raise OSError(errno.EROFS, "Read-only file system")
 
 
+_KILLER_PLUGIN = """
+import os
+from nasbench_lab.search import Optimizer, register_optimizer
+
+@register_optimizer("killer")
+class Killer(Optimizer):
+    def ask(self, n):
+        os._exit(3)
+
+    def tell(self, archs, values, fidelities=None):
+        pass
+"""
+
+
 def _study_dir(tmp_path: Path, good_csv: Path) -> Path:
     out = tmp_path / "study"
     assert main(["compare", "-b", "nb201", "-p", str(good_csv), "-A", "rs", "--seeds", "1", "--budget", "5",
@@ -445,6 +459,19 @@ CLI_CASES = [
     ("download --mirror 'not a url'", lambda t, c: ["download", "nb201", "--mirror", "not a url",
                                                     "--data-dir", f"{t}/d"],
      None, None, "--mirror .* must be an http:// or https:// base URL .*, got 'not a url'"),
+    ("a plug-in calling sys.exit(0) on import",
+     lambda t, c: ["compare", "-b", "nb201", "-p", c, "--plugin", f"{t}/exits.py", "-A", "rs", "--seeds", "1",
+                   "--budget", "5", "--jobs", "1", "--out", f"{t}/s"],
+     lambda t, c: Path(t, "exits.py").write_text("import sys\nsys.exit(0)\n"), None,
+     "plug-in .*exits.py called sys.exit\\(0\\) while being imported"),
+    ("a plug-in killing its pool worker", lambda t, c: ["compare", "-b", "nb201", "-p", c, "--plugin", f"{t}/kill.py",
+                                                        "-A", "killer,rs", "--seeds", "2", "--budget", "5",
+                                                        "--jobs", "2", "--out", f"{t}/s"],
+     lambda t, c: Path(t, "kill.py").write_text(_KILLER_PLUGIN), None,
+     "a worker process of study .* ended abruptly .* rerun with --jobs 1"),
+    ("compare --run-timeout 0", lambda t, c: ["compare", "-b", "nb201", "-p", c, "-A", "rs", "--run-timeout", "0",
+                                              "--out", f"{t}/s"], None, None,
+     "run_timeout must be a number of seconds > 0, got 0"),
 ]
 
 

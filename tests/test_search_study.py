@@ -8,8 +8,10 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from nasbench_lab.errors import ConfigError, DataFileError, UnknownNameError
@@ -195,3 +197,139 @@ def test_experiment_files_parse(path):
         assert bench.path is None or bench.path.endswith("nb201_tables.csv")
     if spec.budget_seconds is not None:
         assert spec.budget is None
+
+
+# ------------------------------------------------------------------ results that never mix (issue 22)
+def _cube_csv(path: Path, offset: float = 0.0) -> Path:
+    """A 27-cell table CSV (three arch: columns of three choices)."""
+    import itertools
+
+    lines = ["arch:a,arch:b,arch:c,c10_valid_acc_20ep_per_seed,c10_test_acc_20ep_mean"]
+    for i, (a, b, c) in enumerate(itertools.product("xyz", "pqr", "123")):
+        v = 50 + i + offset
+        lines.append(f"{a},{b},{c},{v:.2f};{v + 1:.2f},{v - 1:.2f}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _csv_spec(csv: Path, **overrides) -> StudySpec:
+    return _spec(benchmarks=(BenchmarkEntry(str(csv)),), budget=10, **overrides)
+
+
+def test_a_table_edited_between_two_compares_is_refused_never_mixed(tmp_path):
+    csv = _cube_csv(tmp_path / "t.csv")
+    Study(_csv_spec(csv, seeds=range(2)), tmp_path / "out").execute(jobs=1, progress=False)
+    _cube_csv(csv, offset=5.0)  # other numbers, same file
+    with pytest.raises(ConfigError, match="data of benchmark t-c10 changed .* new --out, or delete"):
+        Study(_csv_spec(csv, seeds=range(4)), tmp_path / "out").execute(jobs=1, progress=False)
+    assert len(list((tmp_path / "out" / "runs").rglob("*.npz"))) == 4  # 2 algorithms x seeds 0-1, none added
+
+
+def test_a_run_file_of_another_study_is_refused_naming_the_setting(tmp_path):
+    Study(_spec(), tmp_path / "a").execute(jobs=1, progress=False)
+    Study(_spec(budget=30, name="other"), tmp_path / "b").execute(jobs=1, progress=False)
+    stray = "runs/nbgraph-cora/rs/seed_00002.npz"
+    (tmp_path / "a" / stray).write_bytes((tmp_path / "b" / stray).read_bytes())
+    with pytest.raises(ConfigError, match="seed_00002.npz holds a run of another study \\(budget 30 vs 25"):
+        load_study(tmp_path / "a").trajectories()
+    with pytest.raises(ConfigError, match="budget 30 vs 25"):
+        Study(_spec(), tmp_path / "a").execute(jobs=1, progress=False)
+
+
+def test_adding_or_dropping_algorithms_and_seeds_reuses_every_run(tmp_path):
+    out = tmp_path / "out"
+    Study(_spec(), out).execute(jobs=1, progress=False)
+    before = _arrays(out)
+    assert Study(_spec(algorithms=(AlgorithmEntry("rs"),)), out).execute(jobs=1, progress=False) == 0
+    both = (AlgorithmEntry("rs"), AlgorithmEntry("ls"), AlgorithmEntry("re", "re-p5", {"population_size": 5}))
+    assert Study(_spec(algorithms=both, seeds=range(4)), out).execute(jobs=1, progress=False) == 6
+    assert all(_arrays(out)[k] == v for k, v in before.items())
+    with pytest.raises(ConfigError, match="budget 25 vs 30"):  # in words, not fingerprints
+        Study(_spec(budget=30), out).execute(jobs=1, progress=False)
+    changed = (AlgorithmEntry("re", "re-p5", {"population_size": 7}),)
+    with pytest.raises(ConfigError, match="parameter population_size 5 vs 7"):
+        Study(_spec(algorithms=changed), out).execute(jobs=1, progress=False)
+
+
+@pytest.mark.parametrize("field, value", [("name", "../../escape"), ("label", "../../../escape"),
+                                          ("label", "a/b"), ("name", ".hidden"), ("label", "..")])
+def test_names_that_leave_their_folder_are_refused(tmp_path, field, value):
+    with pytest.raises(ConfigError, match="names a folder and may hold only letters, digits"):
+        if field == "name":
+            _spec(name=value)
+        else:
+            _spec(algorithms=(AlgorithmEntry("rs", value),))
+    assert not (tmp_path.parent / "escape").exists()
+
+
+@pytest.mark.parametrize("seeds", ['["abc"]', "[1.5, 2.7]", "[true, false]", '"3"'])
+def test_study_file_seeds_must_be_integers(tmp_path, seeds):
+    toml = tmp_path / "s.toml"
+    toml.write_text(f'algorithms = ["rs"]\nseeds = {seeds}\n')
+    with pytest.raises(ConfigError, match="seeds must be a count or a list of distinct integers >= 0 .*seeds = 10"):
+        StudySpec.from_toml(toml)
+
+
+_HANG_PLUGIN = '''
+import time
+from nasbench_lab.search import Optimizer, register_optimizer
+
+@register_optimizer("hang_after_3")
+class Hang(Optimizer):
+    def __init__(self, problem, rng):
+        super().__init__(problem, rng)
+        self.asked = 0
+
+    def ask(self, n):
+        self.asked += 1
+        while self.asked > 3:
+            time.sleep(1000)
+        return self.space.sample(self.rng, n)
+
+    def tell(self, archs, values, fidelities=None):
+        pass
+'''
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_run_timeout_ends_a_never_returning_ask_and_goes_on(tmp_path, jobs):
+    plugin = tmp_path / "hang_plugin.py"
+    plugin.write_text(_HANG_PLUGIN)
+    from nasbench_lab.plugins import load_plugins
+
+    load_plugins([str(plugin)])
+    spec = _spec(algorithms=(AlgorithmEntry("hang_after_3"), AlgorithmEntry("rs")), seeds=range(2),
+                 plugins=(str(plugin),), run_timeout=1.0)
+    start = time.monotonic()
+    assert Study(spec, tmp_path / "out").execute(jobs=jobs, progress=False) == 4
+    assert time.monotonic() - start < 30
+    runs = load_study(tmp_path / "out").trajectories()["nbgraph-cora"]
+    assert [(t.meta["stopped"], len(t)) for t in runs["hang_after_3"]] == [("timeout", 3)] * 2
+    assert [(t.meta["stopped"], len(t)) for t in runs["rs"]] == [("budget", 25)] * 2
+
+
+def test_a_budget_beyond_a_finite_table_ends_once_every_cell_is_queried(tmp_path):
+    csv = _cube_csv(tmp_path / "cube.csv")
+    start = time.monotonic()
+    spec = _csv_spec(csv, seeds=range(1), algorithms=(AlgorithmEntry("rs"), AlgorithmEntry("re")))
+    Study(replace(spec, budget=100_000_000), tmp_path / "out").execute(jobs=1, progress=False)
+    assert time.monotonic() - start < 30
+    for runs in load_study(tmp_path / "out").trajectories()["cube-c10"].values():
+        assert runs[0].meta["stopped"] == "exhausted" and len(np.unique(runs[0].archs, axis=0)) == 27
+
+
+def test_a_concurrent_writers_temporary_file_is_left_alone(tmp_path):
+    from nasbench_lab.fileio import atomic_write
+    from nasbench_lab.studies.study import stale_temporary
+
+    out = tmp_path / "out"
+    Study(_spec(), out).execute(jobs=1, progress=False)
+    live = out / "runs" / f".seed_00009.npz.{os.getppid()}.ab12cd34.tmp"  # a running process's write
+    dead = out / "runs" / ".seed_00008.npz.99999999.ab12cd34.tmp"
+    live.write_bytes(b"x")
+    dead.write_bytes(b"x")
+    assert not stale_temporary(live) and stale_temporary(dead)
+    Study(_spec(), out).execute(jobs=1, progress=False)
+    assert live.exists() and not dead.exists()
+    atomic_write(tmp_path / "f", b"1")
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []

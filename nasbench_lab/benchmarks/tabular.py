@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from functools import cached_property
 
 import numpy as np
@@ -11,7 +12,7 @@ from nasbench_lab.benchmarks.base import Benchmark, SearchLookup, SeedChoice, ch
 from nasbench_lab.errors import ConfigError, DataNote, UnknownNameError
 from nasbench_lab.metrics import metric_info
 from nasbench_lab.spaces.base import EnumerableSpace
-from nasbench_lab.tables.table import DatasetTable, MetricTable
+from nasbench_lab.tables.table import DatasetTable, MetricTable, SourceFile
 
 
 class _SeedPacked:
@@ -30,7 +31,8 @@ class TabularBenchmark(Benchmark):
     tabulated = True
     space: EnumerableSpace
 
-    def __init__(self, name: str, table: DatasetTable, space: EnumerableSpace, notes: dict | None = None):
+    def __init__(self, name: str, table: DatasetTable, space: EnumerableSpace, notes: dict | None = None,
+                 sources: Sequence[SourceFile] = ()):
         if table.n_archs != space.size:
             raise ConfigError(f"{name}/{table.name}: table has {table.n_archs} rows but space {space.name} "
                               f"has {space.size} architectures")
@@ -39,6 +41,8 @@ class TabularBenchmark(Benchmark):
         self.space = space
         self.table = table
         self.notes = {**table.notes, **(notes or {})}
+        #: the files the table was converted from, with their checksums (what a study's data identity uses)
+        self.sources = tuple(sources)
         self._fid_pos = {f: i for i, f in enumerate(table.fidelities)}
         # (metric, fidelity) -> 1-D contiguous mean array, built on first use: the hot path of
         # query(seed="mean"); (metric, None) aliases the highest fidelity with data

@@ -83,6 +83,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--valid-seed", default="random", choices=("random", "mean"),
                    help="search on one drawn training seed per query (default) or the mean over seeds")
     p.add_argument("--jobs", "-j", type=int, default=None, help="processes (default: every CPU core)")
+    p.add_argument("--run-timeout", type=float, default=None, metavar="SECONDS",
+                   help="end a run after SECONDS of wall-clock time, keeping what it evaluated (recorded as stopped: "
+                        "timeout, a short run; study file: run_timeout); default: no limit")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="run on a Dask cluster at ADDRESS instead of a process pool (needs nasbench_lab[dask])")
     p.add_argument("--out", "-o", default=None, help="results folder (default: results/<benchmark>-<dataset>)")
@@ -117,6 +120,8 @@ def run_compare(args: argparse.Namespace) -> int:
         spec, out = _spec_from_flags(args)
     if args.plugins:
         spec = replace(spec, plugins=tuple(dict.fromkeys((*spec.plugins, *args.plugins))))
+    if args.run_timeout is not None:
+        spec = replace(spec, run_timeout=args.run_timeout)
     study = Study(spec, out)
     quiet = getattr(args, "quiet", False)
     ran = study.execute(jobs=args.jobs, scheduler=args.scheduler, progress=not quiet)

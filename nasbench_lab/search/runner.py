@@ -9,9 +9,12 @@ Report (test) values are looked up after the run and never reach the optimizer.
 from __future__ import annotations
 
 import heapq
+import signal
+import threading
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,9 +30,10 @@ from nasbench_lab.spaces.base import EnumerableSpace, SearchSpace
 VALID_SEEDS = ("random", "mean")
 
 #: why a run ended (``traj.meta["stopped"]``): its budget was used up; every architecture of an
-#: enumerable space (or listed set of rows) was queried; or the optimizer proposed nothing while
-#: architectures were left and no result was pending (a defect of that optimizer: the run is short)
-STOP_REASONS = ("budget", "exhausted", "optimizer_stalled")
+#: enumerable space (or listed set of rows) was queried (a run ends then whatever its budget); the
+#: optimizer proposed nothing while architectures were left and no result was pending (a defect of that
+#: optimizer: the run is short); or its wall-clock limit (``timeout_s``) passed (the run is short)
+STOP_REASONS = ("budget", "exhausted", "optimizer_stalled", "timeout")
 
 
 #: the largest budget in queries a run accepts: its results are held in memory (about 100 bytes a query)
@@ -102,6 +106,85 @@ def search_problem(benchmark: Benchmark, metric: str | None = None) -> SearchPro
         return benchmark.query_batch(archs, name)
 
     return SearchProblem(benchmark.space, search_fidelities(benchmark, metric), proxies, proxy_fn)
+
+
+class RunTimedOut(BaseException):
+    """Raised inside an optimizer's ask/tell when its run's wall-clock limit passes (a BaseException, so that a
+    plug-in's ``except Exception`` cannot swallow it)."""
+
+
+class _Deadline:
+    """A run's wall-clock limit: checked between queries, and enforced inside ask/tell by SIGALRM.
+
+    A slow optimizer that returns is stopped at the next check; one whose ask never returns is interrupted
+    by the alarm (only in a process's main thread on a platform with ``signal.setitimer``, which covers
+    ``--jobs 1`` and the process pool, not Dask's worker threads; code stuck in C that ignores signals is
+    not interrupted). The alarm raises only while the optimizer runs (between ``enter`` and ``leave``: plain
+    calls, as the loop is hot), so the runner's own bookkeeping is never cut in half; a run so stopped keeps
+    every result it recorded.
+    """
+
+    def __init__(self, seconds: float | None):
+        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
+                                    or not np.isfinite(seconds) or seconds <= 0):
+            raise ConfigError(f"run timeout must be a number of seconds > 0, got {seconds!r}")
+        self.at = None if seconds is None else time.monotonic() + float(seconds)
+        self._inside = False
+        self._expired = False
+
+    def enter(self) -> None:
+        """Marks the start of a call into the optimizer (the alarm may interrupt it until ``leave``); raises
+        RunTimedOut when the limit has passed already."""
+        if self.at is not None and (self._expired or time.monotonic() >= self.at):
+            raise RunTimedOut()
+        self._inside = True
+
+    def leave(self) -> None:
+        self._inside = False
+
+    def _on_alarm(self, signum, frame) -> None:
+        self._expired = True
+        if self._inside:
+            raise RunTimedOut()
+
+    @contextmanager
+    def armed(self) -> Iterator[None]:
+        """Sets the alarm for the run's duration where signals can be used, and restores the previous handler."""
+        usable = (self.at is not None and hasattr(signal, "setitimer")
+                  and threading.current_thread() is threading.main_thread())
+        if not usable or self.at is None:
+            yield
+            return
+        previous = signal.signal(signal.SIGALRM, self._on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, max(self.at - time.monotonic(), 1e-3))
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+
+class _Coverage:
+    """Which architectures of a listed space a run has queried, so that a run ends once it has queried every one
+    (stopped: exhausted) whatever its budget; tracked only where a budget could reach that (it costs one index
+    lookup per query) and for single-fidelity optimizers."""
+
+    def __init__(self, space: SearchSpace, budget: Budget, multi_fidelity: bool):
+        self.space = space if isinstance(space, EnumerableSpace) else None
+        reachable = self.space is not None and (budget.queries is None or budget.queries >= self.space.size)
+        self.seen = np.zeros(self.space.size, dtype=bool) if self.space is not None and reachable \
+            and not multi_fidelity else None
+        self.left = self.space.size if self.space is not None else 0
+
+    def complete_after(self, archs: np.ndarray) -> bool:
+        """Records ``archs`` as queried; True once every architecture has been."""
+        if self.seen is None or self.space is None:
+            return False
+        idx = np.atleast_1d(np.asarray(self.space.index(archs), dtype=np.int64))
+        fresh = np.unique(idx[~self.seen[idx]])
+        self.seen[fresh] = True
+        self.left -= len(fresh)
+        return self.left <= 0
 
 
 class _Evaluator:
@@ -195,7 +278,8 @@ class _Evaluator:
 def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budget: int | None = None,
         budget_seconds: float | None = None, workers: int = 1, params: Mapping | None = None,
         fidelity: int | None = None, valid_seed: str | int = "random", search_metric: str | None = None,
-        report_metric: str | None = None, directions: Mapping[str, str] | None = None) -> Trajectory:
+        report_metric: str | None = None, directions: Mapping[str, str] | None = None,
+        timeout_s: float | None = None) -> Trajectory:
     """Runs ``algorithm`` (a registered name such as ``"re"``) on ``benchmark`` and returns its Trajectory.
 
     ``budget`` counts queries, ``budget_seconds`` simulated training seconds (both: whichever ends
@@ -203,10 +287,13 @@ def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budg
     (the noise a real search sees); ``"mean"`` averages them. ``search_metric``/``report_metric`` default
     to the benchmark's (``valid_acc``/``test_acc``); ``directions`` maps a metric to ``"min"`` or ``"max"``
     where its name does not say (names ending in loss/error/err are minimized). The optimizer is always
-    told higher-is-better values. Same seed, same trajectory, bit for bit.
+    told higher-is-better values. Same seed, same trajectory, bit for bit. ``timeout_s`` (wall-clock seconds)
+    ends a run early, keeping what it evaluated (``stopped: "timeout"``; see ``_Deadline``); a run that has
+    queried every architecture of a listed space ends then (``stopped: "exhausted"``), whatever its budget.
     """
     wall0 = time.perf_counter()
     bud = Budget(budget, budget_seconds)
+    deadline = _Deadline(timeout_s)
     if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
         raise ConfigError(f"workers must be an integer >= 1, got {workers!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -230,10 +317,16 @@ def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budg
                           f"{ev.metric} at {list(search_fidelities(benchmark, ev.metric)) or 'one'} only")
     sequential = workers == 1 and bud.seconds is None
     loop = _run_sequential if sequential else _run_events
-    done = loop(driven, ev, bud, int(workers))
+    coverage = _Coverage(benchmark.space, bud, driven.multi_fidelity)
+    with deadline.armed():
+        done = loop(driven, ev, bud, int(workers), deadline, coverage)
+    if done.stopped is None and not len(done.archs) and done.ended_early:
+        raise ConfigError(f"algorithm {name} proposed no architecture at its first ask on {benchmark.name}/"
+                          f"{benchmark.dataset} (seed {seed}): there is no run to report; an optimizer's ask must "
+                          "return at least one architecture while the space has some left")
     archs, values, fids, costs, starts, finishes = (done.archs, done.values, done.fidelities, done.costs,
                                                     done.starts, done.finishes)
-    stopped = stop_reason(benchmark.space, archs) if done.ended_early else "budget"
+    stopped = done.stopped or (stop_reason(benchmark.space, archs) if done.ended_early else "budget")
     if stopped == "optimizer_stalled":
         warnings.warn(f"{name} on {benchmark.name}/{benchmark.dataset} seed {seed} proposed nothing after "
                       f"{len(archs)} queries with architectures left; the run is short of its budget",
@@ -280,9 +373,12 @@ class _Evaluations:
     starts: np.ndarray | None
     finishes: np.ndarray | None
     ended_early: bool
+    #: "timeout" or "exhausted" when the loop knows why it stopped, else None (``run`` works it out)
+    stopped: str | None = None
 
 
-def _run_sequential(opt: Optimizer | CheckedOptimizer, ev: _Evaluator, bud: Budget, workers: int) -> _Evaluations:
+def _run_sequential(opt: Optimizer | CheckedOptimizer, ev: _Evaluator, bud: Budget, workers: int,
+                    deadline: _Deadline, coverage: _Coverage) -> _Evaluations:
     """One worker, a budget in queries: ask one, evaluate, tell (costs are added afterwards)."""
     if bud.queries is None:
         raise ConfigError("the sequential run loop needs a budget in queries")
@@ -291,68 +387,93 @@ def _run_sequential(opt: Optimizer | CheckedOptimizer, ev: _Evaluator, bud: Budg
     values = np.empty(min(n_max, 1024))  # grown as results come: a large budget costs memory only when used
     fids = np.empty(len(values), dtype=np.int64)
     default_fid = ev.fidelity if ev.fidelity is not None else 0
-    ended_early = False
+    ended_early, stopped = False, None
     i = 0
-    while i < n_max:
-        archs, fid = opt.propose(1)
-        if not len(archs):
-            ended_early = True
-            break
-        archs = archs[:1]
-        if i == len(values):
-            values, fids = np.resize(values, min(n_max, 2 * i)), np.resize(fids, min(n_max, 2 * i))
-        if fid is None:
-            raw = ev.search_one(archs[0])
-            fids[i] = default_fid
-        else:
-            fid = np.asarray(fid)[:1]
-            raw = float(ev.search(archs, fid)[0])
-            fids[i] = fid[0]
-        opt.tell(archs, np.array([ev.score_one(raw)]), fid)
-        rows.append(archs[0])
-        values[i] = raw
-        i += 1
+    try:
+        while i < n_max:
+            deadline.enter()
+            archs, fid = opt.propose(1)
+            deadline.leave()
+            if not len(archs):
+                ended_early = True
+                break
+            archs = archs[:1]
+            if i == len(values):
+                values, fids = np.resize(values, min(n_max, 2 * i)), np.resize(fids, min(n_max, 2 * i))
+            if fid is None:
+                raw = ev.search_one(archs[0])
+                fids[i] = default_fid
+            else:
+                fid = np.asarray(fid)[:1]
+                raw = float(ev.search(archs, fid)[0])
+                fids[i] = fid[0]
+            rows.append(archs[0])  # recorded before tell: a timeout inside tell keeps this result
+            values[i] = raw
+            i += 1
+            deadline.enter()
+            opt.tell(archs, np.array([ev.score_one(raw)]), fid)
+            deadline.leave()
+            if coverage.complete_after(archs):
+                stopped = "exhausted"
+                break
+    except RunTimedOut:
+        stopped = "timeout"
     archs = np.stack(rows) if rows else opt.empty()
-    return _Evaluations(archs, values[:i], fids[:i], None, None, None, ended_early)
+    return _Evaluations(archs, values[:i], fids[:i], None, None, None, ended_early, stopped)
 
 
-def _run_events(opt: Optimizer | CheckedOptimizer, ev: _Evaluator, bud: Budget, workers: int) -> _Evaluations:
+def _run_events(opt: Optimizer | CheckedOptimizer, ev: _Evaluator, bud: Budget, workers: int,
+                deadline: _Deadline, coverage: _Coverage) -> _Evaluations:
     """k simulated workers: an event queue ordered by finish time; a query budget counts launches."""
     default_fid = ev.fidelity if ev.fidelity is not None else 0
     heap: list[tuple[float, int, np.ndarray, float, int, float, float]] = []
     out: list[tuple] = []
-    now, launched, free, ended_early = 0.0, 0, workers, False
-    while True:
-        can_launch = (bud.queries is None or launched < bud.queries) and (bud.seconds is None or now < bud.seconds)
-        if free and can_launch:
-            n = free if bud.queries is None else min(free, bud.queries - launched)
-            archs, fid = opt.propose(n)
-            archs = archs[:n]
-            if len(archs):
-                fid_arr = np.full(len(archs), default_fid, dtype=np.int64) if fid is None else np.asarray(fid)[:n]
-                raw = ev.search(archs, None if fid is None else fid_arr)
-                costs = ev.cost(archs, fid_arr)
-                for j in range(len(archs)):
-                    heapq.heappush(heap, (now + costs[j], launched, archs[j], raw[j], int(fid_arr[j]), costs[j], now))
-                    launched += 1
-                free -= len(archs)
-                if free and len(archs) == n:
-                    continue
-        if not heap:
-            ended_early = can_launch  # nothing running, budget left, and nothing proposed
-            break
-        finish, _, arch, value, f, cost, start = heapq.heappop(heap)
-        if bud.seconds is not None and finish > bud.seconds:
-            break  # this and every later result would arrive after the budget
-        now = finish
-        free += 1
-        opt.tell(arch[None], ev.score(np.array([value])), None if not opt.multi_fidelity else np.array([f]))
-        out.append((arch, value, f, cost, start, finish))
+    now, launched, free, ended_early, stopped = 0.0, 0, workers, False, None
+    try:
+        while True:
+            can_launch = (bud.queries is None or launched < bud.queries) and (bud.seconds is None
+                                                                              or now < bud.seconds)
+            if free and can_launch:
+                n = free if bud.queries is None else min(free, bud.queries - launched)
+                deadline.enter()
+                archs, fid = opt.propose(n)
+                deadline.leave()
+                archs = archs[:n]
+                if len(archs):
+                    fid_arr = np.full(len(archs), default_fid, dtype=np.int64) if fid is None \
+                        else np.asarray(fid)[:n]
+                    raw = ev.search(archs, None if fid is None else fid_arr)
+                    costs = ev.cost(archs, fid_arr)
+                    for j in range(len(archs)):
+                        heapq.heappush(heap, (now + costs[j], launched, archs[j], raw[j], int(fid_arr[j]), costs[j],
+                                              now))
+                        launched += 1
+                    free -= len(archs)
+                    if free and len(archs) == n:
+                        continue
+            if not heap:
+                ended_early = can_launch  # nothing running, budget left, and nothing proposed
+                break
+            finish, _, arch, value, f, cost, start = heapq.heappop(heap)
+            if bud.seconds is not None and finish > bud.seconds:
+                break  # this and every later result would arrive after the budget
+            now = finish
+            free += 1
+            out.append((arch, value, f, cost, start, finish))  # recorded before tell, as in the sequential loop
+            deadline.enter()
+            opt.tell(arch[None], ev.score(np.array([value])), None if not opt.multi_fidelity else np.array([f]))
+            deadline.leave()
+            if coverage.complete_after(arch[None]):
+                stopped = "exhausted"  # results still pending are repeats of queried architectures
+                break
+    except RunTimedOut:
+        stopped = "timeout"
     if not out:
         empty = np.zeros(0)
-        return _Evaluations(opt.empty(), empty, np.zeros(0, dtype=np.int64), empty, empty, empty, ended_early)
+        return _Evaluations(opt.empty(), empty, np.zeros(0, dtype=np.int64), empty, empty, empty, ended_early,
+                            stopped)
     archs = np.stack([o[0] for o in out])
     cols = list(zip(*[o[1:] for o in out]))
     return _Evaluations(archs, np.array(cols[0], dtype=np.float64), np.array(cols[1], dtype=np.int64),
                         np.array(cols[2], dtype=np.float64), np.array(cols[3], dtype=np.float64),
-                        np.array(cols[4], dtype=np.float64), ended_early)
+                        np.array(cols[4], dtype=np.float64), ended_early, stopped)

@@ -3,8 +3,12 @@
 Each finished run is written atomically to ``OUT/runs/<benchmark>/<algorithm>/seed_NNNNN.npz``;
 a rerun skips the runs already on disk, so an interrupted study loses nothing and, since a
 run depends only on its settings and seed, completes with exactly the results of an
-uninterrupted one. ``OUT/study.json`` records the settings; a folder holding another study's
-results is refused.
+uninterrupted one. Results are keyed per run (benchmark, dataset, algorithm, parameters, seed and
+the checksum of the data), so a rerun with algorithms, seeds or benchmarks added or dropped reuses
+every run already there. ``OUT/study.json`` records the settings shared by every run (budget,
+workers, fidelity, metrics): a folder whose runs were made with other shared settings, or on data
+that has changed since, is refused with the setting named, and each run file is checked against the
+run it should hold before it is reused or reported (see ``identity``).
 """
 
 from __future__ import annotations
@@ -12,9 +16,11 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import numbers
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +32,13 @@ from nasbench_lab.plugins import load_plugins, normalize_plugin
 from nasbench_lab.search.base import OPTIMIZERS, optimizer_params
 from nasbench_lab.search.runner import VALID_SEEDS, Budget, resolve_metrics, run
 from nasbench_lab.search.trajectory import Trajectory
+from nasbench_lab.studies.identity import (
+    check_folder_name,
+    data_checksum,
+    read_run_meta,
+    run_differences,
+    settings_differences,
+)
 from nasbench_lab.workers import check_jobs, progress_bar, run_tasks
 
 STUDY_FILE = "study.json"
@@ -47,7 +60,12 @@ class BenchmarkEntry:
     def key(self) -> str:
         """Folder name of this benchmark's runs, e.g. ``nb201-cifar10``."""
         bench = self.load()
-        return f"{bench.name}-{bench.dataset}"
+        return check_folder_name(f"{bench.name}-{bench.dataset}", "benchmark folder")
+
+    def data_sha256(self) -> str:
+        """Checksum of the data this benchmark answers from (``identity.data_checksum``)."""
+        return data_checksum(self.load(), self.path or (self.name if self.name and os.path.exists(self.name)
+                                                         else None))
 
 
 @dataclass(frozen=True)
@@ -70,6 +88,7 @@ class AlgorithmEntry:
                     raise UnknownNameError(f"parameter of algorithm {self.name}", key, sorted(accepted))
         if not self.label:
             object.__setattr__(self, "label", self.name)
+        check_folder_name(self.label, "algorithm label")
         object.__setattr__(self, "params", dict(self.params))
 
 
@@ -94,8 +113,21 @@ class StudySpec:
     directions: Mapping[str, str] = field(default_factory=dict)
     #: plug-in modules (or .py files) imported in every worker before running
     plugins: tuple[str, ...] = ()
+    #: wall-clock seconds after which a run ends, recorded as stopped "timeout" (None: no limit); not part of
+    #: the study's identity: a rerun with another limit keeps the runs already on disk
+    run_timeout: float | None = None
 
     def __post_init__(self) -> None:
+        check_folder_name(self.name, "study name")
+        if self.run_timeout is not None and (isinstance(self.run_timeout, bool)
+                                             or not isinstance(self.run_timeout, (int, float))
+                                             or not self.run_timeout > 0 or self.run_timeout == float("inf")):
+            raise ConfigError(f"run_timeout must be a number of seconds > 0, got {self.run_timeout!r}")
+        seeds = self.seeds
+        if isinstance(seeds, (str, bytes, Mapping)) or not isinstance(seeds, Iterable) or not all(
+                isinstance(x, numbers.Integral) and not isinstance(x, bool) for x in tuple(seeds)):
+            raise ConfigError(f"seeds must be a count or a list of distinct integers >= 0 (e.g. seeds = 10 or "
+                              f"seeds = [0, 5, 7]), got {_show(self.seeds)}")
         object.__setattr__(self, "plugins", tuple(normalize_plugin(p) for p in self.plugins))
         if not isinstance(self.directions, Mapping):
             raise ConfigError(f"directions must map metric names to min or max, got {self.directions!r}")
@@ -146,7 +178,7 @@ class StudySpec:
                 "algorithms": [{"name": a.name, "label": a.label, "params": a.params} for a in self.algorithms],
                 "seeds": list(self.seeds), "budget": self.budget, "budget_seconds": self.budget_seconds,
                 "workers": self.workers, "valid_seed": self.valid_seed, "fidelity": self.fidelity,
-                **self.metric_settings(), "plugins": list(self.plugins)}
+                **self.metric_settings(), "plugins": list(self.plugins), "run_timeout": self.run_timeout}
 
     @classmethod
     def from_dict(cls, data: Mapping, base_dir: Path | None = None, check_algorithms: bool = True) -> StudySpec:
@@ -157,12 +189,13 @@ class StudySpec:
         """
         accepted = {"format", "fingerprint", "name", "benchmarks", "benchmark", "algorithms", "algorithm", "seeds",
                     "budget", "budget_seconds", "workers", "valid_seed", "fidelity", "benchmark_keys",
-                    "search_metric", "report_metric", "directions", "plugins"}
+                    "search_metric", "report_metric", "directions", "plugins", "run_timeout", "data_sha256"}
         _check_keys("study", data, accepted)
         seeds = data.get("seeds", 10)
         seeds = range(seeds) if isinstance(seeds, int) and not isinstance(seeds, bool) else seeds
         if not isinstance(seeds, (range, list, tuple)):
-            raise ConfigError(f"seeds must be a count or a list of integers, got {seeds!r}")
+            raise ConfigError(f"seeds must be a count or a list of distinct integers >= 0 (e.g. seeds = 10 or "
+                              f"seeds = [0, 5, 7]), got {_show(seeds)}")
         plugins = data.get("plugins", [])
         if not isinstance(plugins, (list, tuple)) or not all(isinstance(p, str) for p in plugins):
             raise ConfigError(f"plugins must be a list of module names or .py paths, got {plugins!r}")
@@ -179,7 +212,7 @@ class StudySpec:
             workers=data.get("workers", 1), valid_seed=data.get("valid_seed", "random"),
             name=str(data.get("name", "study")), fidelity=data.get("fidelity"),
             search_metric=data.get("search_metric"), report_metric=data.get("report_metric"),
-            directions=data.get("directions") or {}, plugins=tuple(plugins))
+            directions=data.get("directions") or {}, plugins=tuple(plugins), run_timeout=data.get("run_timeout"))
 
     @classmethod
     def from_toml(cls, path: str | os.PathLike) -> StudySpec:
@@ -217,70 +250,127 @@ class RunSpec:
     #: ``search.run`` keyword arguments choosing metrics and directions
     metrics: Mapping = field(default_factory=dict)
     plugins: tuple[str, ...] = ()
+    #: checksum of the benchmark's data when the study was prepared, recorded in the run file
+    data_sha256: str = ""
+    #: wall-clock limit of the run in seconds (``search.run``'s ``timeout_s``)
+    timeout_s: float | None = None
+
+    def expected_meta(self, key: str) -> dict:
+        """What the run file of this run must say (``identity.run_differences``); ``key``: the benchmark folder."""
+        return {"benchmark_key": key, "study_algorithm": self.algorithm.name, "seed": self.seed,
+                "params": self.algorithm.params, "budget_queries": self.budget, "budget_seconds": self.budget_seconds,
+                "workers": self.workers, "valid_seed": self.valid_seed, "search_fidelity": self.fidelity,
+                "search_metric": self.metrics.get("search_metric"),
+                "report_metric": self.metrics.get("report_metric"), "data_sha256": self.data_sha256 or None}
 
 
 def run_one(spec: RunSpec) -> bytes:
     """Executes one run (in any process: its plug-ins are imported first) and returns its trajectory file's bytes."""
     load_plugins(spec.plugins)
-    traj = run(spec.benchmark.load(), spec.algorithm.name, spec.seed, budget=spec.budget,
+    bench = spec.benchmark.load()
+    traj = run(bench, spec.algorithm.name, spec.seed, budget=spec.budget,
                budget_seconds=spec.budget_seconds, workers=spec.workers, params=spec.algorithm.params,
-               valid_seed=spec.valid_seed, fidelity=spec.fidelity, **spec.metrics)
-    traj.meta["label"] = spec.algorithm.label
+               valid_seed=spec.valid_seed, fidelity=spec.fidelity, timeout_s=spec.timeout_s, **spec.metrics)
+    traj.meta.update({"label": spec.algorithm.label, "study_algorithm": spec.algorithm.name,
+                      "benchmark_key": spec.relpath.split("/")[1], "data_sha256": spec.data_sha256})
     return traj.to_bytes()
 
 
 class Study:
     """A StudySpec bound to a results folder: which runs exist, which remain, and how to run them."""
 
-    def __init__(self, spec: StudySpec, out: str | os.PathLike, keys: Sequence[str] | None = None):
+    def __init__(self, spec: StudySpec, out: str | os.PathLike, keys: Sequence[str] | None = None,
+                 data: Sequence[str] | None = None):
         self.spec = spec
         self.out = Path(out)
         keys = keys if keys is not None else [b.key() for b in spec.benchmarks]  # loads each benchmark
+        for key in keys:
+            check_folder_name(key, "benchmark folder")
         self._keys = dict(zip(spec.benchmarks, keys))
+        #: benchmark -> checksum of its data (computed when the study is prepared, or read from study.json)
+        self._data: dict[BenchmarkEntry, str] = dict(zip(spec.benchmarks, data)) if data is not None else {}
 
     def runs(self) -> list[RunSpec]:
         s = self.spec
         return [RunSpec(b, a, seed, s.budget, s.budget_seconds, s.workers, s.valid_seed, s.fidelity,
-                        f"{RUNS_DIR}/{self._keys[b]}/{a.label}/seed_{seed:05d}.npz", s.metric_settings(), s.plugins)
+                        f"{RUNS_DIR}/{self._keys[b]}/{a.label}/seed_{seed:05d}.npz", s.metric_settings(), s.plugins,
+                        self._data.get(b, ""), s.run_timeout)
                 for b in s.benchmarks for a in s.algorithms for seed in s.seeds]
 
     def pending(self) -> list[RunSpec]:
         return [r for r in self.runs() if not (self.out / r.relpath).is_file()]
 
-    def prepare(self) -> None:
-        """Creates the folder and study.json, or checks that an existing folder holds this same study.
+    def check_run_file(self, spec: RunSpec) -> None:
+        """Refuses a run file that holds another run than ``spec`` (another budget, data, parameters...), naming
+        the settings that differ: results of different studies never mix."""
+        path = self.out / spec.relpath
+        diffs = run_differences(read_run_meta(path), spec.expected_meta(self._keys[spec.benchmark]))
+        if diffs:
+            raise ConfigError(f"{path} holds a run of another study ({'; '.join(diffs)}: the file's first, this "
+                              f"study's second); delete it to redo that run, or choose another results folder")
 
-        Temporary files left by a write that crashed (``.*.tmp``) are removed.
+    def prepare(self) -> None:
+        """Creates the folder and study.json, or checks that an existing folder's runs are runs of this study.
+
+        Shared settings that differ, a benchmark whose data changed, and any run file on disk that holds
+        another run are refused, naming the setting. Temporary files left by a write that crashed (``.*.tmp``
+        of a process no longer running) are removed.
         """
         if self.out.exists() and not self.out.is_dir():
             raise ConfigError(f"{self.out} is a file, not a results folder: choose another --out")
+        _load_benchmark.cache_clear()  # a data file edited since this process loaded it is loaded again
         for bench in self.spec.benchmarks:  # a metric a benchmark lacks fails before anything is written
             resolve_metrics(bench.load(), self.spec.search_metric, self.spec.report_metric)
+        self._data = {b: b.data_sha256() for b in self.spec.benchmarks}
         file = self.out / STUDY_FILE
+        record = {**self.spec.to_dict(), "benchmark_keys": [self._keys[b] for b in self.spec.benchmarks],
+                  "data_sha256": [self._data[b] for b in self.spec.benchmarks]}
         if file.is_file():
             try:
                 old = json.loads(file.read_text())
-            except (OSError, json.JSONDecodeError) as exc:
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
                 raise DataFileError(f"{file} is damaged ({exc}); remove it or choose another results folder") from None
-            if old.get("fingerprint") != self.spec.fingerprint():
-                raise ConfigError(
-                    f"{self.out} holds results of another study ({old.get('name', '?')}, settings "
-                    f"{old.get('fingerprint')}) and this one has settings {self.spec.fingerprint()}; choose another "
-                    "results folder or delete that one (a rerun with the same settings resumes)")
+            self._check_against(old if isinstance(old, dict) else {}, record)
         elif self.out.exists() and any(self.out.iterdir()):
             raise ConfigError(f"{self.out} is not empty and holds no {STUDY_FILE}: choose an empty or new "
                               "results folder")
+        for r in self.runs():
+            if (self.out / r.relpath).is_file():
+                self.check_run_file(r)
         for leftover in self.out.rglob(".*.tmp") if self.out.is_dir() else ():
-            leftover.unlink(missing_ok=True)  # from a write that crashed: atomic_write's rename never happened
-        record = {**self.spec.to_dict(), "benchmark_keys": [self._keys[b] for b in self.spec.benchmarks]}
+            if stale_temporary(leftover):
+                leftover.unlink(missing_ok=True)  # from a write that crashed: atomic_write's rename never happened
         atomic_write(file, json.dumps(record, indent=2).encode())
         bench_file = self.out / "benchmarks.json"
-        if not bench_file.is_file():
+        refs = {}
+        if bench_file.is_file():
+            try:
+                refs = json.loads(bench_file.read_text())
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+                refs = {}  # rewritten below
+        missing = [b for b in self.spec.benchmarks if self._keys[b] not in refs]
+        if missing or not bench_file.is_file():
             from nasbench_lab.analysis.reference import benchmark_reference
 
-            refs = {self._keys[b]: benchmark_reference(b.load(), **self.spec.metric_settings())
-                    for b in self.spec.benchmarks}
+            refs.update({self._keys[b]: benchmark_reference(b.load(), **self.spec.metric_settings())
+                         for b in missing})
             atomic_write(bench_file, json.dumps(refs, indent=2).encode())
+
+    def _check_against(self, old: Mapping, new: Mapping) -> None:
+        """Refuses a folder whose study.json says its runs were made with other shared settings or data."""
+        diffs = settings_differences(old, new)
+        if diffs:
+            raise ConfigError(
+                f"{self.out} holds results of another study ({old.get('name', '?')}: {'; '.join(diffs)}, that "
+                "folder's first); choose another results folder or delete that one (a rerun with the same "
+                "settings resumes, and algorithms, seeds or benchmarks may be added or dropped)")
+        old_data = dict(zip(old.get("benchmark_keys") or [], old.get("data_sha256") or []))
+        for key, sha in zip(new["benchmark_keys"], new["data_sha256"]):
+            if old_data.get(key) and sha and old_data[key] != sha:
+                raise ConfigError(
+                    f"the data of benchmark {key} changed since the runs in {self.out} were made (sha256 "
+                    f"{old_data[key][:12]}... then, {sha[:12]}... now), and results on the two must not mix: "
+                    f"choose a new --out, or delete {self.out} to redo every run on the new data")
 
     def execute(self, *, jobs: int | None = None, scheduler: str | None = None, progress: bool = True,
                 on_result: Callable[[RunSpec], None] | None = None, start_method: str | None = None) -> int:
@@ -300,23 +390,52 @@ class Study:
             results = run_tasks(run_one, [(r,) for r in todo], jobs=jobs or os.cpu_count() or 1, scheduler=scheduler,
                                 mp_context=_start_context(start_method), initializer=_limit_threads)
             for (spec,), data in results:
-                atomic_write(self.out / spec.relpath, data)
+                atomic_write(self.out / spec.relpath, data)  # a concurrent identical compare may write it too
                 bar.update(1)
                 if on_result is not None:
                     on_result(spec)
+        except BrokenProcessPool:
+            raise StudyAbortedError(
+                f"a worker process of study {self.spec.name} ended abruptly (an algorithm or plug-in exited its "
+                "process, crashed, or ran out of memory); the runs finished so far are saved in "
+                f"{self.out}; rerun with --jobs 1 to see the failing run's error") from None
         finally:
             bar.close()
         return len(todo)
 
     def trajectories(self) -> dict[str, dict[str, list[Trajectory]]]:
-        """Loaded runs: benchmark key -> algorithm label -> trajectories in seed order (missing runs skipped)."""
+        """Loaded runs: benchmark key -> algorithm label -> trajectories in seed order (missing runs skipped; a
+        run file holding another run is refused, naming the setting)."""
         out: dict[str, dict[str, list[Trajectory]]] = {}
         for r in self.runs():
             path = self.out / r.relpath
             if path.is_file():
+                self.check_run_file(r)
                 out.setdefault(self._keys[r.benchmark], {}).setdefault(r.algorithm.label, []).append(
                     Trajectory.load(path))
         return out
+
+
+class StudyAbortedError(ConfigError):
+    """A study stopped because a worker process died (its finished runs are kept)."""
+
+
+def stale_temporary(path: Path) -> bool:
+    """Whether a ``.NAME.PID.SUFFIX.tmp`` file was left by a process that is no longer running (a file named
+    otherwise, or by a live process such as a concurrent compare into the same folder, is kept)."""
+    parts = path.name.split(".")
+    pid = next((int(p) for p in reversed(parts[:-1]) if p.isdigit()), None)
+    if pid is None:
+        return True
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
 
 
 def load_study(out: str | os.PathLike) -> Study:
@@ -329,7 +448,8 @@ def load_study(out: str | os.PathLike) -> Study:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DataFileError(f"{file} is damaged ({exc}); rerun `nasbench-lab compare` with the same settings to "
                             "rewrite it") from None
-    return Study(StudySpec.from_dict(data, check_algorithms=False), out, keys=data.get("benchmark_keys"))
+    return Study(StudySpec.from_dict(data, check_algorithms=False), out, keys=data.get("benchmark_keys"),
+                 data=data.get("data_sha256"))
 
 
 # ------------------------------------------------------------------ execution back ends
@@ -402,6 +522,12 @@ def _algorithm_entry(item: object, check: bool = True) -> AlgorithmEntry:
     if "name" not in entry:
         raise ConfigError(f"an algorithm entry needs a name (one of {', '.join(OPTIMIZERS.names())}), got {item!r}")
     return AlgorithmEntry(entry["name"], entry.get("label", ""), entry.get("params", {}), check=check)
+
+
+def _show(value: object) -> str:
+    """``value`` for an error message, cut short."""
+    text = repr(list(value) if isinstance(value, (tuple, range)) else value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _relative_to(path: str, base_dir: Path | None) -> str:

@@ -1,0 +1,116 @@
+"""What a study's results are results of: folder names that stay in their folder, the data a benchmark answers
+from, and the check of each run file against the run it should hold (so results of different data, budgets or
+parameters never mix in one folder)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from nasbench_lab.errors import ConfigError, DataFileError
+from nasbench_lab.tables.checksums import sha256_tree
+
+#: characters a study name, an algorithm label or a benchmark key may hold (each names a folder)
+NAME_CHARS = "letters, digits, space and _ . , : + = @ -"
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.,:+=@ -]*")
+
+
+def check_folder_name(value: object, what: str) -> str:
+    """``value`` if it names one folder inside its parent (no separator, no ``..``); a ConfigError otherwise."""
+    if not isinstance(value, str) or not _NAME.fullmatch(value) or value != value.strip():
+        raise ConfigError(f"{what} {value!r} names a folder and may hold only {NAME_CHARS}, not start with '.' "
+                          "or '-', nor contain a path separator")
+    return value
+
+
+def data_checksum(bench, named_path: str | None) -> str:
+    """SHA-256 identifying the data ``bench`` answers from.
+
+    A table: the checksums its conversion recorded for its source files (checked against the files, by stat
+    or by hash, whenever it is loaded), else a hash of its values; another benchmark (a fitted surrogate):
+    the files ``named_path`` names; "" when nothing identifies it.
+    """
+    bench = getattr(bench, "base", bench)  # a wrapper (e.g. proxy metrics added) answers from its base's data
+    sources = getattr(bench, "sources", ())
+    digest = hashlib.sha256()
+    if sources:
+        for sha in sorted(s.sha256 for s in sources):
+            digest.update(sha.encode())
+        return digest.hexdigest()
+    table = getattr(bench, "table", None)
+    if table is not None and getattr(table, "metrics", None):
+        digest.update(json.dumps([table.name, list(table.fidelities)]).encode())
+        for name in sorted(table.metrics):
+            digest.update(name.encode())
+            digest.update(np.ascontiguousarray(table.metrics[name].values).tobytes())
+        return digest.hexdigest()
+    if named_path and os.path.exists(named_path):
+        return sha256_tree(named_path)
+    return ""
+
+
+def read_run_meta(path: Path) -> dict:
+    """The metadata of a run file without reading its arrays; a DataFileError naming the file when it is damaged."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            meta = json.loads(str(npz["meta"]))
+    except Exception as exc:  # noqa: BLE001  (a damaged zip raises zipfile, zlib, OS or value errors)
+        raise DataFileError(f"run file {path} is damaged ({type(exc).__name__}: {exc}); delete it and rerun the "
+                            "same compare to redo that run") from None
+    if not isinstance(meta, dict):
+        raise DataFileError(f"run file {path} is not a nasbench_lab trajectory file")
+    return meta
+
+
+def _same(a: object, b: object) -> bool:
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
+def run_differences(meta: Mapping, expected: Mapping) -> list[str]:
+    """Settings in which a run file's ``meta`` differs from the run ``expected`` describes, in words
+    ("budget 100 vs 150": the file's value first). Keys ``expected`` leaves None are not compared, nor those a
+    run file written before they were recorded lacks."""
+    out = []
+    for key, words in (("benchmark_key", "benchmark"), ("study_algorithm", "algorithm"), ("seed", "seed"),
+                       ("budget_queries", "budget"), ("budget_seconds", "budget in seconds"),
+                       ("workers", "workers"), ("valid_seed", "valid_seed"), ("search_fidelity", "fidelity"),
+                       ("search_metric", "search metric"), ("report_metric", "report metric"),
+                       ("data_sha256", "data (sha256)")):
+        if key not in expected or (expected[key] is None and key not in ("budget_queries", "budget_seconds")):
+            continue
+        if key not in meta:
+            continue
+        if not _same(meta[key], expected[key]):
+            found, wanted = meta[key], expected[key]
+            if key == "data_sha256":
+                found, wanted = f"{str(found)[:12]}...", f"{str(wanted)[:12]}..."
+            out.append(f"{words} {found} vs {wanted}")
+    params = meta.get("params") or {}
+    for key, value in (expected.get("params") or {}).items():
+        if key in params and not _same(params[key], value):
+            out.append(f"parameter {key} {params[key]!r} vs {value!r}")
+    return out
+
+
+#: study settings shared by every run, compared between a folder's study.json and a new study (words, key)
+SHARED_SETTINGS = (("budget", "budget"), ("budget in seconds", "budget_seconds"), ("workers", "workers"),
+                   ("valid_seed", "valid_seed"), ("fidelity", "fidelity"), ("search metric", "search_metric"),
+                   ("report metric", "report_metric"), ("directions", "directions"))
+
+
+def settings_differences(old: Mapping, new: Mapping) -> list[str]:
+    """Shared settings in which a folder's study.json (``old``) differs from a new study's (``new``), in words."""
+    out = []
+    for words, key in SHARED_SETTINGS:
+        a, b = old.get(key), new.get(key)
+        if key == "directions":
+            a, b = a or {}, b or {}
+        if not _same(a, b):
+            out.append(f"{words} {a} vs {b}")
+    return out

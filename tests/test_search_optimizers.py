@@ -275,3 +275,13 @@ def test_model_based_search_draws_its_random_start_in_one_batch(nbgraph, monkeyp
     assert start in drawn and drawn.count(1) <= 2  # (the runner draws one architecture to probe its metric/cost)
     assert len(traj.valid) == start + 5
     assert len(np.unique(nbgraph.space.keys(traj.archs))) == start + 5
+
+
+def test_rung_ladder_ends_on_a_zero_fidelity_and_keeps_the_known_ladders():
+    from nasbench_lab.search.hyperband import rung_ladder
+
+    assert rung_ladder((0, 1), 3.0) == [0, 1]  # was an endless loop: 0 <= 0 / eta forever
+    assert rung_ladder((0,), 3.0) == [0]
+    assert rung_ladder(tuple(range(1, 201)), 3.0) == [2, 7, 22, 66, 200]
+    assert rung_ladder((12, 200), 3.0) == [12, 200]
+    assert rung_ladder((4, 12, 36, 108), 3.0) == [4, 12, 36, 108]

@@ -41,7 +41,7 @@ def rung_ladder(fidelities: tuple[int, ...] | list[int], eta: float) -> list[int
     if not fids:
         return []
     ladder = [fids[-1]]
-    while (lower := [f for f in fids if f <= ladder[-1] / eta]):
+    while (lower := [f for f in fids if f <= ladder[-1] / eta and f < ladder[-1]]):  # strictly lower: a 0 ends it
         ladder.append(lower[-1])
     return ladder[::-1]
 

@@ -4,9 +4,11 @@ Usage: python experiments/regenerate_docs.py [--cheap] [--check] [--only NAME,..
        [--data ../shared/data] [--out results/docs]
 - default: every generator below (the NB201 comparison, the paper protocol, native TPE against
   Optuna's (needs the ``optuna`` extra), the predictor and proxy tables, the surrogate quality
-  tables, the isomorphism counts, the NASLib edge-order check), then writes the blocks ``<!-- generated:NAME -->``;
+  tables, the isomorphism counts, the NASLib edge-order check, the main job's findings and
+  figures (docs/search/)), then writes the blocks ``<!-- generated:NAME -->``;
 - ``--cheap``: the cheap subset (isomorphism counts, the NASLib edge-order check, the NB201
-  comparison table, the NB201 CIFAR-10 predictor tables), which ``tests/test_docs_generated.py`` (slow) re-runs;
+  comparison table, the default run, the NB201 CIFAR-10 predictor tables), which
+  ``tests/test_docs_generated.py`` (slow) re-runs;
 - ``--check``: writes nothing into the docs (figures go under ``--out``); exits 1 listing the
   blocks whose text differs from what the code produces now, numbers compared within the
   tolerances stated in ``experiments/docblocks.py`` (p-values to a factor 2, mean ranks +-0.05,
@@ -45,6 +47,8 @@ class Settings:
     data: Path = REPO.parent / "shared" / "data"
     out: Path = REPO / "results" / "docs"
     images: Path = REPO / "docs" / "predictors"
+    #: where the default run's committed figures go
+    figures: Path = REPO / "docs" / "search"
     jobs: int = 2
     cheap: bool = False
 
@@ -176,6 +180,55 @@ def tpe_blocks(settings: Settings) -> dict[str, str]:
     return {"nb201-tpe-optuna": head + tpe_vs_optuna.block(str(study.out))}
 
 
+def default_run_blocks(settings: Settings) -> dict[str, str]:
+    """The main job (``nasbench-lab compare`` with no arguments): its findings, and its critical-difference
+    diagram and anytime plot copied into docs/search/ (the committed figures, PNG)."""
+    import json
+    import shutil
+
+    from nasbench_lab.cli.main import main as cli
+
+    out = settings.out / "default_run"
+    if cli(["--quiet", "compare", "--out", str(out), "--jobs", str(settings.jobs), "--format", "png"]) != 0:
+        raise NasbenchLabError(f"the default compare run into {out} failed")
+    images = settings.figures
+    images.mkdir(parents=True, exist_ok=True)
+    for stem in ("critical_difference", "test_vs_queries"):
+        shutil.copyfile(out / "plots" / f"{stem}.png", images / f"default_{stem}.png")
+    stats = json.loads((out / "stats.json").read_text())
+    groups = "; ".join(", ".join(g) for g in stats["critical_difference"]["cliques"]) or "none"
+    rel = images.relative_to(REPO / "docs") if images.is_relative_to(REPO / "docs") else images
+    lines = ["What `nasbench-lab compare` (no arguments) finds, in its own words:", ""]
+    lines += [f"- {line}" for line in stats["findings"] if not line.startswith("Files:")]
+    lines += ["", "Groups the paired Wilcoxon-Holm tests do not separate (`stats.json`, "
+              f"`critical_difference.cliques`): {groups}.", "",
+              f"![Critical-difference diagram of the default run]({rel}/default_critical_difference.png)", "",
+              f"![Anytime test accuracy of the default run]({rel}/default_test_vs_queries.png)", ""]
+    return {"default-run": "\n".join(lines)}
+
+
+#: the table-driven bad-input and fault tests whose cases the README counts
+BAD_INPUT_TESTS = ("tests/test_bad_input.py", "tests/test_faults.py")
+
+
+def bad_input_blocks(settings: Settings) -> dict[str, str]:
+    """How many bad-input and fault cases the tests hold, per test (one table each), from pytest's collection."""
+    import subprocess
+    from collections import Counter
+
+    done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                           *BAD_INPUT_TESTS], cwd=REPO, capture_output=True, text=True, check=False)
+    ids = [line for line in done.stdout.splitlines() if "::" in line]
+    if done.returncode != 0 or not ids:
+        raise NasbenchLabError(f"collecting {', '.join(BAD_INPUT_TESTS)} failed: {done.stdout[-500:]}")
+    per = Counter((line.split("::")[0], line.split("::")[1].split("[")[0]) for line in ids)
+    lines = ["| test file | test (one table of cases, or one case) | cases |", "|---|---|---:|"]
+    lines += [f"| `{Path(file).name}` | `{test}` | {n} |" for (file, test), n in sorted(per.items())]
+    lines += ["", f"{sum(per.values())} cases in {len(per)} tests; every case expects one clear error (or, for "
+              "faults, a clean stop that loses nothing), never a traceback or a silently wrong number."]
+    return {"bad-input-totals": "\n".join(lines) + "\n"}
+
+
 def search_blocks(settings: Settings) -> dict[str, str]:
     import search_tables
 
@@ -196,6 +249,8 @@ GENERATORS = (
     Generator("search", ("nb201-cifar10-readme", "nb201-cifar10-search", "nb201-paper-table", "nb201-paper-readme"),
               True, search_blocks),
     Generator("tpe", ("nb201-tpe-optuna",), False, tpe_blocks),
+    Generator("default-run", ("default-run",), True, default_run_blocks),
+    Generator("bad-input", ("bad-input-totals",), True, bad_input_blocks),
     Generator("predictors", ("predictors-readme", "predictors-full", "predictors-ablation", "predictors-lowfi",
                              "proxies-nb201", "proxies-nb101", "proxy-predictors"), True, predictor_blocks),
 )
@@ -231,10 +286,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: unknown generator(s) {unknown}; accepted: {[g.name for g in GENERATORS]}", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
-    images = args.out / "images" if args.check else Settings.images  # --check leaves the committed figures alone
+    # --check leaves the committed figures alone
+    images = args.out / "images" if args.check else Settings.images
+    figures = args.out / "figures" if args.check else Settings.figures
     try:
-        blocks = generate(Settings(data=args.data, out=args.out, images=images, jobs=args.jobs, cheap=args.cheap),
-                          only)
+        blocks = generate(Settings(data=args.data, out=args.out, images=images, figures=figures, jobs=args.jobs,
+                                   cheap=args.cheap), only)
     except NasbenchLabError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -115,10 +115,12 @@ def test_isomorphism_block_matches_the_code():
 @pytest.mark.realdata
 def test_cheap_doc_numbers_match_what_the_code_produces(tmp_path: Path):
     data = shared_file("nb201/nb201_tables.csv").parents[1]
-    settings = regenerate_docs.Settings(data=data, out=tmp_path / "results", images=tmp_path / "images", jobs=2,
+    settings = regenerate_docs.Settings(data=data, out=tmp_path / "results", images=tmp_path / "images",
+                                        figures=tmp_path / "figures", jobs=2,
                                         cheap=True)
     blocks = regenerate_docs.generate(settings)
-    assert {"nb201-cifar10-readme", "nb201-cifar10-search", "predictors-readme", "predictors-full"} <= set(blocks)
+    assert {"nb201-cifar10-readme", "nb201-cifar10-search", "predictors-readme", "predictors-full",
+            "default-run"} <= set(blocks)
     stale = docblocks.block_differences(blocks)  # p factor 2, mean rank +-0.05, decimals +-1 last place, ints exact
     assert not stale, f"docs disagree with the code at HEAD (run experiments/regenerate_docs.py): {stale}"
 

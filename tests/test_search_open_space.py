@@ -7,6 +7,7 @@ a benchmark without test metric), not search quality.
 
 from __future__ import annotations
 
+import functools
 import json
 
 import numpy as np
@@ -86,7 +87,8 @@ def test_benchmark_without_test_metric_reports_validation(tmp_path, monkeypatch)
     no_test = SyntheticDarts(with_test=False)
     traj = run(no_test, "rs", seed=0, budget=10)
     assert np.isnan(traj.test).all() and traj.meta["report_metric"] is None
-    monkeypatch.setattr(study_module, "_load_benchmark", lambda name, dataset, path: no_test)
+    # a cached loader like the real one (a study clears its cache before checking the data)
+    monkeypatch.setattr(study_module, "_load_benchmark", functools.cache(lambda name, dataset, path: no_test))
     spec = StudySpec(benchmarks=(BenchmarkEntry("synthetic"),), algorithms=(AlgorithmEntry("rs"), AlgorithmEntry("re")),
                      seeds=range(3), budget=15)
     study = Study(spec, tmp_path / "out")

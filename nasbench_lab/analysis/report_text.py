@@ -10,7 +10,6 @@ from nasbench_lab.analysis.stats import tied_with
 from nasbench_lab.analysis.tables import (
     COLUMN_NOTES,
     SHORT_MARK,
-    best_group_rule,
     difference_unit,
     table_markdown,
     value_unit,
@@ -101,8 +100,8 @@ def _tied_sentence(best: str, pairs: Sequence[Mapping], alpha: float) -> list[st
         return [f"Every other algorithm is separated from {best} (paired Wilcoxon, Holm, p_holm < {alpha})."]
     tied = sorted(tied, key=lambda n: -p_of[n])
     return [f"Not separated from {best} (paired Wilcoxon, Holm, alpha {alpha}): "
-            f"{', '.join(f'{n} (p_holm = {p_of[n]:.2g})' for n in tied)}; the group tied with the best is "
-            f"{best} and {best_group_rule(alpha)}."]
+            f"{', '.join(f'{n} (p_holm = {p_of[n]:.2g})' for n in tied)}; with {best} they form the group tied "
+            f"with the best."]
 
 
 def _disagreement(vs: Mapping, pairs: Sequence[Mapping], higher: bool, alpha: float) -> list[str]:

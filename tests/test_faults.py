@@ -472,7 +472,25 @@ CLI_CASES = [
     ("compare --run-timeout 0", lambda t, c: ["compare", "-b", "nb201", "-p", c, "-A", "rs", "--run-timeout", "0",
                                               "--out", f"{t}/s"], None, None,
      "run_timeout must be a number of seconds > 0, got 0"),
+    ("plot on a run file with a flipped byte", lambda t, c: ["plot", f"{t}/study"],
+     lambda t, c: _flip_middle(_run_file(_study_dir(Path(t), Path(c)))), None,
+     "seed_00000.npz is damaged.*; delete it and rerun the same compare"),
+    ("plot on a truncated run file", lambda t, c: ["plot", f"{t}/study"],
+     lambda t, c: _truncate(_run_file(_study_dir(Path(t), Path(c)))), None,
+     "seed_00000.npz is damaged.*; delete it and rerun the same compare"),
 ]
+
+
+def _run_file(study: Path) -> Path:
+    (path,) = study.rglob("seed_*.npz")
+    return path
+
+
+def _flip_middle(path: Path) -> None:
+    """Flips one byte inside the compressed arrays (found only by the CRC or the inflater while reading)."""
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x55
+    path.write_bytes(bytes(data))
 
 
 def _manifest_naming(path: Path, name: str) -> None:

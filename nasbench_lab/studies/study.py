@@ -411,8 +411,12 @@ class Study:
             path = self.out / r.relpath
             if path.is_file():
                 self.check_run_file(r)
-                out.setdefault(self._keys[r.benchmark], {}).setdefault(r.algorithm.label, []).append(
-                    Trajectory.load(path))
+                try:
+                    trajectory = Trajectory.load(path)
+                except DataFileError as exc:
+                    raise DataFileError(f"{exc}; delete it and rerun the same compare to redo that run") \
+                        from None
+                out.setdefault(self._keys[r.benchmark], {}).setdefault(r.algorithm.label, []).append(trajectory)
         return out
 
 

@@ -386,6 +386,11 @@ def _study_dir(tmp_path: Path, good_csv: Path) -> Path:
     return out
 
 
+def _predictors_argv(t: str, c: str) -> list[str]:
+    return ["predictors", "-b", "nb201", "-p", c, "-P", "knn", "--sizes", "5", "--seeds", "1", "--test-size", "20",
+            "--no-plots", "--out", f"{t}/p"]
+
+
 CLI_CASES = [
     # (case, argv given tmp folder and csv, setup(tmp, csv) or None, os function to break or None, message)
     ("export --csv on a full disk", lambda t, c: ["export", "-b", "nb201", "-p", c, "--csv", f"{t}/out.csv"],
@@ -478,7 +483,18 @@ CLI_CASES = [
     ("plot on a truncated run file", lambda t, c: ["plot", f"{t}/study"],
      lambda t, c: _truncate(_run_file(_study_dir(Path(t), Path(c)))), None,
      "seed_00000.npz is damaged.*; delete it and rerun the same compare"),
+    ("predictors resuming on a run record with bad bytes", _predictors_argv,
+     lambda t, c: _flip_middle(_predictors_dir(Path(t), Path(c)) / "runs" / "knn" / "n5_s0.json", 0xFF), None,
+     r"n5_s0.json is damaged \(UnicodeDecodeError: .*\); delete it and rerun the same command to redo that run"),
+    ("predictors resuming on a cut run record", _predictors_argv,
+     lambda t, c: _truncate(_predictors_dir(Path(t), Path(c)) / "runs" / "knn" / "n5_s0.json"), None,
+     r"n5_s0.json is damaged \(JSONDecodeError: .*\); delete it and rerun the same command"),
 ]
+
+
+def _predictors_dir(tmp_path: Path, good_csv: Path) -> Path:
+    assert main(["--quiet", *_predictors_argv(str(tmp_path), str(good_csv))]) == 0
+    return tmp_path / "p"
 
 
 def _run_file(study: Path) -> Path:
@@ -486,10 +502,11 @@ def _run_file(study: Path) -> Path:
     return path
 
 
-def _flip_middle(path: Path) -> None:
-    """Flips one byte inside the compressed arrays (found only by the CRC or the inflater while reading)."""
+def _flip_middle(path: Path, value: int = 0x55) -> None:
+    """Flips one byte in the middle (in a run .npz: inside the compressed arrays, found only by the CRC or the
+    inflater while reading; 0xFF: a byte no UTF-8 text holds)."""
     data = bytearray(path.read_bytes())
-    data[len(data) // 2] ^= 0x55
+    data[len(data) // 2] ^= value
     path.write_bytes(bytes(data))
 
 

@@ -464,6 +464,8 @@ CLI_CASES = [
     ("download --mirror 'not a url'", lambda t, c: ["download", "nb201", "--mirror", "not a url",
                                                     "--data-dir", f"{t}/d"],
      None, None, "--mirror .* must be an http:// or https:// base URL .*, got 'not a url'"),
+    ("download --min-rate -1", lambda t, c: ["download", "nb201", "--min-rate", "-1", "--data-dir", f"{t}/d"],
+     None, None, "--min-rate must be a finite number of bytes per second >= 0 \\(0: no limit\\), got -1"),
     ("a plug-in calling sys.exit(0) on import",
      lambda t, c: ["compare", "-b", "nb201", "-p", c, "--plugin", f"{t}/exits.py", "-A", "rs", "--seeds", "1",
                    "--budget", "5", "--jobs", "1", "--out", f"{t}/s"],

@@ -2,7 +2,8 @@
 
 The first path segment picks the behaviour: ``files`` (range requests honoured), ``norange``
 (ranges ignored), ``cut`` (the first answer per file stops half way), ``redirect`` (302 to
-``files``), ``slow`` (headers, then silence), ``wrong`` (same length, different bytes); anything
+``files``), ``slow`` (headers, then silence), ``trickle`` (headers, then ``server.trickle_bytes``
+bytes every ``server.trickle_s`` seconds), ``wrong`` (same length, different bytes); anything
 else is a 404. Nothing here reaches any address off this machine.
 """
 
@@ -24,6 +25,8 @@ class FixtureServer(ThreadingHTTPServer):
         self.log: list[tuple[str, str | None, int]] = []
         self.cut_done: set[str] = set()
         self.release = threading.Event()
+        self.trickle_s = 0.05
+        self.trickle_bytes = 1
 
     @property
     def base(self) -> str:
@@ -46,7 +49,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802  (http.server's naming)
         _, mode, name = (self.path.split("/", 2) + ["", ""])[:3]
         body = self.server.files.get(name)
-        if body is None or mode not in ("files", "norange", "cut", "redirect", "slow", "wrong"):
+        if body is None or mode not in ("files", "norange", "cut", "redirect", "slow", "trickle", "wrong"):
             self._status(404)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -65,6 +68,20 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.flush()
             self.server.release.wait(10)
+            return
+        if mode == "trickle":
+            self._status(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            step = self.server.trickle_bytes
+            for i in range(0, len(body), step):
+                if self.server.release.wait(self.server.trickle_s):
+                    return
+                try:
+                    self.wfile.write(body[i:i + step])
+                    self.wfile.flush()
+                except OSError:  # the client gave up
+                    return
             return
         if mode == "cut" and name not in self.server.cut_done:
             self.server.cut_done.add(name)

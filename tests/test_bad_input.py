@@ -507,3 +507,34 @@ def test_table_space_too_large_is_refused_without_an_overflow_warning():
         warnings.simplefilter("error")
         with pytest.raises(ConfigError, match="combinations of choices is more than this space can index"):
             TableSpace("x", [(f"c{i}", [str(k) for k in range(1000)]) for i in range(8)])
+
+
+@pytest.mark.parametrize("algorithm, module, install", [
+    ("optuna:gp", "torch", "pip install 'nasbench_lab\\[live\\]'"),
+])
+def test_algorithm_missing_an_optional_package_is_refused_before_the_first_run(
+        tmp_path, table_csv, capsys, monkeypatch, algorithm, module, install):
+    pytest.importorskip("optuna")
+    from nasbench_lab.cli.main import main
+    from nasbench_lab.search import base
+
+    monkeypatch.setattr(base, "module_available", lambda name: name != module)  # as on an install without it
+    code = main(["--quiet", "compare", "-b", "nb201", "-p", str(table_csv), "--allow-partial", "-A",
+                 f"rs,{algorithm}", "--seeds", "1", "--budget", "3", "--out", str(tmp_path / "r")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    lines = err.strip().split("\n")
+    assert len(lines) == 1 and "plug-in" not in err, err
+    assert re.search(f"algorithm {algorithm} needs {module}, which is not installed: install it with `{install}`",
+                     lines[0]), lines[0]
+    assert not (tmp_path / "r").exists(), "nothing may run before the refusal"
+
+
+def test_optuna_samplers_are_built_ins_and_name_the_packages_they_need():
+    pytest.importorskip("optuna")
+    from nasbench_lab.plugins import plugin_of
+    from nasbench_lab.search.base import OPTIMIZERS
+
+    assert dict(OPTIMIZERS.get("optuna:gp").requires).keys() == {"torch"}
+    assert OPTIMIZERS.get("optuna:tpe").requires == OPTIMIZERS.get("optuna:cmaes").requires == ()
+    assert plugin_of(OPTIMIZERS.get("optuna:gp")) is None  # its errors never say "plug-in abc"

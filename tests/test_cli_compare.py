@@ -56,8 +56,13 @@ def test_compare_defaults_to_the_embedded_benchmark_and_says_so(tmp_path, capsys
         assert (out / "plots" / f"{name}.pdf").read_bytes().startswith(b"%PDF")
         assert round(png_dpi(out / "plots" / f"{name}.png")) == 300
     # plot redoes the report in other formats without the data
-    assert main(["plot", str(out), "--format", "svg,pdf", "--quiet"]) == 0
+    assert main(["plot", str(out), "--format", "svg,pdf"]) == 0
     assert (out / "plots" / "rank_vs_budget.svg").is_file() and (out / "plots" / "test_vs_queries.pdf").is_file()
+    err = capsys.readouterr().err.splitlines()  # a progress line first: the report takes seconds
+    assert err[0] == (f"reading 6 run(s) of compare-nbgraph-arxiv and writing tables, statistics and svg/pdf plots "
+                      f"to {out} (takes a few seconds)") and err[-1] == f"report written to {out}"
+    assert main(["plot", str(out), "--format", "svg", "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
     # NAS-Bench-Graph has no training-time cost model: no simulated-time plots
     assert not (out / "plots" / "regret_vs_time.svg").exists()
 

@@ -188,6 +188,23 @@ def test_a_silent_server_times_out_within_the_bound(server, manifest, tmp_path):
     assert time.monotonic() - began < 5
 
 
+def test_a_trickling_server_is_stopped_by_the_minimum_rate_keeping_the_part(server, manifest, tmp_path):
+    # 1 byte every 0.05 s (20 bytes/s) never trips the 0.3 s per-read timeout; the 100 bytes/s minimum stops it
+    began = time.monotonic()
+    with pytest.raises(TransferError, match=r"/trickle/tiny.bin sent \d+ bytes in 0.3\d* s, below the minimum rate "
+                                            r"of 100 bytes/s \(--min-rate, averaged over --timeout 0.3 s\).*resume"):
+        _get(manifest, tmp_path, "tiny.bin", mirror=f"{server.base}/trickle", timeout=0.3, min_rate=100)
+    assert time.monotonic() - began < 2
+    part = tmp_path / "data" / "nb201" / "tiny.bin.part"
+    assert 0 < part.stat().st_size < len(FILES["tiny.bin"]), "the partial file is kept for a resume"
+
+
+def test_a_trickle_above_the_minimum_rate_completes(server, manifest, tmp_path):
+    server.trickle_s, server.trickle_bytes = 0.01, 16384  # 256 KiB in about 0.2 s: over 1 MB/s
+    result = _get(manifest, tmp_path, "tiny.bin", mirror=f"{server.base}/trickle", timeout=0.05, min_rate=100_000)
+    assert result.action == "downloaded" and result.check == "sha256"
+
+
 def test_disk_full_leaves_no_partial_file_and_keeps_the_good_one(server, manifest, tmp_path, monkeypatch):
     good = _get(manifest, tmp_path, "tiny.bin").path
     before = good.read_bytes()

@@ -386,6 +386,11 @@ def _study_dir(tmp_path: Path, good_csv: Path) -> Path:
     return out
 
 
+def _predictors_argv(t: str, c: str) -> list[str]:
+    return ["predictors", "-b", "nb201", "-p", c, "-P", "knn", "--sizes", "5", "--seeds", "1", "--test-size", "20",
+            "--no-plots", "--out", f"{t}/p"]
+
+
 CLI_CASES = [
     # (case, argv given tmp folder and csv, setup(tmp, csv) or None, os function to break or None, message)
     ("export --csv on a full disk", lambda t, c: ["export", "-b", "nb201", "-p", c, "--csv", f"{t}/out.csv"],
@@ -459,6 +464,8 @@ CLI_CASES = [
     ("download --mirror 'not a url'", lambda t, c: ["download", "nb201", "--mirror", "not a url",
                                                     "--data-dir", f"{t}/d"],
      None, None, "--mirror .* must be an http:// or https:// base URL .*, got 'not a url'"),
+    ("download --min-rate -1", lambda t, c: ["download", "nb201", "--min-rate", "-1", "--data-dir", f"{t}/d"],
+     None, None, "--min-rate must be a finite number of bytes per second >= 0 \\(0: no limit\\), got -1"),
     ("a plug-in calling sys.exit(0) on import",
      lambda t, c: ["compare", "-b", "nb201", "-p", c, "--plugin", f"{t}/exits.py", "-A", "rs", "--seeds", "1",
                    "--budget", "5", "--jobs", "1", "--out", f"{t}/s"],
@@ -472,7 +479,37 @@ CLI_CASES = [
     ("compare --run-timeout 0", lambda t, c: ["compare", "-b", "nb201", "-p", c, "-A", "rs", "--run-timeout", "0",
                                               "--out", f"{t}/s"], None, None,
      "run_timeout must be a number of seconds > 0, got 0"),
+    ("plot on a run file with a flipped byte", lambda t, c: ["plot", f"{t}/study"],
+     lambda t, c: _flip_middle(_run_file(_study_dir(Path(t), Path(c)))), None,
+     "seed_00000.npz is damaged.*; delete it and rerun the same compare"),
+    ("plot on a truncated run file", lambda t, c: ["plot", f"{t}/study"],
+     lambda t, c: _truncate(_run_file(_study_dir(Path(t), Path(c)))), None,
+     "seed_00000.npz is damaged.*; delete it and rerun the same compare"),
+    ("predictors resuming on a run record with bad bytes", _predictors_argv,
+     lambda t, c: _flip_middle(_predictors_dir(Path(t), Path(c)) / "runs" / "knn" / "n5_s0.json", 0xFF), None,
+     r"n5_s0.json is damaged \(UnicodeDecodeError: .*\); delete it and rerun the same command to redo that run"),
+    ("predictors resuming on a cut run record", _predictors_argv,
+     lambda t, c: _truncate(_predictors_dir(Path(t), Path(c)) / "runs" / "knn" / "n5_s0.json"), None,
+     r"n5_s0.json is damaged \(JSONDecodeError: .*\); delete it and rerun the same command"),
 ]
+
+
+def _predictors_dir(tmp_path: Path, good_csv: Path) -> Path:
+    assert main(["--quiet", *_predictors_argv(str(tmp_path), str(good_csv))]) == 0
+    return tmp_path / "p"
+
+
+def _run_file(study: Path) -> Path:
+    (path,) = study.rglob("seed_*.npz")
+    return path
+
+
+def _flip_middle(path: Path, value: int = 0x55) -> None:
+    """Flips one byte in the middle (in a run .npz: inside the compressed arrays, found only by the CRC or the
+    inflater while reading; 0xFF: a byte no UTF-8 text holds)."""
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= value
+    path.write_bytes(bytes(data))
 
 
 def _manifest_naming(path: Path, name: str) -> None:

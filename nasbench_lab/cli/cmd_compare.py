@@ -155,6 +155,9 @@ def run_plot(args: argparse.Namespace) -> int:
 
     formats = _formats(args.format)
     study = load_study(args.results)
+    on_disk = sum((study.out / r.relpath).is_file() for r in study.runs())
+    note(args, f"reading {on_disk} run(s) of {study.spec.name} and writing tables, statistics and "
+               f"{'/'.join(formats)} plots to {study.out} (takes a few seconds)")
     summary = write_report(study, formats=formats, table_stat=args.table_stat)
     if args.json:
         print_json(summary)

@@ -10,6 +10,7 @@ import warnings
 from nasbench_lab.cli.main import print_json
 from nasbench_lab.official.download import MIRROR_ENV, check_transfer_settings, download, file_states
 from nasbench_lab.official.manifest import load_manifest
+from nasbench_lab.official.transfer import MIN_RATE
 from nasbench_lab.paths import DATA_ENV
 
 #: exit status when some file still needs a manual step (nothing failed, but not everything is there)
@@ -33,6 +34,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data-dir", default=None, help=f"where files go (default ${DATA_ENV}, data/, or the cache)")
     p.add_argument("--manifest", default=None, help="a manifest of your own (default: the packaged one)")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the server (default 60)")
+    p.add_argument("--min-rate", type=float, default=MIN_RATE, metavar="BYTES_PER_S",
+                   help=f"stop a transfer slower than this on average over each --timeout seconds, keeping the "
+                        f"partial file to resume (default {MIN_RATE}; 0: no limit)")
     p.add_argument("--force", action="store_true", help="fetch again even if a verified file is there")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run_download)
@@ -40,13 +44,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run_download(args: argparse.Namespace) -> int:
     check_transfer_settings(args.mirror if args.mirror is not None else (os.environ.get(MIRROR_ENV) or None),
-                            args.timeout)
+                            args.timeout, args.min_rate)
     manifest = load_manifest(args.manifest)
     bench = manifest.benchmark(args.name)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         results = download(args.name, args.file, convert=args.convert, mirror=args.mirror, data_dir=args.data_dir,
-                           manifest=manifest, timeout=args.timeout, force=args.force,
+                           manifest=manifest, timeout=args.timeout, force=args.force, min_rate=args.min_rate,
                            progress=not args.quiet)
     for warning in caught:
         print(f"nasbench-lab download: warning: {warning.message}", file=sys.stderr)

@@ -23,7 +23,7 @@ from nasbench_lab.official.store import (
     unpacked_path,
     write_stamp,
 )
-from nasbench_lab.official.transfer import Transfer, TransferError, fetch
+from nasbench_lab.official.transfer import MIN_RATE, Transfer, TransferError, fetch
 from nasbench_lab.official.unpack import unpack
 from nasbench_lab.paths import cached_table_path
 from nasbench_lab.paths import data_dir as default_data_dir
@@ -73,12 +73,16 @@ def _usable_folder(entry: OfficialFile, source: Path) -> Path:
     return source
 
 
-def check_transfer_settings(mirror: str | None, timeout: float) -> None:
-    """Refuses a timeout that is not a positive finite number of seconds and a mirror that is not an http(s) URL
-    (before anything is fetched or written)."""
+def check_transfer_settings(mirror: str | None, timeout: float, min_rate: float = MIN_RATE) -> None:
+    """Refuses a timeout that is not a positive finite number of seconds, a minimum rate that is not a finite
+    number >= 0 and a mirror that is not an http(s) URL (before anything is fetched or written)."""
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not math.isfinite(timeout) \
             or timeout <= 0:
         raise ConfigError(f"--timeout must be a positive finite number of seconds, got {timeout!r}")
+    if isinstance(min_rate, bool) or not isinstance(min_rate, (int, float)) or not math.isfinite(min_rate) \
+            or min_rate < 0:
+        raise ConfigError(f"--min-rate must be a finite number of bytes per second >= 0 (0: no limit), "
+                          f"got {min_rate!r}")
     if mirror is not None:
         parts = urllib.parse.urlsplit(mirror)
         if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in mirror):
@@ -89,28 +93,30 @@ def check_transfer_settings(mirror: str | None, timeout: float) -> None:
 def download(benchmark: str, files: str | Sequence[str] | None = None, *, convert: bool = False,
              mirror: str | None = None, data_dir: str | os.PathLike | None = None,
              manifest: Manifest | str | os.PathLike | None = None, timeout: float = 60.0, force: bool = False,
-             progress: bool = True) -> list[FileResult]:
+             progress: bool = True, min_rate: float = MIN_RATE) -> list[FileResult]:
     """Fetches official files of ``benchmark`` (its default file, the named ``files``, or ``"all"``).
 
     Each file is streamed to ``<name>.part`` (resumed with an HTTP range request after an
     interruption), checked against the manifest's size and sha256, and only then moved into place.
     A file already verified is not fetched again; ``force`` fetches it again (the old file stays
     until the new one passed its checks). ``mirror`` (or ``$NASBENCH_LAB_MIRROR``) is a base URL
-    serving the same file names. Files whose host needs a browser come back with instructions.
+    serving the same file names. ``timeout`` bounds each wait for data, ``min_rate`` (bytes/s averaged
+    over each ``timeout`` seconds; 0: none) a trickling server. Files whose host needs a browser come
+    back with instructions.
     ``convert`` unpacks archives and converts the file to the HDF5 table that ``load`` reads.
     """
     base = mirror if mirror is not None else (os.environ.get(MIRROR_ENV) or None)
-    check_transfer_settings(base, timeout)
+    check_transfer_settings(base, timeout, min_rate)
     man = manifest if isinstance(manifest, Manifest) else load_manifest(manifest)
     bench = man.benchmark(benchmark)
     names = [files] if isinstance(files, str) else list(files or [])
     root = Path(data_dir) if data_dir is not None else default_data_dir()
-    return [_download_one(entry, root, base, timeout=timeout, force=force, convert=convert, progress=progress)
-            for entry in bench.select(names)]
+    return [_download_one(entry, root, base, timeout=timeout, force=force, convert=convert, progress=progress,
+                          min_rate=min_rate) for entry in bench.select(names)]
 
 
 def _download_one(entry: OfficialFile, root: Path, mirror: str | None, *, timeout: float, force: bool,
-                  convert: bool, progress: bool) -> FileResult:
+                  convert: bool, progress: bool, min_rate: float = MIN_RATE) -> FileResult:
     dest = file_path(root, entry)
     if dest.exists() and not force:
         result = _check_in_place(entry, dest)
@@ -119,7 +125,7 @@ def _download_one(entry: OfficialFile, root: Path, mirror: str | None, *, timeou
         if not urls:
             return FileResult(entry.benchmark, entry.name, dest, "manual step needed",
                               instructions=manual_instructions(entry, dest))
-        result = _fetch_verified(entry, dest, urls, timeout=timeout, progress=progress)
+        result = _fetch_verified(entry, dest, urls, timeout=timeout, progress=progress, min_rate=min_rate)
     if convert:
         result = replace(result, ready=prepare(entry, dest, rebuild=force))
     return result
@@ -138,12 +144,12 @@ def _check_in_place(entry: OfficialFile, dest: Path) -> FileResult:
 
 
 def _fetch_verified(entry: OfficialFile, dest: Path, urls: list[str], *, timeout: float,
-                    progress: bool) -> FileResult:
+                    progress: bool, min_rate: float = MIN_RATE) -> FileResult:
     part = part_path(dest)
     error: TransferError | None = None
     for url in urls:
         try:
-            transfer = fetch(url, part, timeout=timeout, label=entry.name, progress=progress)
+            transfer = fetch(url, part, timeout=timeout, label=entry.name, progress=progress, min_rate=min_rate)
             break
         except TransferError as exc:
             error = exc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from tqdm import tqdm
 from nasbench_lab.errors import DataFileError
 
 CHUNK = 1 << 16
+#: default lowest average rate (bytes/s) over each --timeout window before a transfer is called stalled
+MIN_RATE = 1024
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 
 
@@ -70,11 +73,15 @@ def _total(response, start: int, appending: bool) -> int | None:
     return int(length) if length and length.isdigit() else None
 
 
-def fetch(url: str, part: Path, *, timeout: float, label: str, progress: bool = True) -> Transfer:
+def fetch(url: str, part: Path, *, timeout: float, label: str, progress: bool = True,
+          min_rate: float = MIN_RATE) -> Transfer:
     """Fetches ``url`` into ``part`` (appending to what is there when the server supports ranges).
 
     A network failure keeps the partial file so that the next call resumes; a write failure (disk
-    full) removes it, so that no partial file is ever left in place of a good one.
+    full) removes it, so that no partial file is ever left in place of a good one. ``timeout`` bounds
+    each wait for data; ``min_rate`` (bytes/s, 0: none) bounds the whole transfer: a server that
+    sends less than ``min_rate * timeout`` bytes in any ``timeout`` seconds (a trickle that never
+    trips the per-read timeout) stops it, keeping the partial file.
     """
     part.parent.mkdir(parents=True, exist_ok=True)
     start = part.stat().st_size if part.exists() else 0
@@ -88,7 +95,8 @@ def fetch(url: str, part: Path, *, timeout: float, label: str, progress: bool = 
         if start and not appending:
             start, restarted = 0, True  # the server ignored the range request: fetch the whole file again
         total = _total(response, start, appending)
-        _copy(response, part, "ab" if appending else "wb", start, total, url, timeout, label, progress)
+        _copy(response, part, "ab" if appending else "wb", start, total, url, _Limits(timeout, min_rate), label,
+              progress)
     size = part.stat().st_size
     if total is not None and size < total:
         raise TransferError(f"the transfer of {url} stopped at {size} of {total} bytes; run the same command "
@@ -96,7 +104,32 @@ def fetch(url: str, part: Path, *, timeout: float, label: str, progress: bool = 
     return Transfer(size, total, start if appending else 0, restarted)
 
 
-def _copy(response, part: Path, mode: str, start: int, total: int | None, url: str, timeout: float, label: str,
+@dataclass
+class _Limits:
+    """The per-read timeout and the stall check: bytes counted over windows of ``timeout`` seconds."""
+
+    timeout: float
+    min_rate: float
+    window_start: float = 0.0
+    window_bytes: int = 0
+
+    def start(self) -> None:
+        self.window_start, self.window_bytes = time.monotonic(), 0
+
+    def count(self, n: int, url: str) -> None:
+        """Adds ``n`` bytes; a TransferError when a finished window averaged below ``min_rate``."""
+        self.window_bytes += n
+        elapsed = time.monotonic() - self.window_start
+        if elapsed < self.timeout:
+            return
+        if self.window_bytes < self.min_rate * elapsed:
+            raise TransferError(f"{url} sent {self.window_bytes} bytes in {elapsed:.3g} s, below the minimum rate of "
+                                f"{self.min_rate:g} bytes/s (--min-rate, averaged over --timeout {self.timeout:g} "
+                                "s); run the same command again to resume, or use another --mirror") from None
+        self.start()
+
+
+def _copy(response, part: Path, mode: str, start: int, total: int | None, url: str, limits: _Limits, label: str,
           progress: bool) -> None:
     bar = tqdm(total=total, initial=start, unit="B", unit_scale=True, unit_divisor=1024, desc=label,
                disable=None if progress else True, leave=False)
@@ -105,12 +138,14 @@ def _copy(response, part: Path, mode: str, start: int, total: int | None, url: s
     except OSError as exc:
         bar.close()
         raise WriteError(f"cannot write {part} ({exc.strerror or exc})") from None
+    read = getattr(response, "read1", response.read)  # read1: what has arrived, so a trickle is measured
+    limits.start()
     try:
         while True:
             try:
-                block = response.read(CHUNK)
+                block = read(CHUNK)
             except TimeoutError:
-                raise TransferError(f"no data from {url} for {timeout:g} s; run the same command again to "
+                raise TransferError(f"no data from {url} for {limits.timeout:g} s; run the same command again to "
                                     "resume") from None
             except (http.client.IncompleteRead, ConnectionError, OSError, http.client.HTTPException):
                 break  # the size check after the loop reports how far it got
@@ -118,6 +153,8 @@ def _copy(response, part: Path, mode: str, start: int, total: int | None, url: s
                 break
             out.write(block)
             bar.update(len(block))
+            if limits.min_rate:
+                limits.count(len(block), url)
         out.close()
     except OSError as exc:
         if isinstance(exc, DataFileError):

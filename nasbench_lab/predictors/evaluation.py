@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nasbench_lab.errors import ConfigError
+from nasbench_lab.errors import ConfigError, DataFileError
 from nasbench_lab.fileio import atomic_write
 from nasbench_lab.predictors.registry import PREDICTORS, make_predictor
 from nasbench_lab.predictors.scoring import ranking_scores
@@ -190,7 +190,7 @@ class Evaluation:
         ident_path = out_dir / "protocol.json"
         ident = json.loads(json.dumps(self._identity()))
         if ident_path.exists():
-            old = json.loads(ident_path.read_text())
+            old = _read_json(ident_path, "delete the folder or choose another --out")
             if old != ident:
                 raise ConfigError(f"{out_dir} holds an evaluation with a different protocol or benchmark "
                                   f"({old}); use another output folder")
@@ -199,7 +199,7 @@ class Evaluation:
         for spec in self.specs:
             spec_path = out_dir / "runs" / _safe(spec.key) / "predictor.json"
             described = {"name": spec.name, "params": {k: repr(v) for k, v in sorted(dict(spec.params).items())}}
-            if spec_path.exists() and json.loads(spec_path.read_text()) != described:
+            if spec_path.exists() and _read_json(spec_path, _REDO) != described:
                 raise ConfigError(f"{out_dir}: results labelled {spec.key!r} were made by "
                                   f"{spec_path.read_text().strip()}, not {described}; use another label or folder")
             atomic_write(spec_path, json.dumps(described).encode())
@@ -207,10 +207,10 @@ class Evaluation:
                 for seed in range(self.protocol.seeds):
                     path = _record_path(out_dir, spec.key, size, seed)
                     if path.exists():
-                        self.records[(spec.key, size, seed)] = EvalRecord(**json.loads(path.read_text()))
+                        self.records[(spec.key, size, seed)] = _read_record(path)
                 pred_path = _pred_path(out_dir, spec.key, size)
                 if pred_path.exists():
-                    self.predictions[(spec.key, size)] = np.load(pred_path)
+                    self.predictions[(spec.key, size)] = _read_predictions(pred_path)
         test_path = out_dir / "test_set.npz"
         if not test_path.exists():
             atomic_write(test_path, _npz_bytes(archs=self.data.test_archs, y=self.data.test_y))
@@ -323,6 +323,45 @@ def _worker_task(spec: PredictorSpec, seed: int, done: set[int]):
 
 
 # ----------------------------------------------------------------------------- helpers
+#: what to do about a damaged file of a finished run: it is redone on the next run of the command
+_REDO = "delete it and rerun the same command to redo that run"
+
+
+def _damaged(path: Path, exc: Exception, todo: str) -> DataFileError:
+    detail = " ".join(str(exc).split())[:200]
+    return DataFileError(f"{path} is damaged ({type(exc).__name__}: {detail}); {todo}")
+
+
+def _read_json(path: Path, todo: str) -> object:
+    """A saved JSON file; a damaged one (bad bytes, cut short) is one DataFileError naming it and ``todo``."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise _damaged(path, exc, todo) from None
+
+
+def _read_record(path: Path) -> EvalRecord:
+    """A finished run's record, checked to hold the record's fields."""
+    data = _read_json(path, _REDO)
+    try:
+        if not isinstance(data, dict):
+            raise TypeError(f"a JSON {type(data).__name__}, not an object")
+        return EvalRecord(**data)
+    except TypeError as exc:
+        raise _damaged(path, exc, _REDO) from None
+
+
+def _read_predictions(path: Path) -> np.ndarray:
+    """The saved predictions of seed 0 (a float array); a damaged file is one DataFileError naming it."""
+    try:
+        pred = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        raise _damaged(path, exc, _REDO) from None
+    if not isinstance(pred, np.ndarray) or pred.dtype.kind != "f":
+        raise _damaged(path, TypeError(f"holds {type(pred).__name__}, not a float array"), _REDO)
+    return pred
+
+
 def _safe(label: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in label)
 

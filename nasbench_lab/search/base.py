@@ -9,6 +9,7 @@ where the table has no value.
 
 from __future__ import annotations
 
+import importlib.util
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -65,6 +66,8 @@ class Optimizer(ABC):
     multi_fidelity: bool = False
     #: names of the only spaces it runs on (e.g. ``("nb201",)`` for an operator written for one cell); empty: any
     spaces: tuple[str, ...] = ()
+    #: ``(module, install command)`` of optional packages it imports while it runs, checked before a study starts
+    requires: tuple[tuple[str, str], ...] = ()
 
     def __init__(self, problem: SearchProblem, rng: np.random.Generator):
         if not isinstance(rng, np.random.Generator):
@@ -114,6 +117,23 @@ def optimizer_params(name: str) -> dict[str, object]:
     return dict(constructor_params(OPTIMIZERS.get(name), ("self", "problem", "rng")))
 
 
+def module_available(module: str) -> bool:
+    """Whether ``module`` is installed (found without importing it, so checking costs no import time)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def check_requirements(cls: type[Optimizer]) -> None:
+    """ConfigError naming the install command when an optional package ``cls`` needs is missing: said before
+    the first run, not minutes into a study."""
+    for module, install in cls.requires:
+        if not module_available(module):
+            raise ConfigError(f"algorithm {cls.name} needs {module}, which is not installed: install it with "
+                              f"`{install}`")
+
+
 def make_optimizer(name: str, problem: SearchProblem, rng: np.random.Generator, **params) -> Optimizer:
     """A fresh optimizer ``name``; unknown parameter names raise an error listing the accepted ones."""
     accepted = optimizer_params(name)
@@ -122,7 +142,9 @@ def make_optimizer(name: str, problem: SearchProblem, rng: np.random.Generator, 
             raise UnknownNameError(f"parameter of algorithm {name}", key, sorted(accepted))
     from nasbench_lab.search.contract import construct
 
-    return construct(OPTIMIZERS.get(name), problem, rng, **params)
+    cls = OPTIMIZERS.get(name)
+    check_requirements(cls)
+    return construct(cls, problem, rng, **params)
 
 
 def choose_distinct(rng: np.random.Generator, n: int, k: int) -> list[int]:

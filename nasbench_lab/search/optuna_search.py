@@ -34,6 +34,9 @@ INSTALL = "pip install 'nasbench_lab[optuna]'"
 #: parameters the adapter sets itself (the seed comes from the run's Generator)
 _OWN = ("self", "seed")
 _JSON_TYPES = (type(None), bool, int, float, str)
+#: packages outside Optuna's own dependencies that a sampler imports at its first ``ask`` on this adapter's
+#: categorical parameters, with their install commands (CMA-ES imports ``cmaes`` only for continuous ones)
+SAMPLER_REQUIRES = {"gp": (("torch", "pip install 'nasbench_lab[live]'"),)}
 
 
 class OptunaMissingError(NasbenchLabError, ImportError):
@@ -178,6 +181,7 @@ def optuna_optimizer(sampler: str) -> type[Optimizer]:
     __init__.__signature__ = signature  # type: ignore[attr-defined]  # inspect honours it; typeshed lacks it
     return type(f"Optuna{cls.__name__}", (OptunaSearch,),
                 {"__init__": __init__, "name": f"{PREFIX}:{sampler}", "sampler_class": cls,
+                 "requires": SAMPLER_REQUIRES.get(sampler, ()), "__module__": __name__,
                  "__doc__": f"Optuna's {cls.__name__} as an optimizer."})
 
 

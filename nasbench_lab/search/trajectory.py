@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,8 +96,12 @@ class Trajectory:
             with np.load(io.BytesIO(data), allow_pickle=False) as npz:
                 meta = json.loads(str(npz["meta"]))
                 arrays = {name: npz[name] for name in _ARRAYS}
-        except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
-            raise DataFileError(f"{source} is not a nasbench_lab trajectory file: {exc}") from None
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+            # flipped bytes surface late (a CRC or inflate error while an array is read): one line, never a traceback
+            raise DataFileError(f"{source} is damaged or not a nasbench_lab trajectory file "
+                                f"({type(exc).__name__}: {exc})") from None
+        if not isinstance(meta, dict):
+            raise DataFileError(f"{source} is not a {FORMAT} file")
         if meta.pop("format", None) != FORMAT:
             raise DataFileError(f"{source} is not a {FORMAT} file")
         return cls(meta=meta, **arrays)

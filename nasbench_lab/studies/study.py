@@ -29,7 +29,7 @@ from nasbench_lab.errors import ConfigError, DataFileError, UnknownNameError
 from nasbench_lab.fileio import atomic_write
 from nasbench_lab.metrics import check_direction
 from nasbench_lab.plugins import load_plugins, normalize_plugin
-from nasbench_lab.search.base import OPTIMIZERS, optimizer_params
+from nasbench_lab.search.base import OPTIMIZERS, check_requirements, optimizer_params
 from nasbench_lab.search.runner import VALID_SEEDS, Budget, resolve_metrics, run
 from nasbench_lab.search.trajectory import Trajectory
 from nasbench_lab.studies.identity import (
@@ -81,7 +81,7 @@ class AlgorithmEntry:
 
     def __post_init__(self) -> None:
         if self.check:
-            OPTIMIZERS.get(self.name)  # unknown names fail with the accepted ones listed
+            check_requirements(OPTIMIZERS.get(self.name))  # unknown names fail with the accepted ones listed
             accepted = optimizer_params(self.name)
             for key in self.params:
                 if key not in accepted:
@@ -411,8 +411,12 @@ class Study:
             path = self.out / r.relpath
             if path.is_file():
                 self.check_run_file(r)
-                out.setdefault(self._keys[r.benchmark], {}).setdefault(r.algorithm.label, []).append(
-                    Trajectory.load(path))
+                try:
+                    trajectory = Trajectory.load(path)
+                except DataFileError as exc:
+                    raise DataFileError(f"{exc}; delete it and rerun the same compare to redo that run") \
+                        from None
+                out.setdefault(self._keys[r.benchmark], {}).setdefault(r.algorithm.label, []).append(trajectory)
         return out
 
 

@@ -93,7 +93,7 @@ def parse_numbers(path: Path, texts: list[str], lines: np.ndarray, column: str,
                             "(accepted: plain decimal numbers; an empty field means no value)")
     values = np.array([t or "nan" for t in texts], dtype=np.float64) if texts else np.zeros(0)
     with np.errstate(invalid="ignore"):
-        problems = [(np.abs(values) > FLOAT32_MAX, f"overflows float32 (accepted: |value| <= {FLOAT32_MAX:.4g})")]
+        problems = [(np.abs(values) > FLOAT32_MAX, f"overflows float32 (accepted: |value| <= {FLOAT32_MAX:.9g})")]
         if bounds is not None:
             problems.append(((values < bounds[0]) | (values > bounds[1]),
                              f"is outside the accepted range [{bounds[0]:g}, {bounds[1]:g}]"))

@@ -197,7 +197,7 @@ def default_run_blocks(settings: Settings) -> dict[str, str]:
         shutil.copyfile(out / "plots" / f"{stem}.png", images / f"default_{stem}.png")
     stats = json.loads((out / "stats.json").read_text())
     groups = "; ".join(", ".join(g) for g in stats["critical_difference"]["cliques"]) or "none"
-    rel = images.relative_to(REPO / "docs") if images.is_relative_to(REPO / "docs") else images
+    rel = Settings.figures.relative_to(REPO / "docs")  # the link names the committed copy, wherever this run wrote
     lines = ["What `nasbench-lab compare` (no arguments) finds, in its own words:", ""]
     lines += [f"- {line}" for line in stats["findings"] if not line.startswith("Files:")]
     lines += ["", "Groups the paired Wilcoxon-Holm tests do not separate (`stats.json`, "

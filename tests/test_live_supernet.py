@@ -135,7 +135,7 @@ def test_supernet_predictor_with_zero_labels_through_the_protocol(tmp_path):
     from nasbench_lab.benchmarks.proxies import ProxyBenchmark
     from nasbench_lab.loaders.suite_zero import ProxyRecords
     from nasbench_lab.predictors.evaluation import Evaluation, Protocol, evaluate_predictors
-    from nasbench_lab.predictors.report import summary_tables
+    from nasbench_lab.predictors.report import summary_tables, write_predictor_report
 
     archs = SPACE.from_index(np.sort(np.random.default_rng(0).choice(15625, 60, replace=False)))  # listed in order
     y = SPACE.encode(archs, "onehot") @ np.linspace(-2, 3, 30)  # synthetic truth: mechanics only
@@ -154,6 +154,9 @@ def test_supernet_predictor_with_zero_labels_through_the_protocol(tmp_path):
     assert len(list((tmp_path / "supernets").iterdir())) == 2
     md, _ = summary_tables(summary)
     assert "fit epochs" in md.splitlines()[0]
+    assert [line.split(" | ")[-1] for line in md.splitlines()[2:]] == ["1 |", " |", " |"]  # supernet, zc_score, blr
+    write_predictor_report(ev, tmp_path / "eval")  # a zero-label predictor is a line on the tau-vs-size plot
+    assert (tmp_path / "eval" / "plots" / "scatter_n0.png").is_file()
     # the fit seconds are the supernet's training seconds, also when it comes back from its folder
     (tmp_path / "eval" / "runs" / "supernet" / "n0_s0.json").unlink()
     again = Evaluation(bench, [_spec("supernet", params), "zc_score", "blr"], protocol, out_dir=tmp_path / "eval")

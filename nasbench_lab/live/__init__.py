@@ -1,4 +1,5 @@
-"""Live backend (optional extra ``live``): build the official networks, train them, compute zero-cost proxies.
+"""Live backend (optional extra ``live``): build the official networks, train them, compute zero-cost proxies,
+train weight-sharing supernets and rate architectures with them (``train_supernet``, ``rate_supernet``).
 
 ``from nasbench_lab import live`` works without PyTorch; the names that need it import it on first
 use and raise LiveBackendMissingError (with the install command) when it is missing. Parameter

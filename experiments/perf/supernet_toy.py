@@ -1,18 +1,22 @@
 """Toy weight-sharing supernets on digits: training cost, rating speed, and Kendall tau with the NB201 table.
 
 Usage: python experiments/perf/supernet_toy.py NB201_CSV [--epochs 5] [--seeds 0,1,2] [--C 8] [--N 1]
-       [--bn-batches 4,16] [--split-epochs 10]
+       [--bn-batches 4,16] [--split-epochs 10] [--standalone TABLE.h5] [--folder DIR]
 
 For each variant (SPOS, fair sampling, few-shot K=1) and seed: trains the supernet on digits with one
-PyTorch thread, rates 100 random NB201 cells (seed 0 draw) with inherited weights, and prints Kendall
-tau and Spearman with the CIFAR-10 table's 200-epoch valid_acc, plus the training seconds and epochs.
-Then times the rating of 1,000 random cells. Parameter count's tau is printed as a no-training reference.
+PyTorch thread (cached under --folder when given), rates 100 random NB201 cells (seed 0 draw) with
+inherited weights, and prints Kendall tau and Spearman with the CIFAR-10 table's 200-epoch valid_acc
+and, with --standalone (a build-table file of the same cells on digits, e.g.
+``build-table --space nb201 --indices ... --epochs 12 --seeds 1``), with stand-alone training on the
+same data; plus the training seconds and epochs. Then times the rating of 1,000 random cells.
+Parameter count's tau is printed as a no-training reference.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 from scipy.stats import kendalltau, spearmanr
@@ -33,30 +37,43 @@ def main() -> None:
     p.add_argument("--bn-batches", default="4")
     p.add_argument("--cells", type=int, default=100)
     p.add_argument("--split-epochs", type=int, default=None, help="few-shot: epochs of each sub-supernet")
+    p.add_argument("--standalone", default=None, help="build-table file of the same cells trained on digits")
+    p.add_argument("--folder", default=None, help="cache trained supernets here")
     args = p.parse_args()
     bench = nasbench_lab.load("nb201", dataset="cifar10", path=args.csv)
     sp = bench.space
     cells = sp.from_index(np.sort(np.random.default_rng(0).choice(sp.size, args.cells, replace=False)))
-    truth = bench.query_batch(cells, "valid_acc", 200)
+    truths = {"cifar10": bench.query_batch(cells, "valid_acc", 200)}
+    if args.standalone:
+        table = nasbench_lab.load(args.standalone)
+        truths["digits stand-alone"] = table.query_batch(cells, "valid_acc", max(table.fidelities))
+        sa = truths["digits stand-alone"]
+        print(f"stand-alone digits vs cifar10: tau {kendalltau(sa, truths['cifar10'])[0]:.3f}, "
+              f"spearman {spearmanr(sa, truths['cifar10'])[0]:.3f}")
     params = live.nb201_params(cells)
-    print(f"{args.cells} cells; reference: tau(params, truth) = {kendalltau(params, truth)[0]:.3f}")
-    print("| variant | seed | bn batches | tau | spearman | train s | epochs | rate s (100) |")
-    print("|---|---|---|---|---|---|---|---|")
+    for what, truth in truths.items():
+        print(f"{args.cells} cells; reference: tau(params, {what}) = {kendalltau(params, truth)[0]:.3f}")
+    print("| variant | seed | bn batches | " + " | ".join(f"tau / rho vs {w}" for w in truths)
+          + " | train s | epochs | rate s (100) |")
+    print("|---|---|---|" + "---|" * len(truths) + "---|---|---|")
     last = None
     for name, settings in VARIANTS.items():
         for seed in (int(s) for s in args.seeds.split(",")):
             if "few_shot_k" in settings:
                 settings = {**settings, "split_epochs": args.split_epochs}
-            trained = live.train_supernet(epochs=args.epochs, C=args.C, N=args.N, seed=seed, **settings)
+            config = live.SupernetConfig(epochs=args.epochs, C=args.C, N=args.N, seed=seed, **settings)
+            folder = Path(args.folder) / config.key() if args.folder else None
+            trained = live.train_supernet(config, folder=folder)
             last = trained if name == "spos" else last
             for bn in (int(b) for b in args.bn_batches.split(",")):
                 r = live.rate_supernet(trained, cells, bn_batches=bn)
-                tau, rho = kendalltau(r.valid_acc, truth)[0], spearmanr(r.valid_acc, truth)[0]
-                print(f"| {name} | {seed} | {bn} | {tau:.3f} | {rho:.3f} | {trained.train_seconds:.1f} | "
-                      f"{trained.epochs} | {r.rate_seconds:.2f} |", flush=True)
+                cols = " | ".join(f"{kendalltau(r.valid_acc, t)[0]:.3f} / {spearmanr(r.valid_acc, t)[0]:.3f}"
+                                  for t in truths.values())
+                print(f"| {name} | {seed} | {bn} | {cols} | {trained.train_seconds:.1f} | {trained.epochs} | "
+                      f"{r.rate_seconds:.2f} |", flush=True)
     many = sp.sample(np.random.default_rng(1), 1000)
     start = time.perf_counter()
-    r = live.rate_supernet(last, many)
+    live.rate_supernet(last, many)
     print(f"rating 1,000 random cells (spos, C={args.C}, N={args.N}, bn_batches=4, 1 thread): "
           f"{time.perf_counter() - start:.1f} s")
 

@@ -170,3 +170,10 @@ def _spec(name, params):
     from nasbench_lab.predictors.evaluation import PredictorSpec
 
     return PredictorSpec(name, params)
+
+
+def test_few_shot_split_rule_first_k_edges():
+    config = live.SupernetConfig(few_shot_k=2, epochs=3, split_epochs=1)
+    phases = config.phases()
+    assert config.split_edges == (0, 1) and len(phases) == 1 + 25 and config.total_epochs == 3 + 25
+    assert phases[1] == ("split_e0o0_e1o0", {0: 0, 1: 0}, 1) and phases[-1][0] == "split_e0o4_e1o4"

@@ -538,3 +538,85 @@ def test_optuna_samplers_are_built_ins_and_name_the_packages_they_need():
     assert dict(OPTIMIZERS.get("optuna:gp").requires).keys() == {"torch"}
     assert OPTIMIZERS.get("optuna:tpe").requires == OPTIMIZERS.get("optuna:cmaes").requires == ()
     assert plugin_of(OPTIMIZERS.get("optuna:gp")) is None  # its errors never say "plug-in abc"
+
+
+# ------------------------------------------------------------------- weight-sharing supernet (live backend)
+def _supernet_folder(tmp_path: Path, **settings) -> Path:
+    """A supernet folder as training leaves it before its first epoch: only config.json."""
+    import json
+
+    from nasbench_lab.live.supernet.config import SupernetConfig
+
+    folder = tmp_path / "supernet"
+    folder.mkdir(exist_ok=True)
+    (folder / "config.json").write_text(json.dumps({**SupernetConfig(C=4, N=1).fingerprint(), **settings}))
+    return folder
+
+
+def _train_supernet(folder: Path, **settings):
+    from nasbench_lab.live.supernet.config import SupernetConfig, open_folder
+
+    return open_folder(folder, SupernetConfig(C=4, N=1, **settings))  # the check train_supernet makes first
+
+
+def _rate_supernet(folder: Path, archs, space):
+    pytest.importorskip("torch")
+    from nasbench_lab import live
+
+    return live.rate_supernet(folder, archs, space=space)
+
+
+def _supernet_predictor(space: str, **params):
+    pytest.importorskip("torch")
+    from nasbench_lab.predictors import make_predictor
+
+    return make_predictor("supernet", space, **params)
+
+
+SUPERNET_CASES = [
+    ("folder of another space", lambda t: _train_supernet(_supernet_folder(t, space="darts")), ConfigError,
+     "holds a supernet with other settings \\(space: 'darts' there, 'nb201' now\\)"),
+    ("folder of other settings", lambda t: _train_supernet(_supernet_folder(t), sampling="fair", epochs=3),
+     ConfigError, "other settings \\(epochs: 2 there, 3 now; sampling: 'spos' there, 'fair' now\\)"),
+    ("ratings for architectures of another space", lambda t: _rate_supernet(_supernet_folder(t), [[0, 0]], "nb101"),
+     ConfigError, "ratings requested for architectures of space 'nb101', but this supernet is of 'nb201'"),
+    ("supernet predictor on another space", lambda t: _supernet_predictor("nb101"), ConfigError,
+     "no supernet for space 'nb101'; accepted: nb201"),
+    ("few-shot K above the edges", lambda t: _train_supernet(t / "k7", few_shot_k=7), ConfigError,
+     "few_shot_k must be at most the number of edges of a nb201 cell \\(6\\), got 7"),
+    ("few-shot K above the edges, predictor", lambda t: _supernet_predictor("nb201", few_shot_k=7), ConfigError,
+     "few_shot_k must be at most the number of edges"),
+    ("unknown sampling", lambda t: _supernet_predictor("nb201", sampling="greedy"), ConfigError,
+     "unknown sampling 'greedy'; accepted: spos, fair"),
+]
+
+
+@pytest.mark.parametrize("case, call, error, problem", SUPERNET_CASES, ids=[c[0] for c in SUPERNET_CASES])
+def test_supernet_bad_input_is_a_clear_error(tmp_path, case, call, error, problem):
+    with pytest.raises(error, match=problem):
+        call(tmp_path)
+
+
+def test_supernet_without_torch_says_how_to_install():
+    import subprocess
+    import sys
+
+    code = (
+        "import importlib.abc, sys\n"
+        "class NoTorch(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name.split('.')[0] == 'torch':\n"
+        "            raise ModuleNotFoundError(\"No module named 'torch'\")\n"
+        "sys.meta_path.insert(0, NoTorch())\n"
+        "from nasbench_lab import live\n"
+        "from nasbench_lab.predictors import make_predictor\n"
+        "for call in (lambda: make_predictor('supernet', 'nb201'), lambda: live.train_supernet(epochs=1)):\n"
+        "    try:\n"
+        "        call()\n"
+        "    except live.LiveBackendMissingError as e:\n"
+        "        print('MISSING', str(e).count(chr(10)), e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    lines = [line for line in out.stdout.splitlines() if line.startswith("MISSING 0 ")]  # one line each
+    assert len(lines) == 2 and all("pip install 'nasbench_lab[live]'" in line for line in lines)

@@ -47,8 +47,8 @@ def test_sizes_larger_than_data_raise(synthetic_bench):
         make_split(synthetic_bench, Protocol(sizes=(20000,), test_size=5000))
     with pytest.raises(ConfigError, match="test_size 15625 leaves no training data"):
         make_split(synthetic_bench, Protocol(sizes=(10,), test_size=15625))
-    with pytest.raises(ConfigError, match="positive integers"):
-        Protocol(sizes=(0, 10))
+    with pytest.raises(ConfigError, match="integers >= 0 \\(0: zero-label predictors only"):
+        Protocol(sizes=(-1, 10))
 
 
 def test_results_resume_and_are_deterministic(synthetic_bench, tmp_path):

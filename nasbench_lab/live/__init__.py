@@ -1,4 +1,5 @@
-"""Live backend (optional extra ``live``): build the official networks, train them, compute zero-cost proxies.
+"""Live backend (optional extra ``live``): build the official networks, train them, compute zero-cost proxies,
+train weight-sharing supernets and rate architectures with them (``train_supernet``, ``rate_supernet``).
 
 ``from nasbench_lab import live`` works without PyTorch; the names that need it import it on first
 use and raise LiveBackendMissingError (with the install command) when it is missing. Parameter
@@ -16,6 +17,7 @@ from nasbench_lab.live.counts import nb101_params, nb201_params
 from nasbench_lab.live.data import DATASETS, ImageData, Split, load_data
 from nasbench_lab.live.jobs import RunStore, TrainJob, run_trainings
 from nasbench_lab.live.records import RECORD_METRICS, EpochRecord, RunResult
+from nasbench_lab.live.supernet.config import SupernetConfig
 
 #: public names provided by modules that import PyTorch: name -> module
 _TORCH_NAMES = {
@@ -32,6 +34,12 @@ _TORCH_NAMES = {
     "register_proxy": "nasbench_lab.live.proxies",
     "PROXIES": "nasbench_lab.live.proxies",
     "PROXY_NAMES": "nasbench_lab.live.proxies",
+    "Supernet": "nasbench_lab.live.supernet.network",
+    "train_supernet": "nasbench_lab.live.supernet.train",
+    "load_supernet": "nasbench_lab.live.supernet.train",
+    "TrainedSupernet": "nasbench_lab.live.supernet.train",
+    "rate_supernet": "nasbench_lab.live.supernet.rate",
+    "Ratings": "nasbench_lab.live.supernet.rate",
 }
 
 
@@ -51,6 +59,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "DATASETS", "RECORD_METRICS", "EpochRecord", "ImageData", "LiveBackendMissingError", "RunResult", "RunStore",
-    "Split", "TrainJob", "load_data", "nb101_params", "nb201_params", "require_torch", "run_trainings",
+    "Split", "SupernetConfig", "TrainJob", "load_data", "nb101_params", "nb201_params", "require_torch",
+    "run_trainings",
     *sorted(_TORCH_NAMES),
 ]

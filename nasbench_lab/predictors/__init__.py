@@ -7,6 +7,7 @@ and registers with ``@register_predictor("name")``; see docs/predictors.md.
 from nasbench_lab.predictors import kernels as _kernels  # noqa: F401  (registers)
 from nasbench_lab.predictors import lowfi as _lowfi  # noqa: F401  (registers)
 from nasbench_lab.predictors import mlp as _mlp  # noqa: F401  (registers)
+from nasbench_lab.predictors import supernet as _supernet  # noqa: F401  (registers)
 from nasbench_lab.predictors import trees as _trees  # noqa: F401  (registers)
 from nasbench_lab.predictors.base import Predictor, PredictorError
 from nasbench_lab.predictors.features import FeatureFn, benchmark_features

@@ -70,6 +70,13 @@ class Predictor(ABC):
     #: True when each prediction depends on its own row only (equal rows, equal predictions): a large batch of a
     #: small listed space is then predicted once per distinct feature row (set False for batch-wise models)
     rowwise: bool = True
+    #: False for a zero-label predictor (a proxy's score, a supernet's rating): ``fit`` ignores ``y`` and takes an
+    #: empty batch (``min_train`` 0), so an evaluation runs it at training size 0 and fits it once per seed
+    uses_labels: bool = True
+    #: what the last fit cost when that is not the wall time of ``fit`` (a supernet loaded from its folder reports
+    #: the seconds and epochs its training took); None: the evaluation times ``fit`` itself
+    fit_cost_s_: float | None = None
+    fit_epochs_: float | None = None
 
     def __init__(self, space: SearchSpace, *, encoding: str | Callable | None = None,
                  features: FeatureFn | None = None, target: str = "standard",

@@ -14,7 +14,7 @@ import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -56,8 +56,9 @@ class Protocol:
 
     def __post_init__(self) -> None:
         sizes = tuple(int(s) for s in self.sizes)
-        if not sizes or min(sizes) < 1:
-            raise ConfigError(f"training sizes must be positive integers, got {list(self.sizes)}")
+        if not sizes or min(sizes) < 0:
+            raise ConfigError(f"training sizes must be integers >= 0 (0: zero-label predictors only, such as "
+                              f"supernet or zc_score), got {list(self.sizes)}")
         object.__setattr__(self, "sizes", tuple(sorted(set(sizes))))
         if int(self.seeds) < 1:
             raise ConfigError(f"seeds (repeats) must be >= 1, got {self.seeds}")
@@ -95,6 +96,8 @@ class EvalRecord:
     fit_s: float
     predict_s: float
     n_test: int
+    #: training epochs the fit cost, for predictors that train a network (a supernet); None otherwise
+    fit_epochs: float | None = None
 
 
 @dataclass
@@ -107,6 +110,13 @@ class EvalData:
     train_y: list[np.ndarray]
     metric: str
     fidelity: int | None
+
+
+def spec_sizes(spec: PredictorSpec, sizes: Sequence[int]) -> tuple[int, ...]:
+    """The training sizes ``spec`` runs at: size 0 only for zero-label predictors (``uses_labels`` False)."""
+    if PREDICTORS.get(spec.name).uses_labels:
+        return tuple(s for s in sizes if s > 0)
+    return tuple(sizes)
 
 
 def as_specs(predictors: Sequence[str | PredictorSpec]) -> list[PredictorSpec]:
@@ -156,12 +166,14 @@ def run_one(benchmark, spec: PredictorSpec, data: EvalData, size: int, seed: int
     start = time.perf_counter()
     predictor.fit(data.train_archs[seed][:size], data.train_y[seed][:size])
     fit_s = time.perf_counter() - start
+    if predictor.fit_cost_s_ is not None:  # e.g. a supernet's training seconds, also when loaded from its folder
+        fit_s = float(predictor.fit_cost_s_)
     start = time.perf_counter()
     pred = predictor.predict(data.test_archs)
     predict_s = time.perf_counter() - start
     scores = ranking_scores(data.test_y, pred, k=protocol.k, top_fraction=protocol.top_fraction, predictor=spec.key)
     record = EvalRecord(spec.key, int(size), int(seed), **scores, fit_s=fit_s, predict_s=predict_s,
-                        n_test=len(data.test_y))
+                        n_test=len(data.test_y), fit_epochs=predictor.fit_epochs_)
     return record, pred
 
 
@@ -173,6 +185,11 @@ class Evaluation:
         self.benchmark = benchmark
         self.specs = as_specs(predictors)
         self.protocol = protocol
+        for spec in self.specs:
+            if not spec_sizes(spec, protocol.sizes):
+                raise ConfigError(f"predictor {spec.key} learns from labels, so training size 0 means nothing for it; "
+                                  "give a size >= 1 as well (size 0 is for zero-label predictors such as supernet "
+                                  "or zc_score)")
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.data = make_split(benchmark, protocol)
         self.records: dict[tuple[str, int, int], EvalRecord] = {}
@@ -203,7 +220,7 @@ class Evaluation:
                 raise ConfigError(f"{out_dir}: results labelled {spec.key!r} were made by "
                                   f"{spec_path.read_text().strip()}, not {described}; use another label or folder")
             atomic_write(spec_path, json.dumps(described).encode())
-            for size in self.protocol.sizes:
+            for size in spec_sizes(spec, self.protocol.sizes):
                 for seed in range(self.protocol.seeds):
                     path = _record_path(out_dir, spec.key, size, seed)
                     if path.exists():
@@ -233,7 +250,7 @@ class Evaluation:
         out = []
         for spec in self.specs:
             for seed in range(self.protocol.seeds):
-                if any((spec.key, s, seed) not in self.records for s in self.protocol.sizes):
+                if any((spec.key, s, seed) not in self.records for s in spec_sizes(spec, self.protocol.sizes)):
                     out.append((spec, seed))
         return out
 
@@ -260,7 +277,7 @@ class Evaluation:
         return self
 
     def _done(self, spec: PredictorSpec, seed: int) -> set[int]:
-        return {s for s in self.protocol.sizes if (spec.key, s, seed) in self.records}
+        return {s for s in spec_sizes(spec, self.protocol.sizes) if (spec.key, s, seed) in self.records}
 
     # -------------------------------------------------------------- results
     def summary(self) -> dict:
@@ -273,6 +290,8 @@ class Evaluation:
                         if (spec.key, size, s) in self.records]
                 if recs:
                     per_size[str(size)] = {f: [float(getattr(r, f)) for r in recs] for f in SUMMARY_FIELDS}
+                    if all(r.fit_epochs is not None for r in recs):
+                        per_size[str(size)]["fit_epochs"] = [float(r.fit_epochs or 0.0) for r in recs]
             out[spec.key] = per_size
         return out
 
@@ -287,10 +306,16 @@ def evaluate_predictors(benchmark, predictors: Sequence[str | PredictorSpec], pr
 # ---------------------------------------------------------------------------- workers
 def _task(benchmark, data: EvalData, protocol: Protocol, spec: PredictorSpec, seed: int,
           done: set[int]) -> list[tuple[EvalRecord, np.ndarray | None]]:
-    out = []
-    todo = [s for s in protocol.sizes if s not in done]
-    if todo:  # untimed warm-up: the first fit in a process pays for importing xgboost / scikit-learn modules
-        _warm_up(benchmark, spec, data, seed)
+    out: list[tuple[EvalRecord, np.ndarray | None]] = []
+    todo = [s for s in spec_sizes(spec, protocol.sizes) if s not in done]
+    if not todo:
+        return out
+    if not PREDICTORS.get(spec.name).uses_labels:
+        # labels unused: one fit (a supernet's training) serves every size; its numbers are recorded at each
+        record, pred = run_one(benchmark, spec, data, todo[0], seed, protocol)
+        return [(replace(record, size=int(size)), pred if seed == 0 else None) for size in todo]
+    # untimed warm-up: the first fit in a process pays for importing xgboost / scikit-learn modules
+    _warm_up(benchmark, spec, data, seed)
     for size in todo:
         record, pred = run_one(benchmark, spec, data, size, seed, protocol)
         out.append((record, pred if seed == 0 else None))

@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from nasbench_lab.errors import ConfigError, UnknownNameError
 from nasbench_lab.predictors.base import Predictor
 from nasbench_lab.predictors.features import benchmark_features
 from nasbench_lab.predictors.kernels import SVRPredictor
 from nasbench_lab.predictors.registry import register_predictor
+from nasbench_lab.predictors.targets import make_target
 from nasbench_lab.predictors.trees import XGBPredictor
 
 #: prefix of zero-cost proxy metrics (see nasbench_lab.loaders.suite_zero)
@@ -64,12 +66,22 @@ class _NoModel(Predictor):
     """Predicts one feature column as it is: nothing to fit. A cell whose value is missing (NaN, or a
     proxy of -inf as the published files hold) ranks below every other cell."""
 
-    min_train = 1
+    min_train = 0
     allows_missing_features = True
+    uses_labels = False
 
     def __init__(self, space, **kwargs):
         kwargs.pop("encoding", None)
         super().__init__(space, encoding="none", **kwargs)
+
+    def fit(self, archs: object, y: ArrayLike | None = None) -> _NoModel:
+        """Nothing to learn: checks ``archs`` and marks the predictor fitted (``y`` is not used; may be empty)."""
+        batch = self.space.validate(archs)
+        if y is not None and np.size(y) != len(batch):
+            raise ConfigError(f"predictor {self._label()}: {len(batch)} architectures but {np.size(y)} targets")
+        self._target = make_target(self.target)
+        self.n_features_ = len(getattr(self.features, "columns", (None,)))
+        return self
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
         pass

@@ -102,7 +102,10 @@ def plot_scatter_grid(panels: Mapping[str, tuple[np.ndarray, np.ndarray]], path:
 
 def plot_correlation_vs_size(summary: Mapping[str, Mapping[str, Mapping[str, Sequence[float]]]],
                              path: str | os.PathLike, *, metric: str = "kendall_tau", title: str = "") -> Path:
-    """Mean ``metric`` against training-set size (log x) with 95% confidence bands, one line per predictor."""
+    """Mean ``metric`` against training-set size (log x) with 95% confidence bands, one line per predictor.
+
+    A zero-label predictor (one with results at size 0, e.g. a supernet or a proxy) is a dashed horizontal line
+    with its band: its result does not depend on the training size, and a log axis has no 0."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
     palette = plt.get_cmap("tab20").colors  # 20 distinct colours: dark shades first, then light ones
@@ -111,14 +114,19 @@ def plot_correlation_vs_size(summary: Mapping[str, Mapping[str, Mapping[str, Seq
         sizes = sorted(int(s) for s in per_size)
         if not sizes:
             continue
+        color = palette[(2 * i) % 20 + (2 * i // 20) % 2]
+        if sizes[0] == 0:
+            m, h = mean_ci(per_size["0"][metric])
+            ax.axhline(m, color=color, linestyle="--", linewidth=1.2, label=f"{name} (no labels)")
+            ax.axhspan(m - h, m + h, color=color, alpha=0.12, linewidth=0)
+            continue
         stats = [mean_ci(per_size[str(s)][metric]) for s in sizes]
         mean = np.array([m for m, _ in stats])
         half = np.array([h for _, h in stats])
-        color = palette[(2 * i) % 20 + (2 * i // 20) % 2]
         (line,) = ax.plot(sizes, mean, marker=markers[i % len(markers)], ms=3, color=color, label=name)
         ax.fill_between(sizes, mean - half, mean + half, color=line.get_color(), alpha=0.18, linewidth=0)
     ax.set_xscale("log")
-    shown = sorted({int(s) for per_size in summary.values() for s in per_size})
+    shown = sorted({int(s) for per_size in summary.values() for s in per_size if int(s) > 0})
     from matplotlib.ticker import FixedLocator, NullLocator
 
     ax.xaxis.set_major_locator(FixedLocator(shown))  # the sizes evaluated, whatever they are, and only those

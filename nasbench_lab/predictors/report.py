@@ -19,7 +19,10 @@ def summary_tables(summary: Mapping, fit_seconds: bool = True) -> tuple[str, str
     """Markdown (mean ± 95% CI of Kendall tau per size, fit seconds at the largest size unless ``fit_seconds`` is
     False: timings differ between runs, so tables that must reproduce exactly leave them out) and long-form CSV."""
     sizes = sorted({int(s) for per in summary.values() for s in per})
-    head = ["predictor"] + [f"tau n={s}" for s in sizes] + (["fit s (largest n)"] if fit_seconds else [])
+    # a predictor that trains a network (a supernet) reports its cost in epochs too
+    epochs = any("fit_epochs" in v for per in summary.values() for v in per.values())
+    head = (["predictor"] + [f"tau n={s}" for s in sizes] + (["fit s (largest n)"] if fit_seconds else [])
+            + (["fit epochs"] if epochs else []))
     md = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, per in summary.items():
         cells = [name]
@@ -33,11 +36,14 @@ def summary_tables(summary: Mapping, fit_seconds: bool = True) -> tuple[str, str
         done = [s for s in sizes if str(s) in per]
         if fit_seconds:
             cells.append(f"{np.mean(per[str(done[-1])]['fit_s']):.3f}" if done else "")
+        if epochs:
+            fit_epochs = per[str(done[-1])].get("fit_epochs") if done else None
+            cells.append(f"{np.mean(fit_epochs):g}" if fit_epochs else "")
         md.append("| " + " | ".join(cells) + " |")
     csv = ["predictor,size,metric,mean,ci95,n_seeds"]
     for name, per in summary.items():
         for s in sizes:
-            for f in SUMMARY_FIELDS:
+            for f in (*SUMMARY_FIELDS, "fit_epochs"):
                 vals = per.get(str(s), {}).get(f)
                 if vals:
                     m, h = mean_ci(vals)

@@ -70,9 +70,14 @@ class ResNetBasicBlock(nn.Module):
 
 
 class NB201Network(CellNetwork):
-    """The official macro-architecture; ``C`` (width) and ``N`` (cells per stage) are configurable."""
+    """The official macro-architecture; ``C`` (width) and ``N`` (cells per stage) are configurable.
 
-    def __init__(self, ops: Sequence[int], num_classes: int = 10, *, C: int = 16, N: int = 5, in_channels: int = 3):
+    Cells come from :meth:`make_cell`, so a subclass (the weight-sharing supernet) keeps this skeleton
+    and swaps the cell only.
+    """
+
+    def __init__(self, ops: Sequence[int] | None, num_classes: int = 10, *, C: int = 16, N: int = 5,
+                 in_channels: int = 3):
         super().__init__()
         self.stem = nn.Sequential(nn.Conv2d(in_channels, C, 3, padding=1, bias=False), nn.BatchNorm2d(C))
         cells: list[nn.Module] = []
@@ -80,12 +85,18 @@ class NB201Network(CellNetwork):
         for stage, width in enumerate((C, 2 * C, 4 * C)):
             if stage:
                 cells.append(ResNetBasicBlock(c_prev, width))
-            cells.extend(NB201Cell(ops, width) for _ in range(N))
+            cells.extend(self.make_cell(ops, width) for _ in range(N))
             c_prev = width
         self.cells = nn.Sequential(*cells)
         self.lastact = nn.Sequential(nn.BatchNorm2d(c_prev), nn.ReLU(inplace=False))
         self.global_pooling = GlobalAvgPool()
         self.classifier = nn.Linear(c_prev, num_classes)
+
+    def make_cell(self, ops: Sequence[int] | None, width: int) -> nn.Module:
+        """One cell of ``ops`` at ``width`` channels."""
+        if ops is None:
+            raise ValueError("NB201Network needs the cell's 6 op codes")
+        return NB201Cell(ops, width)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.lastact(self.cells(self.stem(x)))

@@ -137,3 +137,29 @@ def test_the_layout_is_described_once_and_names_every_package():
                       if p.is_dir() and (p / "__init__.py").is_file())
     missing = [name for name in packages if not re.search(rf"\b{name}\b", layers)]
     assert missing == [], f"packages missing from docs/architecture.md's layers: {missing}"
+
+
+def test_analysis_reads_a_runner_trajectory_without_importing_search(tmp_path):
+    """Results live below both search and analysis: a fresh process loads a run's ``.npz`` and builds the anytime
+    curve and tables with every analysis module imported and ``nasbench_lab.search`` never imported; algorithm
+    labels keep their display names once the optimizers are registered."""
+    import subprocess
+    import sys
+
+    from nasbench_lab.analysis.aggregate import anytime_curve
+    from nasbench_lab.results.names import algorithm_display_name
+
+    traj = run(_Constant(), "rs", seed=0, budget=5)
+    path = traj.save(tmp_path / "seed_00000.npz")
+    with np.load(path, allow_pickle=False) as npz:  # arrays + JSON meta, no pickled class to resolve by module path
+        assert "nasbench_lab.search" not in str(npz["meta"]) and all(npz[k].dtype != object for k in npz.files)
+    expected = anytime_curve([traj], y="valid").values.tolist()
+    code = ("import pkgutil, sys, nasbench_lab.analysis as a\n"
+            "for m in pkgutil.iter_modules(a.__path__): __import__(f'nasbench_lab.analysis.{m.name}')\n"
+            "from nasbench_lab.analysis.aggregate import anytime_curve\n"
+            "from nasbench_lab.results import Trajectory\n"
+            f"print(anytime_curve([Trajectory.load({str(path)!r})], y='valid').values.tolist())\n"
+            "print(sorted(m for m in sys.modules if m.startswith('nasbench_lab.search')))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out == [repr(expected), "[]"]
+    assert algorithm_display_name("re") == "Regularized evolution" and algorithm_display_name("mine") == "mine"

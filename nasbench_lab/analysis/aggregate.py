@@ -11,7 +11,7 @@ from nasbench_lab.analysis.stats import relative_improvement
 from nasbench_lab.analysis.tables import table_csv, table_json, table_markdown  # noqa: F401  (re-exported)
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.metrics import metric_info
-from nasbench_lab.search.trajectory import Trajectory
+from nasbench_lab.results.trajectory import Trajectory
 
 CURVE_Y = ("test", "regret", "valid", "valid_regret")
 CURVE_X = ("queries", "time")

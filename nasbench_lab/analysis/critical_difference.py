@@ -112,7 +112,7 @@ def draw_cd(cd: CriticalDifference, title: str = ""):
     (gid ``members:a|b|...``), so no algorithm between its members looks tied with them.
     """
     from nasbench_lab.analysis.plots import new_figure
-    from nasbench_lab.search.base import algorithm_display_name
+    from nasbench_lab.results.names import algorithm_display_name
 
     k = len(cd.names)
     order = list(np.argsort(np.asarray(cd.mean_ranks), kind="stable"))

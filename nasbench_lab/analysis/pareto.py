@@ -12,6 +12,9 @@ Lopez-Ibanez, Paquete), with exact O(n log n) 2-D/3-D hypervolume and the exact 
 larger and Optuna's hypervolume has no IGD+ or EAF. What is ours: crowding distance (computed per distinct
 point so duplicates agree and row order does not matter, as Fortin & Parizeau 2013 propose), the table
 normalization and reference-point rule, and the anytime (per-query) curves built on moocore's calls.
+The dominance tools (``pareto_mask``, ``exact_front``, ``nondominated_ranks``, ``fronts``, ``crowding_distance``,
+``to_minimization``) live in ``results/pareto.py``, below search, so multi-objective optimizers use them without
+importing analysis; they are re-exported here under the same names.
 
 Normalization and reference point (the rule every printed hypervolume here follows): each objective is mapped,
 in minimization form, to ``(z - best) / (worst - best)`` where best/worst are over the **whole table** (every
@@ -35,106 +38,19 @@ import moocore
 import numpy as np
 
 from nasbench_lab.errors import ConfigError
+from nasbench_lab.results.pareto import (  # noqa: F401  (the dominance tools, below search and analysis; re-exported)
+    check_directions,
+    crowding_distance,
+    exact_front,
+    from_minimization,
+    fronts,
+    nondominated_ranks,
+    pareto_mask,
+    to_minimization,
+)
 
 #: the reference point in the normalized minimization space: 10% of the table's range beyond its worst value
 REFERENCE_POINT = 1.1
-
-
-# ----------------------------------------------------------------------------- input checks and conversion
-def _directions(higher: Sequence[bool], m: int) -> np.ndarray:
-    flags = np.asarray(higher, dtype=bool).reshape(-1)
-    if flags.size != m:
-        raise ConfigError(f"got {flags.size} objective directions (higher_is_better flags) for {m} objectives")
-    return flags
-
-
-def _matrix(values: object, what: str = "objective values") -> np.ndarray:
-    arr = np.asarray(values, dtype=np.float64)
-    if arr.ndim != 2 or arr.shape[1] < 1:
-        raise ConfigError(f"{what} must be an (n, m) matrix with m >= 1 objectives, got shape {arr.shape}")
-    if not np.isfinite(arr).all():
-        row, col = np.argwhere(~np.isfinite(arr))[0]
-        raise ConfigError(f"{what} must be finite; row {row}, objective {col} is {arr[row, col]}")
-    return arr
-
-
-def to_minimization(values: object, higher: Sequence[bool]) -> np.ndarray:
-    """Returns a float64 copy of ``values`` with the higher-is-better columns negated (everything minimized)."""
-    arr = _matrix(values)
-    return np.where(_directions(higher, arr.shape[1]), -arr, arr)
-
-
-def _from_minimization(z: np.ndarray, higher: np.ndarray) -> np.ndarray:
-    return np.where(higher, -z, z)
-
-
-# ------------------------------------------------------------------------------------- dominance and fronts
-def pareto_mask(values: object, higher: Sequence[bool]) -> np.ndarray:
-    """True for each row no other row dominates (duplicates of a front point are all on the front)."""
-    z = to_minimization(values, higher)
-    if len(z) == 0:
-        return np.zeros(0, dtype=bool)
-    return np.asarray(moocore.is_nondominated(z, keep_weakly=True), dtype=bool)
-
-
-def exact_front(values: object, higher: Sequence[bool]) -> np.ndarray:
-    """Row indices (ascending) of the exact Pareto front of a whole table; rows with equal objectives all count."""
-    return np.flatnonzero(pareto_mask(values, higher))
-
-
-def nondominated_ranks(values: object, higher: Sequence[bool]) -> np.ndarray:
-    """Non-dominated sorting: 0 for the front, 1 for the front of the rest, ...; duplicates share a rank."""
-    z = to_minimization(values, higher)
-    if len(z) == 0:
-        return np.zeros(0, dtype=np.int64)
-    return np.asarray(moocore.pareto_rank(z), dtype=np.int64)
-
-
-def fronts(values: object, higher: Sequence[bool]) -> list[np.ndarray]:
-    """Row indices of each non-dominated front, best front first (each ascending)."""
-    ranks = nondominated_ranks(values, higher)
-    order = np.argsort(ranks, kind="stable")
-    cuts = np.flatnonzero(np.diff(ranks[order])) + 1
-    return [part for part in np.split(order, cuts) if part.size]
-
-
-def crowding_distance(values: object, higher: Sequence[bool], ranks: np.ndarray | None = None) -> np.ndarray:
-    """NSGA-II crowding distance of each row within its front (``inf`` at a front's extremes).
-
-    Computed over the distinct points of each front and shared by duplicates, so copies of a point neither hide
-    each other nor get different distances, and the result does not depend on row order (Fortin & Parizeau,
-    "Revisiting the NSGA-II crowding-distance computation", GECCO 2013). An objective constant over a front
-    adds nothing; fronts of one or two distinct points are all ``inf``. ``ranks`` defaults to
-    :func:`nondominated_ranks`.
-    """
-    z = to_minimization(values, higher)
-    n, m = z.shape
-    if n == 0:
-        return np.zeros(0)
-    rank = nondominated_ranks(values, higher) if ranks is None else np.asarray(ranks, dtype=np.int64).reshape(-1)
-    if rank.size != n:
-        raise ConfigError(f"got {rank.size} ranks for {n} rows")
-    uniq, inverse = np.unique(z, axis=0, return_inverse=True)  # rows in lexicographic order: a canonical order
-    inverse = inverse.reshape(-1)
-    urank = np.empty(len(uniq), dtype=np.int64)
-    urank[inverse] = rank
-    k = len(uniq)
-    dist = np.zeros(k)
-    for j in range(m):
-        order = np.lexsort((uniq[:, j], urank))  # by front, then value; stable, so ties keep the canonical order
-        v, r = uniq[order, j], urank[order]
-        change = r[1:] != r[:-1]
-        first, last = np.r_[True, change], np.r_[change, True]
-        front_id = np.cumsum(first) - 1
-        span = (v[last] - v[first])[front_id]  # each front is sorted by value: its last minus its first
-        gap = np.zeros(k)
-        inner = np.flatnonzero(~(first | last))
-        gap[inner] = v[inner + 1] - v[inner - 1]
-        contrib = np.divide(gap, span, out=np.zeros(k), where=span > 0)
-        contrib[(first | last) & (span > 0)] = np.inf
-        dist[order] += contrib
-    dist[np.bincount(urank)[urank] <= 2] = np.inf
-    return dist[inverse]
 
 
 # ------------------------------------------------------------------------ normalization and the reference
@@ -238,7 +154,7 @@ def pareto_reference(
     in every normalized objective. ``names`` only label error messages.
     """
     z = to_minimization(values, higher)
-    flags = _directions(higher, z.shape[1])
+    flags = check_directions(higher, z.shape[1])
     if len(z) == 0:
         raise ConfigError("a Pareto reference needs a table with at least one architecture")
     labels = list(names) if names is not None else [f"objective {j}" for j in range(z.shape[1])]
@@ -257,7 +173,7 @@ def pareto_reference(
             row = int(np.argmax(z[:, j]))
             raise ConfigError(
                 f"reference point {labels[j]}={raw[j]:g} is better than architecture row {row} "
-                f"({labels[j]}={float(_from_minimization(z[row, j], flags[j])):g}); it must be no better than "
+                f"({labels[j]}={float(from_minimization(z[row, j], flags[j])):g}); it must be no better than "
                 f"every architecture of the table in each objective")
         ref = (ref_min - best) / span
     mask = np.asarray(moocore.is_nondominated(z, keep_weakly=True), dtype=bool)
@@ -308,7 +224,7 @@ def attainment_surface(runs: Sequence[object], higher: Sequence[bool], percentil
     # moocore counts only the runs it sees and rounds up: ask for just under `level` of them
     surface = np.asarray(moocore.eaf(z, sets, percentiles=[100.0 * (level - 0.5) / n_sets]))[:, :m]
     surface = surface[np.lexsort(surface.T[::-1])]
-    return _from_minimization(surface, _directions(higher, m))
+    return from_minimization(surface, check_directions(higher, m))
 
 
 def eaf_difference(runs_a: Sequence[object], runs_b: Sequence[object], higher: Sequence[bool]) -> np.ndarray:
@@ -324,8 +240,8 @@ def eaf_difference(runs_a: Sequence[object], runs_b: Sequence[object], higher: S
         raise ConfigError(f"an EAF difference needs the same number of non-empty runs on each side, "
                           f"got {len(np.unique(sa))} of {len(runs_a)} and {len(np.unique(sb))} of {len(runs_b)}")
     rect = np.asarray(moocore.eafdiff(np.c_[za, sa], np.c_[zb, sb], rectangles=True), dtype=np.float64)
-    flags = _directions(higher, m)
-    rect[:, [0, 2]] = _from_minimization(rect[:, [0, 2]], flags[0])
-    rect[:, [1, 3]] = _from_minimization(rect[:, [1, 3]], flags[1])
+    flags = check_directions(higher, m)
+    rect[:, [0, 2]] = from_minimization(rect[:, [0, 2]], flags[0])
+    rect[:, [1, 3]] = from_minimization(rect[:, [1, 3]], flags[1])
     rect[:, 4] /= len(runs_a)  # moocore counts runs
     return rect

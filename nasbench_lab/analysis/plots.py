@@ -15,7 +15,7 @@ import numpy as np
 
 from nasbench_lab.analysis.aggregate import Curve, bootstrap_ci
 from nasbench_lab.errors import ConfigError
-from nasbench_lab.search.base import algorithm_display_name
+from nasbench_lab.results.names import algorithm_display_name
 
 FORMATS = ("png", "pdf", "svg")
 #: what a study report writes unless told otherwise: PNG to look at, PDF (vector) for a paper

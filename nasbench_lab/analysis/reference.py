@@ -7,8 +7,8 @@ from collections.abc import Mapping
 import numpy as np
 
 from nasbench_lab.benchmarks.base import Benchmark
+from nasbench_lab.benchmarks.metric_choice import resolve_metrics
 from nasbench_lab.metrics import higher_is_better, metric_info
-from nasbench_lab.search.runner import resolve_metrics
 from nasbench_lab.spaces.base import EnumerableSpace
 
 #: random architectures drawn when the space cannot be listed

@@ -108,7 +108,7 @@ def table_latex(rows: Sequence[Mapping], *, stat: str = "mean", higher_is_better
     ``$^{\\dagger}$`` one with short runs. Algorithms show their display names. Needs ``\\usepackage{booktabs}``
     (the first line says so).
     """
-    from nasbench_lab.search.base import algorithm_display_name
+    from nasbench_lab.results.names import algorithm_display_name
 
     if stat not in ("mean", "median"):
         from nasbench_lab.errors import ConfigError

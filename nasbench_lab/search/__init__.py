@@ -5,6 +5,7 @@
 settings ``re-nb201, bohb-nb201``, and ``optuna:SAMPLER`` with the optional ``optuna`` extra.
 """
 
+from nasbench_lab.results.trajectory import Trajectory
 from nasbench_lab.search import bananas as _bananas  # noqa: F401  (registers)
 from nasbench_lab.search import bohb as _bohb  # noqa: F401
 from nasbench_lab.search import bohb_nb201 as _bohb_nb201  # noqa: F401
@@ -29,7 +30,6 @@ from nasbench_lab.search.base import (
     register_optimizer,
 )
 from nasbench_lab.search.runner import Budget, run, search_problem
-from nasbench_lab.search.trajectory import Trajectory
 
 __all__ = [
     "OPTIMIZERS",

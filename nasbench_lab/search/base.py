@@ -19,6 +19,7 @@ import numpy as np
 from nasbench_lab.errors import ConfigError, UnknownNameError
 from nasbench_lab.metrics import MetricKind, metric_info
 from nasbench_lab.registry import Registry, class_registrar, constructor_params
+from nasbench_lab.results.names import ALGORITHM_DISPLAY_NAMES, algorithm_display_name  # noqa: F401  (re-exported)
 from nasbench_lab.spaces.base import SearchSpace
 
 #: metric kinds an optimizer may read before evaluating (never validation, test or training results)
@@ -100,16 +101,19 @@ class Optimizer(ABC):
 OPTIMIZERS: Registry[type[Optimizer]] = Registry("algorithm")
 
 
-#: ``@register_optimizer("name")``: registers an Optimizer subclass under ``name`` and sets its ``name``
-register_optimizer = class_registrar(OPTIMIZERS, Optimizer, "algorithm")
+_register_class = class_registrar(OPTIMIZERS, Optimizer, "algorithm")
 
 
-def algorithm_display_name(label: str) -> str:
-    """What a reader sees for a study's algorithm ``label``: the optimizer's ``display_name`` when the label is a
-    built-in name, else the label itself (a user's own label, a parameterized variant, an ``optuna:`` sampler)."""
-    if ":" in label or label not in OPTIMIZERS:
-        return label
-    return OPTIMIZERS.get(label).display_name or label
+def register_optimizer(name: str, *aliases: str) -> Callable[[type], type]:
+    """``@register_optimizer("name")``: registers an Optimizer subclass under ``name``, sets its ``name`` and
+    records its ``display_name`` where analysis reads it (``results.names``, below search)."""
+
+    def decorate(cls: type) -> type:
+        cls = _register_class(name, *aliases)(cls)
+        ALGORITHM_DISPLAY_NAMES.register(name, *aliases)(cls.display_name)  # type: ignore[attr-defined]
+        return cls
+
+    return decorate
 
 
 def optimizer_params(name: str) -> dict[str, object]:

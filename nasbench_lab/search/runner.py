@@ -20,11 +20,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from nasbench_lab.benchmarks.base import Benchmark, SeedChoice
-from nasbench_lab.errors import ConfigError, UnknownNameError
-from nasbench_lab.metrics import MetricKind, higher_is_better, metric_info
+from nasbench_lab.benchmarks.metric_choice import resolve_metrics
+from nasbench_lab.errors import ConfigError
+from nasbench_lab.metrics import higher_is_better, metric_info
+from nasbench_lab.results.trajectory import Trajectory
 from nasbench_lab.search.base import PROXY_KINDS, Optimizer, SearchProblem, make_optimizer, optimizer_params
 from nasbench_lab.search.contract import CheckedOptimizer, checked
-from nasbench_lab.search.trajectory import Trajectory
 from nasbench_lab.spaces.base import EnumerableSpace, SearchSpace
 
 VALID_SEEDS = ("random", "mean")
@@ -64,38 +65,6 @@ class Budget:
 def search_fidelities(benchmark: Benchmark, metric: str | None = None) -> tuple[int, ...]:
     """Fidelities at which the search metric (default: the benchmark's) has values."""
     return tuple(int(f) for f in benchmark.metric_fidelities(metric or benchmark.search_metric))
-
-
-def resolve_metrics(benchmark: Benchmark, search_metric: str | None = None,
-                    report_metric: str | None = None) -> tuple[str, str | None]:
-    """(search metric, report metric or None when the benchmark lacks it), checked against the benchmark.
-
-    Defaults: the benchmark's own (``valid_acc`` / ``test_acc``). The search metric must exist and must
-    not hold test data; a report metric asked for explicitly must exist.
-    """
-    where = f"{benchmark.name}/{benchmark.dataset}"
-    search = search_metric or benchmark.search_metric
-    if search not in benchmark.metrics and not _answers(benchmark, search):
-        how = "" if search_metric else "; name the metric to search with --search-metric (search_metric=)"
-        raise UnknownNameError(f"search metric of {where}{how}", search, benchmark.metrics)
-    if metric_info(search).kind is MetricKind.TEST:
-        raise ConfigError(f"{search!r} holds test data and cannot be searched on; search on a validation metric "
-                          f"(metrics of {where}: {', '.join(benchmark.metrics)})")
-    report = report_metric or benchmark.report_metric
-    if report not in benchmark.metrics:
-        if report_metric:
-            raise UnknownNameError(f"report metric of {where}", report_metric, benchmark.metrics)
-        return search, None
-    return search, report
-
-
-def _answers(benchmark: Benchmark, metric: str) -> bool:
-    """Whether the benchmark answers ``metric`` though its ``metrics`` does not list it (e.g. a derived view)."""
-    try:
-        benchmark.query(benchmark.space.sample(np.random.default_rng(0), 1), metric)
-        return True
-    except UnknownNameError:
-        return False
 
 
 def search_problem(benchmark: Benchmark, metric: str | None = None) -> SearchProblem:

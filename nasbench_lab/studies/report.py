@@ -36,7 +36,7 @@ from nasbench_lab.analysis.tables import SHORT_MARK, table_csv, table_json, tabl
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.fileio import atomic_write
 from nasbench_lab.metrics import metric_info
-from nasbench_lab.search.trajectory import Trajectory
+from nasbench_lab.results.trajectory import Trajectory
 from nasbench_lab.studies.study import Study
 
 #: significance level of every test and mark in the report

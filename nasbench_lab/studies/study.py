@@ -25,13 +25,14 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from nasbench_lab.benchmarks.metric_choice import resolve_metrics
 from nasbench_lab.errors import ConfigError, DataFileError, UnknownNameError
 from nasbench_lab.fileio import atomic_write
 from nasbench_lab.metrics import check_direction
 from nasbench_lab.plugins import load_plugins, normalize_plugin
+from nasbench_lab.results.trajectory import Trajectory
 from nasbench_lab.search.base import OPTIMIZERS, check_requirements, optimizer_params
-from nasbench_lab.search.runner import VALID_SEEDS, Budget, resolve_metrics, run
-from nasbench_lab.search.trajectory import Trajectory
+from nasbench_lab.search.runner import VALID_SEEDS, Budget, run
 from nasbench_lab.studies.identity import (
     check_folder_name,
     data_checksum,

@@ -7,19 +7,24 @@ test the numbers.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 import shutil
 import warnings
 
 import numpy as np
 import pytest
 from conftest import shared_file
-from fixtures.latency_files import DEVICES, N, latency, latency_csv_text, write_help_folder
+from fixtures.latency_files import DEVICES, N, help_files, latency, latency_csv_text, write_help_folder
 
 import nasbench_lab
 from nasbench_lab.api import find_loader
 from nasbench_lab.benchmarks.spec import BENCHMARKS
+from nasbench_lab.cli.main import main
 from nasbench_lab.errors import DataNote
 from nasbench_lab.metrics import MetricKind, metric_info
+from nasbench_lab.official import download, load_manifest
 from nasbench_lab.search import search_problem
 from nasbench_lab.search.base import check_proxy_name
 from nasbench_lab.spaces.nb201 import EDGES, NB201Space
@@ -165,3 +170,64 @@ def test_real_help_files_agree_with_the_csv(real, tmp_path):
     for metric in ("latency_gold_6226", "latency_pixel3", "latency_titan_rtx_256", "latency_fpga"):
         np.testing.assert_allclose(bench.query_index(every, metric), real["cifar100"].query_index(every, metric),
                                    rtol=1e-5)
+
+
+# ------------------------------------------------------------------ nasbench-lab download of HELP's files
+HELP_NAMES = {f"{d}.pt" for d in (
+    "1080ti_1", "1080ti_32", "1080ti_256", "2080ti_1", "2080ti_32", "2080ti_256", "titan_rtx_1", "titan_rtx_32",
+    "titan_rtx_256", "titanx_1", "titanx_32", "titanx_256", "titanxp_1", "titanxp_32", "titanxp_256", "gold_6226",
+    "gold_6240", "silver_4114", "silver_4210r", "raspi4", "pixel2", "pixel3", "samsung_a50", "samsung_s7",
+    "essential_ph_1", "eyeriss", "fpga", "str_arch2idx")}
+
+
+@pytest.fixture()
+def help_server():
+    from local_http import start, stop
+
+    srv = start(help_files())
+    yield srv
+    stop(srv)
+
+
+def _help_manifest(base: str, path):
+    entries = [{"name": name, "description": "synthetic test fixture", "urls": [f"{base}/files/{name}"],
+                "size_bytes": len(data), "approx_size": None, "sha256": hashlib.sha256(data).hexdigest(),
+                "checksum_source": "computed by the test", "manual": None, "unpack": None, "loader": "nb201-folder",
+                "convert": None, "folder": "HELP-latency"} for name, data in help_files().items()]
+    raw = {"format": 1, "benchmarks": {"nb201": {"title": "test", "page": "https://example.invalid", "licence": "",
+                                                 "default_file": None, "packaged": None, "files": entries}}}
+    path.write_text(json.dumps(raw))
+    return path
+
+
+def test_download_places_help_files_where_the_nb201_folder_finds_them(help_server, tmp_path, main_csv, capsys):
+    manifest = _help_manifest(help_server.base, tmp_path / "manifest.json")
+    data = tmp_path / "data"
+    rc = main(["--quiet", "download", "nb201", "--manifest", str(manifest), "--data-dir", str(data),
+               "--file", "HELP-latency"])
+    assert rc == 0, capsys.readouterr().err
+    assert sorted(p.name for p in (data / "nb201" / "HELP-latency").glob("*.pt")) == sorted(help_files())
+    again = download("nb201", ["HELP-latency", "pixel3.pt"], manifest=manifest, data_dir=data, progress=False)
+    assert len(again) == 3 and {r.action for r in again} == {"already verified"}  # pixel3.pt once, not twice
+    shutil.copy(main_csv, data / "nb201")  # the main table is not an official file: the user adds it
+    bench = nasbench_lab.load("nb201", "cifar10", path=data / "nb201", cache_dir=tmp_path / "cache")
+    np.testing.assert_array_equal(bench.query_index(np.arange(N), "latency_pixel3"),
+                                  latency("pixel3").astype(np.float32))
+
+
+def test_real_manifest_lists_every_help_file_at_the_pinned_commit_with_its_sha256():
+    bench = load_manifest().benchmark("nb201")
+    help_entries = bench.select(["HELP-latency"])
+    assert {f.name for f in help_entries} == HELP_NAMES
+    for f in help_entries:
+        assert f.folder == "HELP-latency" and re.fullmatch(r"[0-9a-f]{64}", f.sha256 or ""), f.name
+        assert f.size_bytes and f.urls[0].startswith("https://raw.githubusercontent.com/HayeonLee/HELP/45f70eb/data/"
+                                                     "nasbench201/"), f.name
+        assert f.urls[0].endswith(("/latency/" if f.name != "str_arch2idx.pt" else "/nasbench201/") + f.name)
+
+
+def test_real_manifest_checksums_are_those_of_the_shared_originals():
+    folder = shared_file("nb201/HELP-latency")
+    for f in load_manifest().benchmark("nb201").select(["HELP-latency"]):
+        data = (folder / f.name).read_bytes()
+        assert (hashlib.sha256(data).hexdigest(), len(data)) == (f.sha256, f.size_bytes), f.name

@@ -29,11 +29,13 @@ class MetricInfo:
     unit: str
     higher_is_better: bool
     description: str
+    #: the name a reader sees, for a metric of a family (``"latency on pixel3"``); empty: DISPLAY_NAMES or the name
+    display: str = ""
 
     @property
     def display_name(self) -> str:
         """What a reader sees: ``"test accuracy"`` for ``test_acc``; a user metric keeps its own name."""
-        return DISPLAY_NAMES.get(self.name, self.name)
+        return self.display or DISPLAY_NAMES.get(self.name, self.name)
 
     def axis_label(self, unit: str | None = None) -> str:
         """An axis or column label with the unit: ``"test accuracy (%)"``; ``unit`` overrides the metric's own."""
@@ -71,12 +73,21 @@ DISPLAY_NAMES: dict[str, str] = {
 }
 
 
+#: ``latency_<device>``: a measured inference latency (ms) on one device (NB201's HELP latencies); a cost
+#: known before training, so optimizers may read it like a size (search/base.py PROXY_KINDS)
+DEVICE_LATENCY_PREFIX = "latency_"
+
+
 def metric_info(name: str) -> MetricInfo:
     """Known metric description, or a generic one (proxy scores and user columns)."""
     if name in METRICS:
         return METRICS[name]
     if name.startswith("zc_"):
         return MetricInfo(name, MetricKind.PROXY, "score", True, f"zero-cost proxy {name[3:]}")
+    if name.startswith(DEVICE_LATENCY_PREFIX) and len(name) > len(DEVICE_LATENCY_PREFIX):
+        device = name[len(DEVICE_LATENCY_PREFIX):]
+        return MetricInfo(name, MetricKind.COST, "ms", False, f"measured inference latency on device {device}",
+                          display=f"latency on {device}")
     kind = MetricKind.TEST if "test" in name else MetricKind.VALIDATION if "valid" in name else MetricKind.TRAIN
     return MetricInfo(name, kind, "", not name.endswith(MINIMIZED_SUFFIXES), "user metric")
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fixtures import latency_files
 from fixtures.make_fixtures import meta, nats_cell, write_naslib
 
 import nasbench_lab
@@ -437,6 +438,44 @@ def test_bad_seed_csv_in_an_nb201_folder(tmp_path, text, problem):
     (folder / "nb201_seed_valid_latency.csv").write_text(text)
     with pytest.raises(DataFileError, match=problem):
         nasbench_lab.load("nb201", "cifar100", path=folder, cache_dir=tmp_path / "cache", allow_partial=True)
+
+
+# ------------------------------------------------- device latencies (HELP) in an NB201 folder
+@pytest.mark.parametrize("csv, help_files, problem", [
+    (latency_files.latency_csv_text(n=15_624), None,
+     "nb201_hw_latency.csv: expected 15625 rows of 3 fields, got 15624 rows"),
+    (latency_files.latency_csv_text().replace("\n7,1.07,", "\n7,,", 1), None,
+     "nb201_hw_latency.csv: a latency or index is not a number"),
+    (None, {"pixel3.pt": latency_files.torch_zip_bytes([1.0] * 100)},
+     "pixel3.pt: expected a list of 15625 latencies, got a list of 100"),
+    (None, {"str_arch2idx.pt": None}, "HELP-latency: no str_arch2idx.pt; a HELP latency folder holds it"),
+])
+def test_bad_device_latencies_in_an_nb201_folder(tmp_path, csv, help_files, problem):
+    folder = tmp_path / "nb201"
+    folder.mkdir()
+    (folder / "nb201_tables.csv").write_text(csv_text())
+    if csv is not None:
+        (folder / "nb201_hw_latency.csv").write_text(csv)
+    if help_files is not None:
+        latency_files.write_help_folder(folder / "HELP-latency")
+        for name, data in help_files.items():
+            if data is None:
+                (folder / "HELP-latency" / name).unlink()
+            else:
+                (folder / "HELP-latency" / name).write_bytes(data)
+    with pytest.raises(DataFileError, match=problem) as caught:
+        nasbench_lab.load("nb201", "cifar10", path=folder, cache_dir=tmp_path / "cache", allow_partial=True)
+    assert "\n" not in str(caught.value)
+
+
+def test_unknown_device_lists_the_accepted_metrics(tmp_path):
+    folder = tmp_path / "nb201"
+    folder.mkdir()
+    (folder / "nb201_tables.csv").write_text(csv_text())
+    (folder / "nb201_hw_latency.csv").write_text(latency_files.latency_csv_text())
+    bench = nasbench_lab.load("nb201", "cifar10", path=folder, cache_dir=tmp_path / "cache", allow_partial=True)
+    with pytest.raises(UnknownNameError, match="unknown metric .*'latency_pixel33'; accepted: .*latency_pixel3"):
+        bench.query(SPACE.from_index(0), "latency_pixel33")
 
 
 # ------------------------------------------------------------------ CLI: accepted nonsense becomes one line, status 2

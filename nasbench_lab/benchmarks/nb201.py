@@ -47,6 +47,6 @@ SPEC = BENCHMARKS.register("nb201")(BenchmarkSpec(
     notes=_SPLITS,
     where_to_get="the official NATS-tss-v1_0-3ffb9-simple folder, NASLib's nb201_<dataset>_full_training.pickle, "
                  "a flat CSV such as nb201_tables.csv, a folder holding it (and nb201_seed_valid_latency.csv, "
-                 "read together), or a converted .h5; `nasbench-lab download nb201` says "
-                 "where to get the official files",
+                 "nb201_hw_latency.csv or HELP-latency/, read together), or a converted .h5; "
+                 "`nasbench-lab download nb201` says where to get the official files",
 ))

@@ -27,7 +27,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     "a checkout's data/ folder, else the cache folder.")
     p.add_argument("name", metavar="NAME", help="benchmark (nb101, nb201, nb301, nbgraph)")
     p.add_argument("--file", "-f", action="append", default=[], metavar="F",
-                   help="official file name (repeatable; 'all' for every file; default: the benchmark's default)")
+                   help="official file name, or a folder of them such as HELP-latency (repeatable; 'all' for every "
+                        "file; default: the benchmark's default)")
     p.add_argument("--convert", action="store_true", help="unpack and convert right away (the table `load` reads)")
     p.add_argument("--mirror", default=None, metavar="BASE_URL",
                    help=f"fetch BASE_URL/<file name> instead of the official URL (also ${MIRROR_ENV}); still verified")

@@ -7,6 +7,7 @@ adding metrics (per-seed 200-epoch x-valid accuracy and GPU latency, device late
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -16,21 +17,60 @@ import numpy as np
 from nasbench_lab.errors import DataFileError
 from nasbench_lab.loaders.base import RowCheckingLoader
 from nasbench_lab.loaders.flat_csv import parse_column, read_flat_csv, read_header
+from nasbench_lab.loaders.help_latency import MEASURED_ON, UNIT, metric_name, read_help_folder, read_latency_csv
 from nasbench_lab.loaders.nb201_csv import csv_mapper, derive_x_valid, describe_valid_sources
 from nasbench_lab.loaders.space_kinds import enumerable_space
 from nasbench_lab.tables.table import BenchmarkTable, DatasetTable, MetricTable
 
 MAIN_FILE = "nb201_tables.csv"
 SEED_FILE = "nb201_seed_valid_latency.csv"
+LATENCY_FILE = "nb201_hw_latency.csv"
+HELP_FOLDER = "HELP-latency"
+
+
+@dataclass(frozen=True)
+class SharedMetrics:
+    """A part that is not a flat NB201 CSV: metrics read per cell (official order) that hold for every dataset and
+    fidelity, with their unit and the note ``describe()`` shows under ``note_key``."""
+
+    read: Callable[[Path], dict[str, np.ndarray]]
+    unit: str
+    note_key: str
+    note: str
 
 
 @dataclass(frozen=True)
 class FolderPart:
-    """One CSV of the folder: its name, whether the folder must have it, and the columns it must hold."""
+    """One file (or subfolder) of the folder: its name, whether the folder must have it, and the columns it must
+    hold; ``shared`` reads it when it is not a flat NB201 CSV; it is skipped when the file ``unless`` is there."""
 
     file: str
     required: bool
     columns: tuple[str, ...] = ()
+    shared: SharedMetrics | None = None
+    unless: str = ""
+
+
+def _device_metrics(read: Callable[[Path], dict[str, np.ndarray]]) -> Callable[[Path], dict[str, np.ndarray]]:
+    """``read`` (device -> latencies) with each device renamed to its metric (``latency_<device>``)."""
+    return lambda path: {metric_name(device): values for device, values in read(path).items()}
+
+
+def _latency_note(file: str) -> str:
+    return (f"latency_<device>: measured inference latency ({UNIT}) of {MEASURED_ON}, one metric per device, read "
+            f"from {file} (HayeonLee/HELP, MIT); measured on the CIFAR-100 network only, so every dataset and "
+            "fidelity shows the same values; the 341 cells with no path from input to output have near-zero latency "
+            "on some devices (optimized away there)")
+
+
+#: the device latencies of HELP: the flat CSV, or else the original files (the CSV is preferred where both are)
+LATENCY_PARTS: tuple[FolderPart, ...] = (
+    FolderPart(LATENCY_FILE, required=False,
+               shared=SharedMetrics(_device_metrics(read_latency_csv), UNIT, "latency", _latency_note(LATENCY_FILE))),
+    FolderPart(HELP_FOLDER, required=False, unless=LATENCY_FILE,
+               shared=SharedMetrics(_device_metrics(read_help_folder), UNIT, "latency",
+                                    _latency_note(f"{HELP_FOLDER}/<device>.pt"))),
+)
 
 
 #: the files a folder is read from, in merge order (the first is the base table)
@@ -39,7 +79,14 @@ PARTS: tuple[FolderPart, ...] = (
     FolderPart(SEED_FILE, required=False, columns=(
         "cifar10valid_valid_acc_200ep_per_seed", "cifar100_valid_acc_200ep_per_seed",
         "imagenet16_valid_acc_200ep_per_seed", "cifar10_latency_s", "cifar100_latency_s", "imagenet16_latency_s")),
+    *LATENCY_PARTS,
 )
+
+
+def parts_present(path: Path) -> list[tuple[FolderPart, Path]]:
+    """The parts a folder has and that are read (a part whose ``unless`` file is there is not)."""
+    return [(part, path / part.file) for part in PARTS
+            if (path / part.file).exists() and not (part.unless and (path / part.unless).exists())]
 
 
 class Nb201FolderLoader(RowCheckingLoader):
@@ -53,17 +100,21 @@ class Nb201FolderLoader(RowCheckingLoader):
         return path.is_dir() and (path / MAIN_FILE).is_file()
 
     def source_files(self, path: Path) -> list[Path]:
-        return [path / part.file for part in PARTS if (path / part.file).is_file()]
+        return [file for _, file in parts_present(path)]
 
     def convert(self, path: Path, *, allow_partial: bool = False) -> BenchmarkTable:
         space = enumerable_space("nb201")
         merged: dict[str, DatasetTable] = {}
         read_from: dict[tuple[str, str, int], list[str]] = {}
+        present = dict(parts_present(path))
         for part in PARTS:
-            file = path / part.file
-            if not file.is_file():
+            file = present.get(part)
+            if file is None:
                 if part.required:
                     raise DataFileError(f"{path}: no {part.file} (the folder's main table)")
+                continue
+            if part.shared is not None:
+                add_shared_metrics(merged, file, part.shared)
                 continue
             header = read_header(file)
             missing = [c for c in part.columns if c not in header]
@@ -81,6 +132,23 @@ class Nb201FolderLoader(RowCheckingLoader):
             derived = derive_x_valid(table)
             describe_valid_sources(table, derived, ", ".join(read_from.get((ds, "valid_acc", 200), [])))
         return BenchmarkTable(benchmark="nb201", datasets=merged)
+
+
+def add_shared_metrics(merged: dict[str, DatasetTable], file: Path, shared: SharedMetrics) -> None:
+    """Adds the metrics ``shared`` reads from ``file`` to every dataset, the same at each fidelity (mean only)."""
+    columns = shared.read(file)
+    for table in merged.values():
+        clash = sorted(set(columns) & set(table.metrics))
+        if clash:
+            raise DataFileError(f"{file}: metric(s) {', '.join(clash)} also come from the files read before it; "
+                                "each metric must come from one file")
+        for name, column in columns.items():
+            if len(column) != table.n_archs:
+                raise DataFileError(f"{file}: {name} has {len(column)} values; expected one per cell "
+                                    f"({table.n_archs}, official index order)")
+            values = np.repeat(np.asarray(column, dtype=np.float32)[:, None, None], len(table.fidelities), axis=2)
+            table.metrics[name] = MetricTable(values, False, shared.unit, file.name)
+        table.notes[shared.note_key] = shared.note
 
 
 def _note_files(read_from: dict[tuple[str, str, int], list[str]], table: DatasetTable, file: str) -> None:

@@ -20,7 +20,6 @@ from nasbench_lab.official.store import (
     file_path,
     part_path,
     read_stamp,
-    unpacked_path,
     write_stamp,
 )
 from nasbench_lab.official.transfer import MIN_RATE, Transfer, TransferError, fetch
@@ -168,7 +167,7 @@ def _fetch_verified(entry: OfficialFile, dest: Path, urls: list[str], *, timeout
 
 def source_path(entry: OfficialFile, dest: Path) -> Path:
     """What the loaders read: the unpacked folder of an archive, else the file itself."""
-    return unpacked_path(dest.parent.parent, entry) if entry.unpack else dest
+    return dest.with_name(entry.unpacked_name) if entry.unpack else dest
 
 
 def prepare(entry: OfficialFile, dest: Path, *, rebuild: bool = False) -> Path:

@@ -40,6 +40,9 @@ class OfficialFile:
     unpack: str | None
     loader: str | None
     convert: str | None
+    #: a subfolder of the benchmark's folder the file goes into (``HELP-latency`` for HELP's ``<device>.pt``
+    #: files, so that the NB201 data folder finds them); also a name that selects all its files at once
+    folder: str | None = None
 
     @property
     def unpacked_name(self) -> str:
@@ -81,11 +84,15 @@ class BenchmarkFiles:
             return [self.file(self.default_file)] if self.default_file else []
         if names == ["all"]:
             return list(self.files)
+        folders = {f.folder for f in self.files if f.folder}
         known = {f.name for f in self.files}
         for name in names:
-            if name not in known:
-                raise UnknownNameError(f"file of benchmark {self.name}", name, [*(f.name for f in self.files), "all"])
-        return [self.file(n) for n in names]
+            if name not in known and name not in folders:
+                raise UnknownNameError(f"file of benchmark {self.name}", name,
+                                       [*(f.name for f in self.files), *sorted(folders), "all"])
+        chosen = [f for n in names for f in ([self.file(n)] if n in known else
+                                             [f for f in self.files if f.folder == n])]
+        return list(dict.fromkeys(chosen))  # a file named twice (alone and through its folder) is fetched once
 
 
 @dataclass(frozen=True)
@@ -122,6 +129,7 @@ def _file(benchmark: str, raw: dict) -> OfficialFile:
         sha256=(raw.get("sha256") or None) and raw["sha256"].lower(), checksum_source=raw.get("checksum_source"),
         manual=ManualStep(manual["host"], manual["page"], manual.get("source", "")) if manual else None,
         page=raw.get("page"), unpack=raw.get("unpack"), loader=raw.get("loader"), convert=raw.get("convert"),
+        folder=plain_name(raw["folder"], "folder name") if raw.get("folder") is not None else None,
     )
 
 

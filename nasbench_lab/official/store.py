@@ -34,8 +34,8 @@ class Stamp:
 
 
 def file_path(root: Path, entry: OfficialFile) -> Path:
-    """``root/<benchmark>/<name>``."""
-    return root / entry.benchmark / entry.name
+    """``root/<benchmark>/<name>``, or ``root/<benchmark>/<folder>/<name>`` for a file of a subfolder."""
+    return root / entry.benchmark / (entry.folder or "") / entry.name
 
 
 def part_path(path: Path) -> Path:
@@ -44,7 +44,7 @@ def part_path(path: Path) -> Path:
 
 
 def unpacked_path(root: Path, entry: OfficialFile) -> Path:
-    return root / entry.benchmark / entry.unpacked_name
+    return file_path(root, entry).with_name(entry.unpacked_name)
 
 
 def _stamp_path(path: Path) -> Path:

@@ -75,6 +75,10 @@ def load(name: str | os.PathLike | None = None, dataset: str | None = None,
     _check_path_type(path, "path")
     _check_path_type(cache_dir, "cache_dir")
     csv_source = _table_csv_source(name, path)
+    if csv_source is not None and path is not None and name is not None and str(name) in BENCHMARKS:
+        raise ConfigError(f"{path} is a table with arch: columns, a benchmark of its own, not a {name} file; "
+                          f"give it as the benchmark itself (load({str(path)!r}), CLI -b {path}) or give a {name} "
+                          f"file as the path")
     name = DEFAULT_BENCHMARK if name is None else name
     if csv_source is not None:
         table_path = table_csv_file(csv_source, cache_dir=cache_dir, rebuild=rebuild, verify=verify,

@@ -5,26 +5,37 @@ The served files are small synthetic fixtures (not benchmark data); the manifest
 
 from __future__ import annotations
 
+import bz2
 import errno
 import hashlib
 import io
 import json
+import pickle
 import socket
 import tarfile
+import tempfile
 import time
+import warnings
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from local_http import start, stop
 
 import nasbench_lab
 from nasbench_lab.cli.main import main
-from nasbench_lab.errors import ChecksumMismatchError, DataFileError
+from nasbench_lab.errors import ChecksumMismatchError, DataFileError, DataNote
+from nasbench_lab.loaders.tfrecord import write_tfrecord
 from nasbench_lab.official import UnverifiedFileWarning, download, file_states, load_manifest
 from nasbench_lab.official import transfer as transfer_module
+from nasbench_lab.official.content import ContentMismatchError, check_content
 from nasbench_lab.official.manifest import MANIFEST_PATH
 from nasbench_lab.official.transfer import TransferError, WriteError
+from nasbench_lab.spaces.nb201 import NB201Space
+from nasbench_lab.tables.hdf5 import write_table
+from nasbench_lab.tables.table import BenchmarkTable, DatasetTable, MetricTable
+from tests.conftest import shared_file
 
 REPO = Path(__file__).resolve().parents[1]
 BLOB = bytes(range(256)) * 1024  # 256 KiB: several read chunks, so a cut transfer stops half way
@@ -344,3 +355,168 @@ def test_a_tar_with_one_top_folder_unpacks_to_that_folder_and_links_are_refused(
     with pytest.raises(DataFileError, match="refusing to unpack 'a/passwd'"):
         _get(manifest, tmp_path, "link.tar", convert=True)
     assert not (tmp_path / "data" / "nb201" / "link").exists()
+
+
+# ------------------------------------------------------------------ content checks (issue 23, item 2)
+def _nb201_strings() -> list[str]:
+    space = NB201Space()
+    return [space.to_string(a) for a in space.all()]
+
+
+def _nats_cell(index: int, strings: list[str]) -> dict:
+    """One cell's record in the official layout: {'12': ArchResults state, '200': ArchResults state}."""
+    results = {"train_acc1es": {0: 10.0}, "train_losses": {0: 2.0}, "train_times": {0: 1.0},
+               "eval_acc1es": {"x-valid@0": 11.0}, "eval_losses": {"x-valid@0": 2.1}, "eval_names": ["x-valid"],
+               "params": 0.1, "flop": 10.0, "latency": [0.01], "epochs": 1}
+    state = {"arch_index": index, "arch_str": strings[index], "all_results": {("cifar10-valid", 777): results}}
+    return {"12": dict(state), "200": dict(state)}
+
+
+def _official_fixtures() -> dict[str, bytes]:
+    """A small file of each official format, written in exactly the official layout (synthetic values)."""
+    strings = _nb201_strings()
+    meta = {"meta_archs": strings, "total_archs": len(strings), "arch2infos": None, "evaluated_indexes": set()}
+    single = dict(meta, arch2infos={0: _nats_cell(0, strings)}, evaluated_indexes={0})
+    folder = "NATS-tss-v1_0-3ffb9-simple"
+    tar = _tar_bytes({f"{folder}/{META_FILE_NAME}": bz2.compress(pickle.dumps(meta, protocol=4)),
+                      f"{folder}/000000.pickle.pbz2": bz2.compress(pickle.dumps(_nats_cell(0, strings), protocol=4))})
+    naslib = {(1, 0, 3, 2, 4, 0): {"cifar10-valid": {"eval_acc1es": [50.0], "train_acc1es": [40.0]}}}
+    nb101 = {"0" * 32: ({"module_adjacency": np.eye(2, dtype=np.int8), "module_operations": ["input", "output"],
+                         "trainable_parameters": 10}, {108: [{"final_validation_accuracy": 0.5}]})}
+    record = json.dumps(["0" * 32, 108, "0100", "input,output", "AAAA"]).encode()
+    table = BenchmarkTable("nb201", {"cifar10": DatasetTable("cifar10", "nb201", (200,), {
+        "valid_acc": MetricTable(np.zeros((15_625, 1, 1), np.float32), (False,))})})
+    with tempfile.TemporaryDirectory() as folder:
+        tfrecord = write_tfrecord(Path(folder) / "r.tfrecord", [record, record]).read_bytes()
+        h5 = write_table(table, Path(folder) / "t.h5").read_bytes()
+    help_list = _zip_bytes({"1080ti_1/data.pkl": pickle.dumps([1.5] * 15_625, protocol=2),
+                            "1080ti_1/version": b"3\n"})
+    suite_zero = {"cifar10": {"(1, 0, 3, 2, 4, 0)": {"val_accuracy": 90.0, "synflow": {"score": 1.0, "time": 0.1}},
+                              "(0, 0, 0, 0, 0, 0)": {"val_accuracy": 10.0, "synflow": {"score": 0.0, "time": 0.1}}}}
+    return {
+        "NATS-tss-v1_0-3ffb9-simple.tar": tar,
+        "NATS-tss-v1_0-3ffb9.pickle.pbz2": bz2.compress(pickle.dumps(single, protocol=4)),
+        "nb201_cifar10_full_training.pickle": pickle.dumps(naslib, protocol=4),
+        "nasbench_only108.pkl": pickle.dumps(nb101, protocol=2),
+        "nasbench_full.tfrecord": tfrecord,
+        "nb201_table.h5": h5,
+        "1080ti_1.pt": help_list,
+        "NAS-Bench-201-v1_0-e61699.pth": b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19." + bytes(100),
+        "zc_nasbench201.json": json.dumps(suite_zero).encode(),
+        "nasbench301_models_v1_0.zip": MODELS_ZIP,
+    }
+
+
+META_FILE_NAME = "meta.pickle.pbz2"
+#: fixture name -> the packaged manifest entry it stands for (None: a file of that format with no official entry)
+OFFICIAL_ENTRIES = {"nb201_table.h5": None, "nasbench_only108.pkl": "nb101", "nasbench_full.tfrecord": "nb101",
+                    "nasbench301_models_v1_0.zip": "nb301"}
+GOOD = _official_fixtures()
+
+
+def _official_manifest(base: str, path: Path) -> Path:
+    """The packaged manifest's entries for the fixture names, served by the local server with no checksum or size
+    (so that only the content check stands between a bad mirror and the data folder)."""
+    packaged = json.loads(MANIFEST_PATH.read_text())["benchmarks"]
+    files = []
+    for name in GOOD:
+        bench = OFFICIAL_ENTRIES.get(name, "nb201")
+        raw = next((f for f in packaged[bench]["files"] if f["name"] == name), None) if bench else None
+        raw = dict(raw or {"name": name, "description": "a table file", "unpack": None, "loader": None,
+                           "convert": None, "approx_size": None})
+        raw.update(urls=[f"{base}/files/{name}"], sha256=None, checksum_source=None, size_bytes=None, manual=None)
+        files.append(raw)
+    raw = {"format": 1, "benchmarks": {"nb201": {"title": "test", "page": "https://example.invalid", "licence": "",
+                                                 "default_file": None, "packaged": None, "files": files}}}
+    path.write_text(json.dumps(raw))
+    return path
+
+
+@pytest.mark.parametrize("name", sorted(GOOD))
+def test_a_good_file_of_each_official_format_is_accepted_by_its_content(name, tmp_path):
+    srv = start(dict(GOOD))
+    try:
+        manifest = _official_manifest(srv.base, tmp_path / "m.json")
+        with pytest.warns(UnverifiedFileWarning, match="content: "):
+            result = _get(manifest, tmp_path, name)
+    finally:
+        stop(srv)
+    assert result.action == "downloaded" and result.path.read_bytes() == GOOD[name]
+    stamp = json.loads(result.path.with_name(f".{name}.verified.json").read_text())
+    assert stamp["first_sha256"] == _sha(GOOD[name]) and "not checked" not in stamp["content"]
+
+
+@pytest.mark.parametrize("name", sorted(GOOD))
+def test_a_mirror_serving_random_bytes_under_an_official_name_is_refused_leaving_nothing(name, tmp_path):
+    noise = np.random.default_rng(23).bytes(4096)
+    srv = start({n: noise for n in GOOD})
+    try:
+        manifest = _official_manifest(srv.base, tmp_path / "m.json")
+        with pytest.raises(ContentMismatchError) as info:
+            _get(manifest, tmp_path, name)
+    finally:
+        stop(srv)
+    message = str(info.value)
+    assert "\n" not in message and message.startswith(f"{name} is not the official file: expected ")
+    assert ", found " in message and "nothing was kept" in message
+    assert [p for p in (tmp_path / "data").rglob("*")] == []
+
+
+def test_a_nats_tar_without_the_cell_files_is_refused_by_its_member_list(tmp_path):
+    name = "NATS-tss-v1_0-3ffb9-simple.tar"
+    srv = start({**GOOD, name: _tar_bytes({"NATS-tss-v1_0-3ffb9-simple/readme.txt": b"x"})})
+    try:
+        with pytest.raises(ContentMismatchError, match=r"found 1 members with no NATS-tss-\*\.pickle\.pbz2 and no "
+                                                       r"meta\.pickle\.pbz2"):
+            _get(_official_manifest(srv.base, tmp_path / "m.json"), tmp_path, name)
+    finally:
+        stop(srv)
+    assert [p for p in (tmp_path / "data").rglob("*")] == []
+
+
+def test_a_pbz2_of_another_pickle_is_refused_by_its_first_records(tmp_path):
+    name = "NATS-tss-v1_0-3ffb9.pickle.pbz2"
+    wrong = bz2.compress(pickle.dumps({"meta_archs": ["|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"]}))
+    srv = start({**GOOD, name: wrong})
+    try:
+        with pytest.raises(ContentMismatchError, match="starting with 'meta_archs' and the official NB201 cells"):
+            _get(_official_manifest(srv.base, tmp_path / "m.json"), tmp_path, name)
+    finally:
+        stop(srv)
+
+
+@pytest.mark.filterwarnings("ignore::nasbench_lab.official.store.UnverifiedFileWarning")
+def test_a_later_download_that_differs_from_the_first_verified_one_warns(tmp_path):
+    name = "zc_nasbench201.json"
+    other = json.dumps({"cifar10": {"(1, 0, 3, 2, 4, 0)": {"val_accuracy": 91.0}}}).encode()
+    srv = start(dict(GOOD))
+    try:
+        manifest = _official_manifest(srv.base, tmp_path / "m.json")
+        with pytest.warns(UnverifiedFileWarning):
+            _get(manifest, tmp_path, name)
+        srv.files[name] = GOOD[name]
+        with warnings.catch_warnings(record=True) as caught:  # the same bytes again: no note
+            warnings.simplefilter("always")
+            _get(manifest, tmp_path, name, force=True)
+        assert not [w for w in caught if issubclass(w.category, DataNote)]
+        srv.files[name] = other
+        with pytest.warns(DataNote, match=f"sha256 {_sha(other)} differs from the first verified copy's "
+                                          f"{_sha(GOOD[name])} \\(trust on first use\\)"):
+            result = _get(manifest, tmp_path, name, force=True)
+    finally:
+        stop(srv)
+    assert result.path.read_bytes() == other
+    stamp = json.loads(result.path.with_name(f".{name}.verified.json").read_text())
+    assert stamp["first_sha256"] == _sha(GOOD[name]) and stamp["sha256"] == _sha(other)
+
+
+
+@pytest.mark.parametrize(("relative", "benchmark", "name"), [
+    ("nb201/NATS-tss-v1_0-3ffb9-simple-sample/meta.pickle.pbz2", "nb201", "NATS-tss-v1_0-3ffb9.pickle.pbz2"),
+    ("nb201/HELP-latency/1080ti_1.pt", "nb201", "1080ti_1.pt"),
+    ("nb201/HELP-latency/str_arch2idx.pt", "nb201", "str_arch2idx.pt"),
+    ("nb201/nb201_zero_cost_subset.json", "nb201", "zc_nasbench201.json"),
+])
+def test_the_real_official_files_pass_their_content_checks(relative, benchmark, name):
+    entry = load_manifest().benchmark(benchmark).file(name)
+    assert "not checked" not in check_content(shared_file(relative), entry)

@@ -135,10 +135,10 @@ def _check_in_place(entry: OfficialFile, dest: Path) -> FileResult:
     if stamp is not None:
         return FileResult(entry.benchmark, entry.name, dest, "already verified", stamp.check, stamp.sha256)
     try:
-        check, sha256 = check_file(dest, entry)
+        check, sha256, content = check_file(dest, entry)
     except ChecksumMismatchError as exc:
-        raise ChecksumMismatchError(f"{exc}; left {dest} as it is: delete it or fetch it again with --force") from None
-    write_stamp(dest, check, sha256)
+        raise type(exc)(f"{exc}; left {dest} as it is: delete it or fetch it again with --force") from None
+    write_stamp(dest, check, sha256, content)
     return FileResult(entry.benchmark, entry.name, dest, "verified in place", check, sha256)
 
 
@@ -156,13 +156,25 @@ def _fetch_verified(entry: OfficialFile, dest: Path, urls: list[str], *, timeout
         raise TransferError(f"{error}; alternative: get {entry.name} by hand from {entry.where_to_get} and put it "
                             f"at {dest}, then run the same command to verify it")
     try:
-        check, sha256 = check_file(part, entry, announced_size=transfer.total)
-    except ChecksumMismatchError as exc:
+        check, sha256, content = check_file(part, entry, announced_size=transfer.total)
+    except ChecksumMismatchError as exc:  # a wrong file, not a stalled transfer: nothing of it is kept
         part.unlink(missing_ok=True)
-        raise ChecksumMismatchError(f"{exc} (downloaded from {url}); deleted the partial file {part}") from None
+        _remove_if_empty(part.parent, 1 + bool(entry.folder))
+        raise type(exc)(f"{exc} (downloaded from {url}); deleted the partial file {part}, nothing was kept") from None
     os.replace(part, dest)
-    write_stamp(dest, check, sha256)
+    write_stamp(dest, check, sha256, content)
     return FileResult(entry.benchmark, entry.name, dest, "downloaded", check, sha256, transfer)
+
+
+def _remove_if_empty(folder: Path, levels: int) -> None:
+    """Removes ``folder`` and up to ``levels - 1`` of its parents while they are empty (the benchmark folder a
+    refused download created), so that a refused file leaves nothing behind."""
+    for _ in range(levels):
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (or gone): stop
+            return
+        folder = folder.parent
 
 
 def source_path(entry: OfficialFile, dest: Path) -> Path:

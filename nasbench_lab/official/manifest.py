@@ -43,6 +43,8 @@ class OfficialFile:
     #: a subfolder of the benchmark's folder the file goes into (``HELP-latency`` for HELP's ``<device>.pt``
     #: files, so that the NB201 data folder finds them); also a name that selects all its files at once
     folder: str | None = None
+    #: the file's format for the content check (``tar``, ``pbz2``, ...); None: the one its name's suffix gives
+    format: str | None = None
 
     @property
     def unpacked_name(self) -> str:
@@ -130,6 +132,7 @@ def _file(benchmark: str, raw: dict) -> OfficialFile:
         manual=ManualStep(manual["host"], manual["page"], manual.get("source", "")) if manual else None,
         page=raw.get("page"), unpack=raw.get("unpack"), loader=raw.get("loader"), convert=raw.get("convert"),
         folder=plain_name(raw["folder"], "folder name") if raw.get("folder") is not None else None,
+        format=raw.get("format"),
     )
 
 

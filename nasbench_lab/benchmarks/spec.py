@@ -33,6 +33,11 @@ class BenchmarkSpec:
     notes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     #: what to download and from where, shown when no path is given
     where_to_get: str = ""
+    #: data of an installed optional package, read when no path is given and no official file or converted
+    #: table is at hand (after ``embedded_path``): returns its path, or None when the package is not installed
+    package_path: Callable[[], Path | None] | None = None
+    #: one line naming that source, shown (a DataNote) whenever it is used
+    package_note: str = ""
 
     def resolve_dataset(self, dataset: str | None) -> str:
         """Canonical dataset name (aliases accepted); the default when ``dataset`` is None."""

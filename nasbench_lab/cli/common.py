@@ -47,15 +47,25 @@ def cached_tables(benchmark: str, dataset: str, allow_partial: bool = False) -> 
     source only with ``allow_partial``); unreadable cache entries are skipped."""
     folder = cache_dir()
     found = []
+    package = _package_dir(benchmark)
     for path in sorted(folder.glob("*.h5")) if folder.is_dir() else []:
         try:
             header = read_table_header(path)
         except (NasbenchLabError, OSError):
             continue
+        if package is not None and header.sources and all(Path(s.path).parent == package for s in header.sources):
+            continue  # the package source's own cache: used (and said so) when no other table is there
         notes = header.notes.get(dataset)
         if header.benchmark == benchmark and notes is not None and (allow_partial or MISSING_NOTE not in notes):
             found.append(path)
     return found
+
+
+def _package_dir(benchmark: str) -> Path | None:
+    """The resolved data folder of ``benchmark``'s installed package source, if it has one."""
+    spec = BENCHMARKS.get(benchmark) if benchmark in BENCHMARKS else None
+    path = spec.package_path() if spec is not None and spec.package_path else None
+    return path.resolve() if path is not None else None
 
 
 def resolve_path(args: argparse.Namespace) -> str | None:
@@ -75,6 +85,8 @@ def _cached_table_for(args: argparse.Namespace) -> str | None:
         return None
     dataset = spec.resolve_dataset(args.dataset)
     found = cached_tables(spec.name, dataset, getattr(args, "allow_partial", False))
+    if not found and spec.package_path is not None and spec.package_path() is not None:
+        return None  # load() reads the installed package's data and says so
     if not found:
         partial = [] if getattr(args, "allow_partial", False) else cached_tables(spec.name, dataset, True)
         there = (f"only a partial one ({partial[0]}; add --allow-partial to use it)" if partial

@@ -14,6 +14,7 @@ from nasbench_lab.search import gbdt_search as _gbdt  # noqa: F401
 from nasbench_lab.search import hyperband as _hb  # noqa: F401
 from nasbench_lab.search import local_search as _ls  # noqa: F401
 from nasbench_lab.search import neural_predictor as _npred  # noqa: F401
+from nasbench_lab.search import oneshot as _oneshot  # noqa: F401  (torch only when run)
 from nasbench_lab.search import optuna_search as _optuna  # noqa: F401  (the optuna:SAMPLER prefix; imports no optuna)
 from nasbench_lab.search import random_search as _rs  # noqa: F401
 from nasbench_lab.search import regularized_evolution as _re  # noqa: F401

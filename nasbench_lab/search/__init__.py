@@ -2,7 +2,8 @@
 
 ``run(benchmark, "re", seed=0, budget=150)`` runs one optimizer; ``OPTIMIZERS`` lists them:
 ``rs, re, ls, de, bananas, gbdt, npred, zc, hb`` (and ``sh``), ``tpe, reinforce, bohb``, NAS-Bench-201's own
-settings ``re-nb201, bohb-nb201``, and ``optuna:SAMPLER`` with the optional ``optuna`` extra.
+settings ``re-nb201, bohb-nb201``, the one-shot searches ``oneshot-rs, oneshot-re`` (supernet
+ratings; the ``live`` extra), and ``optuna:SAMPLER`` with the optional ``optuna`` extra.
 """
 
 from nasbench_lab.results.trajectory import Trajectory

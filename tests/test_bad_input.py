@@ -553,6 +553,7 @@ def test_table_space_too_large_is_refused_without_an_overflow_warning():
 
 @pytest.mark.parametrize("algorithm, module, install", [
     ("optuna:gp", "torch", "pip install 'nasbench_lab\\[live\\]'"),
+    ("oneshot-re", "torch", "pip install 'nasbench_lab\\[live\\]'"),
 ])
 def test_algorithm_missing_an_optional_package_is_refused_before_the_first_run(
         tmp_path, table_csv, capsys, monkeypatch, algorithm, module, install):
@@ -630,7 +631,24 @@ SUPERNET_CASES = [
      "few_shot_k must be at most the number of edges"),
     ("unknown sampling", lambda t: _supernet_predictor("nb201", sampling="greedy"), ConfigError,
      "unknown sampling 'greedy'; accepted: spos, fair"),
+    ("one-shot search without a supernet", lambda t: _oneshot("nb201", None), ConfigError,
+     "oneshot-re needs supernet=FOLDER, a supernet folder made by nasbench_lab.live.train_supernet"),
+    ("one-shot search on another space", lambda t: _oneshot("nb101", str(_supernet_folder(t))), ConfigError,
+     "oneshot-re runs on the nb201 space only; this benchmark's space is 'nb101'"),
+    ("one-shot search with a supernet folder of another space",
+     lambda t: _oneshot("nb201", str(_supernet_folder(t, space="darts"))), ConfigError,
+     "supernet holds a supernet that cannot be used here: supernet: no supernet for space 'darts'"),
+    ("one-shot search with a folder that is no supernet", lambda t: _oneshot("nb201", str(t)), DataFileError,
+     "is not a supernet folder \\(no config.json\\)"),
 ]
+
+
+def _oneshot(space: str, folder: str | None):
+    pytest.importorskip("torch")
+    from nasbench_lab.search import SearchProblem, make_optimizer
+
+    return make_optimizer("oneshot-re", SearchProblem(nasbench_lab.space(space)), np.random.default_rng(0),
+                          supernet=folder)
 
 
 @pytest.mark.parametrize("case, call, error, problem", SUPERNET_CASES, ids=[c[0] for c in SUPERNET_CASES])

@@ -2,7 +2,8 @@
 
 ``run(benchmark, "re", seed=0, budget=150)`` runs one optimizer; ``OPTIMIZERS`` lists them:
 ``rs, re, ls, de, bananas, gbdt, npred, zc, hb`` (and ``sh``), ``tpe, reinforce, bohb``, NAS-Bench-201's own
-settings ``re-nb201, bohb-nb201``, and ``optuna:SAMPLER`` with the optional ``optuna`` extra.
+settings ``re-nb201, bohb-nb201``, the one-shot searches ``oneshot-rs, oneshot-re`` (supernet
+ratings; the ``live`` extra), and ``optuna:SAMPLER`` with the optional ``optuna`` extra.
 """
 
 from nasbench_lab.results.trajectory import Trajectory
@@ -14,6 +15,7 @@ from nasbench_lab.search import gbdt_search as _gbdt  # noqa: F401
 from nasbench_lab.search import hyperband as _hb  # noqa: F401
 from nasbench_lab.search import local_search as _ls  # noqa: F401
 from nasbench_lab.search import neural_predictor as _npred  # noqa: F401
+from nasbench_lab.search import oneshot as _oneshot  # noqa: F401  (torch only when run)
 from nasbench_lab.search import optuna_search as _optuna  # noqa: F401  (the optuna:SAMPLER prefix; imports no optuna)
 from nasbench_lab.search import random_search as _rs  # noqa: F401
 from nasbench_lab.search import regularized_evolution as _re  # noqa: F401

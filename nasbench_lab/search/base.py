@@ -39,6 +39,16 @@ class SearchProblem:
     proxy_metrics: tuple[str, ...] = ()
     #: ``(archs, name) -> scores``; built by the runner from the benchmark's proxy/size metrics
     proxy_fn: Callable[[np.ndarray, str], np.ndarray] | None = None
+    #: ``() -> seconds``: the benchmark's mean training time of one epoch of one cell (what a setup cost
+    #: such as a supernet's training is charged in); None where the benchmark has no training times
+    epoch_cost_fn: Callable[[], float] | None = None
+
+    def epoch_cost(self) -> float:
+        """Mean simulated seconds of one training epoch of one architecture of this benchmark."""
+        if self.epoch_cost_fn is None:
+            raise ConfigError("this benchmark has no training times, so a setup cost (e.g. a supernet's training) "
+                              "cannot be charged on its clock; use a benchmark with train_time")
+        return float(self.epoch_cost_fn())
 
     def proxy(self, archs: np.ndarray, name: str) -> np.ndarray:
         """Scores of proxy ``name`` (a zero-cost proxy, size or cost metric; never validation/test)."""
@@ -69,6 +79,9 @@ class Optimizer(ABC):
     spaces: tuple[str, ...] = ()
     #: ``(module, install command)`` of optional packages it imports while it runs, checked before a study starts
     requires: tuple[tuple[str, str], ...] = ()
+    #: simulated seconds spent before the first query (a one-shot method's supernet training and ratings);
+    #: the runner starts the clock there, so time budgets and anytime curves include it. Set in ``__init__``.
+    setup_cost: float = 0.0
 
     def __init__(self, problem: SearchProblem, rng: np.random.Generator):
         if not isinstance(rng, np.random.Generator):

@@ -74,7 +74,15 @@ def search_problem(benchmark: Benchmark, metric: str | None = None) -> SearchPro
     def proxy_fn(archs: np.ndarray, name: str) -> np.ndarray:
         return benchmark.query_batch(archs, name)
 
-    return SearchProblem(benchmark.space, search_fidelities(benchmark, metric), proxies, proxy_fn)
+    fids = search_fidelities(benchmark, metric)
+
+    def epoch_cost() -> float:  # lazy: only a one-shot optimizer asks (a benchmark without times raises)
+        fid = fids[-1] if fids else max(benchmark.fidelities)
+        archs = benchmark.archs_with_data(metric)
+        costs = np.asarray(benchmark.cost(archs, fid), dtype=np.float64)
+        return float(np.nanmean(costs)) / float(fid)
+
+    return SearchProblem(benchmark.space, fids, proxies, proxy_fn, epoch_cost)
 
 
 class RunTimedOut(BaseException):
@@ -248,7 +256,7 @@ def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budg
         budget_seconds: float | None = None, workers: int = 1, params: Mapping | None = None,
         fidelity: int | None = None, valid_seed: str | int = "random", search_metric: str | None = None,
         report_metric: str | None = None, directions: Mapping[str, str] | None = None,
-        timeout_s: float | None = None) -> Trajectory:
+        timeout_s: float | None = None, setup_cost: float | None = None) -> Trajectory:
     """Runs ``algorithm`` (a registered name such as ``"re"``) on ``benchmark`` and returns its Trajectory.
 
     ``budget`` counts queries, ``budget_seconds`` simulated training seconds (both: whichever ends
@@ -259,6 +267,9 @@ def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budg
     told higher-is-better values. Same seed, same trajectory, bit for bit. ``timeout_s`` (wall-clock seconds)
     ends a run early, keeping what it evaluated (``stopped: "timeout"``; see ``_Deadline``); a run that has
     queried every architecture of a listed space ends then (``stopped: "exhausted"``), whatever its budget.
+    ``setup_cost`` (simulated seconds; default: the optimizer's own ``setup_cost``, 0 but for one-shot
+    methods, which charge their supernet's training) is spent before the first query: the clock starts
+    there, a budget in seconds includes it, and ``meta["setup_cost"]`` records it (only when > 0).
     """
     wall0 = time.perf_counter()
     bud = Budget(budget, budget_seconds)
@@ -280,6 +291,10 @@ def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budg
         opt = make_optimizer(algorithm, search_problem(benchmark, ev.metric), np.random.default_rng(opt_seq),
                              **dict(params or {}))
         name, used = opt.name, {**optimizer_params(algorithm), **dict(params or {})}
+    setup = _check_setup_cost(opt.setup_cost if setup_cost is None else setup_cost)
+    if bud.seconds is not None and setup >= bud.seconds:
+        raise ConfigError(f"{name}'s setup cost ({setup:.6g} simulated s) uses up the budget of {bud.seconds:.6g} s "
+                          "before its first query; give a larger budget_seconds")
     driven = checked(opt)
     if driven.multi_fidelity and len(search_fidelities(benchmark, ev.metric)) < 2:
         raise ConfigError(f"algorithm {name} needs several fidelities, but {benchmark.name}/{benchmark.dataset} has "
@@ -288,7 +303,7 @@ def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budg
     loop = _run_sequential if sequential else _run_events
     coverage = _Coverage(benchmark.space, bud, driven.multi_fidelity)
     with deadline.armed():
-        done = loop(driven, ev, bud, int(workers), deadline, coverage)
+        done = loop(driven, ev, bud, int(workers), deadline, coverage, setup)
     if done.stopped is None and not len(done.archs) and done.ended_early:
         raise ConfigError(f"algorithm {name} proposed no architecture at its first ask on {benchmark.name}/"
                           f"{benchmark.dataset} (seed {seed}): there is no run to report; an optimizer's ask must "
@@ -304,6 +319,8 @@ def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budg
         costs = ev.cost(archs, fids)
         finishes = np.cumsum(costs)
         starts = finishes - costs
+        if setup:  # the clock starts at the setup cost (added last: the first start is exactly it)
+            finishes, starts = finishes + setup, starts + setup
     traj = Trajectory(archs=archs, valid=values, test=ev.report(archs), fidelity=fids, cost=costs, start=starts,
                       finish=finishes, meta={})
     traj.meta = {
@@ -318,7 +335,17 @@ def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budg
         "time_unit": "s" if ev.has_cost else "query", "stopped": stopped, "n_queries": len(archs),
         "wall_s": time.perf_counter() - wall0,
     }
+    if setup:
+        traj.meta["setup_cost"] = setup
     return traj
+
+
+def _check_setup_cost(value: object) -> float:
+    """A setup cost as a float >= 0 (simulated seconds), else ConfigError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(value) or value < 0:
+        raise ConfigError(f"setup_cost must be a number of simulated seconds >= 0, got {value!r}")
+    return float(value)
 
 
 def stop_reason(space: SearchSpace, archs: np.ndarray) -> str:
@@ -347,8 +374,8 @@ class _Evaluations:
 
 
 def _run_sequential(opt: Optimizer | CheckedOptimizer, ev: _Evaluator, bud: Budget, workers: int,
-                    deadline: _Deadline, coverage: _Coverage) -> _Evaluations:
-    """One worker, a budget in queries: ask one, evaluate, tell (costs are added afterwards)."""
+                    deadline: _Deadline, coverage: _Coverage, setup: float = 0.0) -> _Evaluations:
+    """One worker, a budget in queries: ask one, evaluate, tell (costs and ``setup`` are added afterwards)."""
     if bud.queries is None:
         raise ConfigError("the sequential run loop needs a budget in queries")
     n_max = int(bud.queries)
@@ -392,12 +419,13 @@ def _run_sequential(opt: Optimizer | CheckedOptimizer, ev: _Evaluator, bud: Budg
 
 
 def _run_events(opt: Optimizer | CheckedOptimizer, ev: _Evaluator, bud: Budget, workers: int,
-                deadline: _Deadline, coverage: _Coverage) -> _Evaluations:
-    """k simulated workers: an event queue ordered by finish time; a query budget counts launches."""
+                deadline: _Deadline, coverage: _Coverage, setup: float = 0.0) -> _Evaluations:
+    """k simulated workers: an event queue ordered by finish time, starting at ``setup``; a query budget counts
+    launches."""
     default_fid = ev.fidelity if ev.fidelity is not None else 0
     heap: list[tuple[float, int, np.ndarray, float, int, float, float]] = []
     out: list[tuple] = []
-    now, launched, free, ended_early, stopped = 0.0, 0, workers, False, None
+    now, launched, free, ended_early, stopped = setup, 0, workers, False, None
     try:
         while True:
             can_launch = (bud.queries is None or launched < bud.queries) and (bud.seconds is None

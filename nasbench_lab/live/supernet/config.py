@@ -113,6 +113,12 @@ class SupernetConfig:
         """Supernet epochs the training costs (each sub-supernet's epochs counted)."""
         return sum(e for _, _, e in self.phases())
 
+    @property
+    def path_epochs(self) -> int:
+        """Single-path epochs the training equals (what a one-shot search is charged): ``total_epochs``,
+        times the number of ops under fair sampling (each of its steps trains that many paths)."""
+        return self.total_epochs * (self.num_ops if self.sampling == "fair" else 1)
+
     def fingerprint(self) -> dict:
         """Every setting that changes the weights (what a folder is checked against)."""
         return asdict(self)
@@ -155,5 +161,7 @@ def read_config(folder: str | os.PathLike) -> SupernetConfig:
         return SupernetConfig(**json.loads(cfg.read_text()))
     except FileNotFoundError:
         raise DataFileError(f"{folder} is not a supernet folder (no {CONFIG_FILE})") from None
+    except ConfigError as exc:  # a readable config of settings this version refuses (e.g. another space)
+        raise ConfigError(f"{folder} holds a supernet that cannot be used here: {exc}") from None
     except (OSError, ValueError, TypeError) as exc:
         raise DataFileError(f"{cfg} is damaged ({exc}); delete the folder {folder} to start over") from None

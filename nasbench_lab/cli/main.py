@@ -80,16 +80,20 @@ def _refuse_empty_paths(args: argparse.Namespace) -> None:
 
 
 def _show_notes(args: argparse.Namespace) -> None:
-    """Inside a catch_warnings block: DataNotes print as one ``note:`` line each (none with --quiet)."""
+    """Inside a catch_warnings block: DataNotes print as one ``note:`` line each, a repeated one once (a command
+    that loads a benchmark several times says the same thing once); none with --quiet."""
     if getattr(args, "quiet", False):
         warnings.simplefilter("ignore", DataNote)
         return
     warnings.simplefilter("always", DataNote)
     shown = warnings.showwarning
+    printed: set[str] = set()
 
     def show(message, category, filename, lineno, file=None, line=None):
         if issubclass(category, DataNote):
-            print(f"nasbench-lab {args.command}: note: {message}", file=sys.stderr)
+            if str(message) not in printed:
+                printed.add(str(message))
+                print(f"nasbench-lab {args.command}: note: {message}", file=sys.stderr)
         else:
             shown(message, category, filename, lineno, file, line)
 

@@ -85,10 +85,10 @@ def _cached_table_for(args: argparse.Namespace) -> str | None:
         return None
     dataset = spec.resolve_dataset(args.dataset)
     found = cached_tables(spec.name, dataset, getattr(args, "allow_partial", False))
-    if not found and spec.package_path is not None and spec.package_path() is not None:
-        return None  # load() reads the installed package's data and says so
+    partial = [] if found or getattr(args, "allow_partial", False) else cached_tables(spec.name, dataset, True)
+    if not found and not partial and spec.package_path is not None and spec.package_path() is not None:
+        return None  # load() reads the installed package's data and says so (a user's partial table is never skipped)
     if not found:
-        partial = [] if getattr(args, "allow_partial", False) else cached_tables(spec.name, dataset, True)
         there = (f"only a partial one ({partial[0]}; add --allow-partial to use it)" if partial
                  else "none (`nasbench-lab list` shows what is there)")
         raise DataFileError(f"benchmark {spec.name} needs a data file: pass --path ({spec.where_to_get}); "

@@ -7,6 +7,16 @@ from pathlib import Path
 
 import pytest
 
+#: Python source run first in a subprocess to make ``import torch`` fail there, as without the ``live`` extra
+NO_TORCH_PRELUDE = (
+    "import importlib.abc, sys\n"
+    "class NoTorch(importlib.abc.MetaPathFinder):\n"
+    "    def find_spec(self, name, path, target=None):\n"
+    "        if name.split('.')[0] == 'torch':\n"
+    "            raise ModuleNotFoundError(\"No module named 'torch'\")\n"
+    "sys.meta_path.insert(0, NoTorch())\n"
+)
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("NASBENCH_LAB_SHARED_DATA", REPO.parent / "shared" / "data"))
 

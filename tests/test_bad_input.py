@@ -33,6 +33,7 @@ from nasbench_lab.errors import (
 )
 from nasbench_lab.loaders import hpobench_nb201
 from nasbench_lab.tables.hdf5 import read_table
+from tests.conftest import NO_TORCH_PRELUDE
 
 SPACE = nasbench_lab.space("nb201")
 SPEC = BENCHMARKS.get("nb201")
@@ -662,12 +663,7 @@ def test_supernet_without_torch_says_how_to_install():
     import sys
 
     code = (
-        "import importlib.abc, sys\n"
-        "class NoTorch(importlib.abc.MetaPathFinder):\n"
-        "    def find_spec(self, name, path, target=None):\n"
-        "        if name.split('.')[0] == 'torch':\n"
-        "            raise ModuleNotFoundError(\"No module named 'torch'\")\n"
-        "sys.meta_path.insert(0, NoTorch())\n"
+        NO_TORCH_PRELUDE +
         "from nasbench_lab import live\n"
         "from nasbench_lab.predictors import make_predictor\n"
         "for call in (lambda: make_predictor('supernet', 'nb201'), lambda: live.train_supernet(epochs=1)):\n"

@@ -10,6 +10,7 @@ import pytest
 
 import nasbench_lab
 from nasbench_lab.errors import ConfigError, InvalidArchitectureError, UnknownNameError
+from tests.conftest import NO_TORCH_PRELUDE
 
 torch = pytest.importorskip("torch")
 
@@ -106,12 +107,7 @@ def test_bad_architectures_and_options_raise_clear_errors():
 
 def test_live_without_torch_says_how_to_install():
     code = (
-        "import importlib.abc, sys\n"
-        "class NoTorch(importlib.abc.MetaPathFinder):\n"
-        "    def find_spec(self, name, path, target=None):\n"
-        "        if name.split('.')[0] == 'torch':\n"
-        "            raise ModuleNotFoundError(\"No module named 'torch'\")\n"
-        "sys.meta_path.insert(0, NoTorch())\n"
+        NO_TORCH_PRELUDE +
         "import nasbench_lab\n"
         "from nasbench_lab import live\n"
         "from nasbench_lab.cli.main import build_parser; build_parser()\n"

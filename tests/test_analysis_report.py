@@ -428,3 +428,21 @@ def test_saved_pngs_are_300_dpi_and_pdfs_are_vectors(tmp_path):
     assert save_figure(fig, tmp_path / "f.pdf").read_bytes().startswith(b"%PDF")
     path = plots.plot_heatmap({"synflow": {"cifar10": 0.8}}, tmp_path / "h.png")
     assert round(png_dpi(path)) == 300
+
+
+@pytest.mark.parametrize("lo, hi", [(2e3, 3e4), (2.5e3, 8e3), (1e2, 2e5)])
+def test_log_time_axis_tick_labels_never_overlap(lo, hi):
+    # synthetic curves over simulated seconds: spans of about one decade, under one, and over three
+    x = np.geomspace(lo, hi, 60)
+    curves = {n: Curve(x, np.tile(90 + 0.1 * i + np.log10(x), (3, 1)), "simulated training time (s)",
+                       "test accuracy of incumbent (%)") for i, n in enumerate(("rs", "re"))}
+    fig = draw_curves(curves, rng=np.random.default_rng(0), log_x=True)
+    ax = fig.axes[0]
+    fig.canvas.draw()  # tick labels get their text when drawn
+    renderer = fig.canvas.get_renderer()
+    left, right = ax.get_xlim()
+    ticks = [t for t in ax.xaxis.get_major_ticks() + ax.xaxis.get_minor_ticks()
+             if t.label1.get_visible() and t.label1.get_text() and left <= t.get_loc() <= right]
+    boxes = sorted((t.label1.get_window_extent(renderer) for t in ticks), key=lambda b: b.x0)
+    assert len(boxes) >= 2, "a log axis needs at least two labelled ticks"
+    assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:])), [t.label1.get_text() for t in ticks]

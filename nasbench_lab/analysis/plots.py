@@ -113,6 +113,23 @@ def _minor_log_label(value: float, _pos: int) -> str:
     return f"{value:g}" if any(abs(lead - d) < 1e-6 for d in (2, 3, 5)) else ""
 
 
+def _label_log_x(ax) -> None:
+    """Plain numbers on a log x axis (``2000``, ``10000``), minor ticks labelled only where the span leaves room:
+    2, 3 and 5 times a power of ten under one decade, 2 and 5 under two, none beyond (they would overlap)."""
+    from matplotlib.ticker import FormatStrFormatter, FuncFormatter, NullFormatter
+
+    lo, hi = sorted(ax.get_xlim())
+    span = np.log10(hi / lo) if lo > 0 else np.inf
+    leads = (2, 3, 5) if span < 1 else (2, 5) if span < 2 else ()
+
+    def minor(value: float, _pos: int) -> str:
+        lead = value / 10 ** np.floor(np.log10(value)) if value > 0 else 0.0
+        return f"{value:g}" if any(abs(lead - d) < 1e-6 for d in leads) else ""
+
+    ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax.xaxis.set_minor_formatter(FuncFormatter(minor) if leads else NullFormatter())
+
+
 def _first_finite(values: np.ndarray) -> float:
     finite = values[np.isfinite(values)]
     return float(finite[0]) if len(finite) else float("nan")
@@ -186,6 +203,7 @@ def draw_curves(curves: Mapping[str, Curve], *, rng: np.random.Generator, title:
     ax.set_ylabel(first.y_label)
     if log_x:
         ax.set_xscale("log")
+        _label_log_x(ax)
     if log_y:
         from matplotlib.ticker import FormatStrFormatter, FuncFormatter
 

@@ -144,6 +144,8 @@ def test_csv_reader(tmp_path, strings):
 @pytest.mark.parametrize("rows, bad, match", [
     (N - 1, None, f"expected {N} rows of 4 fields, got {N - 1} rows"),
     (N, {5: "5,x,abc,1"}, "not a number"),
+    (N, {5: "5,x,inf,1"}, "'inf' is not a number"),  # the shared CSV cell rules: plain decimals only
+    (N, {5: "5,x,1_000,1"}, "'1_000' is not a number"),
     (N, {5: "6,x,1,1"}, "official NB201 index order"),
     (N, {5: "5,|none~0|+|none~0|none~1|+|none~0|none~1|none~2|,1,1"}, "row 5 has arch_str"),
 ])

@@ -15,7 +15,6 @@ values rounded to 6 significant digits); :func:`read_latency_csv` returns the sa
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import os
@@ -26,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from nasbench_lab.errors import DataFileError, InvalidArchitectureError, UnsafePickleError
+from nasbench_lab.loaders.csv_cells import parse_counts, parse_numbers, read_csv
 from nasbench_lab.loaders.safe_pickle import RestrictedUnpickler
 from nasbench_lab.spaces.nb201 import OPS, NB201Space
 
@@ -138,38 +138,37 @@ def read_help_folder(folder: str | os.PathLike, devices: list[str] | None = None
 
 
 def read_latency_csv(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    """Reads the ``<device>_latency_ms`` columns of ``nb201_hw_latency.csv``: device -> latencies (ms)."""
+    """Reads the ``<device>_latency_ms`` columns of ``nb201_hw_latency.csv``: device -> latencies (ms).
+
+    The file and its numbers pass the same strict checks as every CSV table (``csv_cells``: whole file, plain
+    decimals that fit float32, no NUL byte); every field must hold a value."""
     p = Path(path)
-    try:
-        with p.open(newline="") as handle:
-            rows = list(csv.reader(handle))
-    except FileNotFoundError:
-        raise DataFileError(f"file not found: {p}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataFileError(f"{p}: unreadable ({type(exc).__name__}: {exc})") from None
-    if not rows or "index" not in rows[0]:
+    header, body = read_csv(p)
+    if not header or "index" not in header:
         raise DataFileError(f"{p}: expected a header with 'index' and '<device>{CSV_SUFFIX}' columns")
-    header = rows[0]
     columns = {name[: -len(CSV_SUFFIX)]: j for j, name in enumerate(header) if name.endswith(CSV_SUFFIX)}
     if not columns:
         raise DataFileError(f"{p}: no '<device>{CSV_SUFFIX}' columns in the header")
-    body = rows[1:]
-    if len(body) != N_ARCHS or any(len(r) != len(header) for r in body):
+    if len(body) != N_ARCHS:
         raise DataFileError(f"{p}: expected {N_ARCHS} rows of {len(header)} fields, got {len(body)} rows")
-    try:
-        table = np.array([[r[header.index("index")]] + [r[j] for j in columns.values()] for r in body],
-                         dtype=np.float64)
-    except ValueError as exc:
-        raise DataFileError(f"{p}: a latency or index is not a number ({exc})") from None
-    if not np.array_equal(table[:, 0], np.arange(N_ARCHS)):
+    lines = np.arange(2, N_ARCHS + 2)
+    index = parse_counts(p, [r[header.index("index")] for r in body], "index")
+    if not np.array_equal(index, np.arange(N_ARCHS)):
         raise DataFileError(f"{p}: rows must be in official NB201 index order 0..{N_ARCHS - 1}")
+    latencies = {}
+    for device, j in columns.items():
+        values = parse_numbers(p, [r[j] for r in body], lines, header[j], None)
+        if np.isnan(values).any():
+            bad = int(np.flatnonzero(np.isnan(values))[0])
+            raise DataFileError(f"{p}: a latency or index is not a number (line {lines[bad]}, column "
+                                f"{header[j]!r} is empty)")
+        latencies[device] = values
     if "arch_str" in header:
         j = header.index("arch_str")
         official = _official_strings()
-        wrong = next((i for i, r in enumerate(body) if r[j] != official[i]), None)
+        wrong = next((i for i, r in enumerate(body) if r[j].strip() != official[i]), None)
         if wrong is not None:
             raise DataFileError(f"{p}: row {wrong} has arch_str {body[wrong][j]!r}, which is not NB201 cell {wrong}")
-    latencies = {device: np.ascontiguousarray(table[:, k + 1]) for k, device in enumerate(columns)}
     return dict(sorted(latencies.items()))
 
 

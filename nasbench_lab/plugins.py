@@ -43,13 +43,14 @@ def normalize_plugin(name: str) -> str:
     if name.endswith(".py"):
         return str(Path(name).resolve())
     local = Path(f"{name}.py")
-    if name.isidentifier() and local.is_file() and not _importable(name):
+    if name.isidentifier() and local.is_file() and not module_available(name):
         return str(local.resolve())
     return name
 
 
-def _importable(module: str) -> bool:
-    """Whether Python finds ``module`` (a top-level name) on ``sys.path``; nothing is imported."""
+def module_available(module: str) -> bool:
+    """Whether Python finds ``module`` (a plug-in name, or an optional package an algorithm needs); nothing is
+    imported, so checking costs no import time."""
     try:
         return importlib.util.find_spec(module) is not None
     except (ImportError, ValueError):

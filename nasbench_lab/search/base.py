@@ -9,7 +9,6 @@ where the table has no value.
 
 from __future__ import annotations
 
-import importlib.util
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ import numpy as np
 
 from nasbench_lab.errors import ConfigError, UnknownNameError
 from nasbench_lab.metrics import MetricKind, metric_info
+from nasbench_lab.plugins import module_available
 from nasbench_lab.registry import Registry, class_registrar, constructor_params
 from nasbench_lab.results.names import ALGORITHM_DISPLAY_NAMES, algorithm_display_name  # noqa: F401  (re-exported)
 from nasbench_lab.spaces.base import SearchSpace
@@ -132,14 +132,6 @@ def register_optimizer(name: str, *aliases: str) -> Callable[[type], type]:
 def optimizer_params(name: str) -> dict[str, object]:
     """Keyword parameters of optimizer ``name`` with their defaults."""
     return dict(constructor_params(OPTIMIZERS.get(name), ("self", "problem", "rng")))
-
-
-def module_available(module: str) -> bool:
-    """Whether ``module`` is installed (found without importing it, so checking costs no import time)."""
-    try:
-        return importlib.util.find_spec(module) is not None
-    except (ImportError, ValueError):
-        return False
 
 
 def check_requirements(cls: type[Optimizer]) -> None:

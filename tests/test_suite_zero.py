@@ -184,6 +184,8 @@ def test_augmented_benchmark_answers_the_benchmark_interface_and_forwards_nothin
         np.testing.assert_array_equal(a.valid, b.valid)
         np.testing.assert_array_equal(a.archs, b.archs)
     assert bench.base is base and bench.proxies == ["zc_params", "zc_synflow"]
+    # the data identity a study records: the base table's (its values here: a synthetic table has no source files)
+    assert len(base.data_sha256()) == 64 and bench.data_sha256() == base.data_sha256()
     for extra in ("table", "notes", "proxy_time"):  # no __getattr__ forwarding: the base's extras are on .base
         with pytest.raises(AttributeError):
             getattr(bench, extra)

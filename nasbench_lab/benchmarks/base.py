@@ -94,6 +94,11 @@ class Benchmark(ABC):
         values = self.query(archs, metric or self.search_metric, fidelity)
         return bool(np.isfinite(values)) if isinstance(values, float) else np.isfinite(values)
 
+    def data_sha256(self) -> str:
+        """SHA-256 identifying the data this benchmark answers from, so results of other data never mix with its
+        (a study records it with every run); "" when the benchmark cannot say (a study then hashes its files)."""
+        return ""
+
     @abstractmethod
     def cost(self, archs: object, fidelity: int | None = None, seed: SeedChoice = "mean") -> np.ndarray | float:
         """Training seconds that evaluating the architectures at ``fidelity`` stands for."""

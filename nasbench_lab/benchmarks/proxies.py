@@ -142,6 +142,10 @@ class ProxyAugmentedBenchmark(Benchmark):
             return self.proxy_bench.query(archs, self._routes[metric], None, seed)
         return self.base.query(archs, metric, fidelity, seed)
 
+    def data_sha256(self) -> str:
+        """The wrapped benchmark's data identity (the proxies add columns, not results)."""
+        return self.base.data_sha256()
+
     def query_index(self, indices: object, metric: str, fidelity: int | None = None,
                     seed: SeedChoice = "mean") -> np.ndarray:
         if metric in self._routes:

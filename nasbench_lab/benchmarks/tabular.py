@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import warnings
 from collections.abc import Sequence
 from functools import cached_property
@@ -102,6 +104,22 @@ class TabularBenchmark(Benchmark):
             value = column[idx]
             return float(value) if isinstance(idx, int) else value
         return self._query_slow(archs, metric, fidelity, seed)
+
+    def data_sha256(self) -> str:
+        """The checksums the conversion recorded for the source files (checked against the files whenever the table
+        is loaded); a table without recorded sources: a hash of its values."""
+        digest = hashlib.sha256()
+        if self.sources:
+            for sha in sorted(s.sha256 for s in self.sources):
+                digest.update(sha.encode())
+            return digest.hexdigest()
+        if not self.table.metrics:
+            return ""
+        digest.update(json.dumps([self.table.name, list(self.table.fidelities)]).encode())
+        for name in sorted(self.table.metrics):
+            digest.update(name.encode())
+            digest.update(np.ascontiguousarray(self.table.metrics[name].values).tobytes())
+        return digest.hexdigest()
 
     def query_index(self, indices: object, metric: str, fidelity: int | None = None,
                     seed: SeedChoice = "mean") -> np.ndarray:

@@ -4,7 +4,6 @@ parameters never mix in one folder)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nasbench_lab.benchmarks.base import Benchmark
 from nasbench_lab.errors import ConfigError, DataFileError
 from nasbench_lab.tables.checksums import sha256_tree
 
@@ -29,27 +29,13 @@ def check_folder_name(value: object, what: str) -> str:
     return value
 
 
-def data_checksum(bench, named_path: str | None) -> str:
-    """SHA-256 identifying the data ``bench`` answers from.
-
-    A table: the checksums its conversion recorded for its source files (checked against the files, by stat
-    or by hash, whenever it is loaded), else a hash of its values; another benchmark (a fitted surrogate):
-    the files ``named_path`` names; "" when nothing identifies it.
-    """
-    bench = getattr(bench, "base", bench)  # a wrapper (e.g. proxy metrics added) answers from its base's data
-    sources = getattr(bench, "sources", ())
-    digest = hashlib.sha256()
-    if sources:
-        for sha in sorted(s.sha256 for s in sources):
-            digest.update(sha.encode())
-        return digest.hexdigest()
-    table = getattr(bench, "table", None)
-    if table is not None and getattr(table, "metrics", None):
-        digest.update(json.dumps([table.name, list(table.fidelities)]).encode())
-        for name in sorted(table.metrics):
-            digest.update(name.encode())
-            digest.update(np.ascontiguousarray(table.metrics[name].values).tobytes())
-        return digest.hexdigest()
+def data_checksum(bench: Benchmark, named_path: str | None) -> str:
+    """SHA-256 identifying the data ``bench`` answers from: its own ``data_sha256()`` (a table's recorded source
+    checksums or values), else a hash of the files ``named_path`` names (a fitted surrogate folder); "" when
+    nothing identifies it."""
+    own = bench.data_sha256()
+    if own:
+        return own
     if named_path and os.path.exists(named_path):
         return sha256_tree(named_path)
     return ""

@@ -114,3 +114,20 @@ def test_every_optimizer_makes_150_queries_over_100_seeds_on_nb201(nb201_c10, al
         if (len(traj), traj.meta["n_queries"], traj.meta["stopped"]) != (150, 150, "budget"):
             short[seed] = (traj.meta["n_queries"], traj.meta["stopped"])
     assert not short, f"{algorithm}: runs short of 150 queries: {short}"
+
+
+@pytest.mark.parametrize("workers, budget_seconds", [(1, None), (3, 1e12)])
+def test_a_run_with_repeats_ends_at_the_query_that_covers_the_last_cell(workers, budget_seconds):
+    # random search repeats cells: the run must end exactly when the last unqueried cell is queried, not later
+    bench = synthetic_benchmark(NB201())
+    space = bench.space
+    traj = run(bench, "rs", seed=2, budget=None if budget_seconds else 10**7, budget_seconds=budget_seconds,
+               workers=workers)
+    index = space.index(traj.archs)
+    seen = np.zeros(space.size, dtype=bool)
+    first_cover = None
+    for i, k in enumerate(index):
+        seen[k] = True
+        if first_cover is None and seen.all():
+            first_cover = i
+    assert traj.meta["stopped"] == "exhausted" and len(traj) == first_cover + 1 > space.size

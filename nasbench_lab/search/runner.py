@@ -143,8 +143,9 @@ class _Deadline:
 
 class _Coverage:
     """Which architectures of a listed space a run has queried, so that a run ends once it has queried every one
-    (stopped: exhausted) whatever its budget; tracked only where a budget could reach that (it costs one index
-    lookup per query) and for single-fidelity optimizers."""
+    (stopped: exhausted) whatever its budget; tracked only where a budget could reach that and for single-fidelity
+    optimizers. No run can have covered the space before it made as many queries as the space has members, so
+    until then queries are only held (no index lookup on the hot path) and looked up together at that point."""
 
     def __init__(self, space: SearchSpace, budget: Budget, multi_fidelity: bool):
         self.space = space if isinstance(space, EnumerableSpace) else None
@@ -152,11 +153,19 @@ class _Coverage:
         self.seen = np.zeros(self.space.size, dtype=bool) if self.space is not None and reachable \
             and not multi_fidelity else None
         self.left = self.space.size if self.space is not None else 0
+        self._held: list[np.ndarray] | None = []  # queries before there can be enough of them; None once looked up
+        self._count = 0
 
     def complete_after(self, archs: np.ndarray) -> bool:
         """Records ``archs`` as queried; True once every architecture has been."""
         if self.seen is None or self.space is None:
             return False
+        if self._held is not None:
+            self._held.append(archs)
+            self._count += len(archs)
+            if self._count < self.space.size:
+                return False
+            archs, self._held = np.concatenate(self._held), None
         idx = np.atleast_1d(np.asarray(self.space.index(archs), dtype=np.int64))
         fresh = np.unique(idx[~self.seen[idx]])
         self.seen[fresh] = True

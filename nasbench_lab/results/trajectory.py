@@ -16,6 +16,8 @@ from nasbench_lab.errors import DataFileError
 from nasbench_lab.fileio import atomic_write, json_default  # noqa: F401  (atomic_write re-exported)
 
 _ARRAYS = ("archs", "valid", "test", "fidelity", "cost", "start", "finish")
+#: arrays only multi-objective or constrained runs have (files without them read as None)
+_OPTIONAL = ("objectives", "violation")
 _DTYPES = {"archs": np.int64, "fidelity": np.int64}
 FORMAT = "nasbench_lab.trajectory/1"
 
@@ -26,7 +28,10 @@ class Trajectory:
 
     ``valid`` is the search metric as the optimizer saw it (a drawn seed when the table has
     several); ``test`` is the report metric, recorded for analysis only. Rows are in the order
-    results arrived on the simulated clock (``finish`` is non-decreasing).
+    results arrived on the simulated clock (``finish`` is non-decreasing). A multi-objective or
+    constrained run also records ``objectives`` (an ``(n, m)`` matrix of every objective's value per
+    query, in the metrics' own units and directions, named in ``meta["objectives"]``; its first column
+    is ``valid``) and ``violation`` (each query's total constraint violation, 0 where feasible).
     """
 
     archs: np.ndarray
@@ -37,6 +42,8 @@ class Trajectory:
     start: np.ndarray
     finish: np.ndarray
     meta: dict = field(default_factory=dict)
+    objectives: np.ndarray | None = None
+    violation: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.valid)
@@ -45,9 +52,19 @@ class Trajectory:
     def higher_is_better(self) -> bool:
         return bool(self.meta.get("search_higher_is_better", True))
 
+    @property
+    def feasible(self) -> np.ndarray:
+        """True for each query that satisfies every constraint (all True for a run without constraints)."""
+        if self.violation is None:
+            return np.ones(len(self), dtype=bool)
+        return np.asarray(self.violation) == 0
+
     def incumbent(self) -> np.ndarray:
-        """Row index of the incumbent after each result: the best ``valid`` at the highest fidelity seen."""
+        """Row index of the incumbent after each result: the best feasible ``valid`` at the highest fidelity seen
+        (before the first feasible result, the first row: see :meth:`incumbent_valid`)."""
         score = np.where(np.isfinite(self.valid), self.valid if self.higher_is_better else -self.valid, -np.inf)
+        if self.violation is not None:
+            score = np.where(self.feasible, score, -np.inf)
         n = len(score)
         if n == 0:
             return np.zeros(0, dtype=np.int64)
@@ -65,13 +82,24 @@ class Trajectory:
             out[i] = best
         return out
 
+    def _before_feasible(self) -> np.ndarray:
+        """True for each row before which (inclusive) no feasible result arrived: no incumbent exists yet."""
+        return ~np.logical_or.accumulate(self.feasible) if len(self) else np.zeros(0, dtype=bool)
+
     def incumbent_valid(self) -> np.ndarray:
-        """Search value of the incumbent after each result."""
-        return self.valid[self.incumbent()]
+        """Search value of the incumbent after each result (NaN while no feasible result has arrived)."""
+        out = self.valid[self.incumbent()]
+        return np.where(self._before_feasible(), np.nan, out) if self.violation is not None else out
 
     def incumbent_test(self) -> np.ndarray:
-        """Test value of the incumbent (chosen by validation) after each result."""
-        return self.test[self.incumbent()]
+        """Test value of the incumbent (chosen by validation) after each result (NaN while none is feasible)."""
+        out = self.test[self.incumbent()]
+        return np.where(self._before_feasible(), np.nan, out) if self.violation is not None else out
+
+    @property
+    def n_feasible(self) -> int:
+        """How many queries satisfied every constraint."""
+        return int(self.feasible.sum())
 
     @property
     def final_test(self) -> float:
@@ -87,7 +115,8 @@ class Trajectory:
         """The trajectory as an ``.npz`` file's bytes (arrays plus JSON metadata)."""
         buf = io.BytesIO()
         np.savez_compressed(buf, meta=np.array(json.dumps({"format": FORMAT, **self.meta}, default=json_default)),
-                            **{name: getattr(self, name) for name in _ARRAYS})
+                            **{name: getattr(self, name) for name in _ARRAYS},
+                            **{name: getattr(self, name) for name in _OPTIONAL if getattr(self, name) is not None})
         return buf.getvalue()
 
     @classmethod
@@ -96,6 +125,7 @@ class Trajectory:
             with np.load(io.BytesIO(data), allow_pickle=False) as npz:
                 meta = json.loads(str(npz["meta"]))
                 arrays = {name: npz[name] for name in _ARRAYS}
+                arrays.update({name: npz[name] for name in _OPTIONAL if name in npz.files})
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
             # flipped bytes surface late (a CRC or inflate error while an array is read): one line, never a traceback
             raise DataFileError(f"{source} is damaged or not a nasbench_lab trajectory file "
@@ -109,6 +139,7 @@ class Trajectory:
     def to_json(self) -> str:
         """The trajectory as JSON (arrays as lists; readable anywhere, larger than ``.npz``)."""
         body = {name: getattr(self, name).tolist() for name in _ARRAYS}
+        body.update({name: getattr(self, name).tolist() for name in _OPTIONAL if getattr(self, name) is not None})
         body["arch_dtype"] = str(self.archs.dtype)
         return json.dumps({"format": FORMAT, "meta": self.meta, **body}, default=json_default, allow_nan=True)
 
@@ -120,6 +151,9 @@ class Trajectory:
                 raise ValueError(f"not a {FORMAT} document")
             arrays = {name: np.asarray(data[name], dtype=_DTYPES.get(name, np.float64)) for name in _ARRAYS}
             arrays["archs"] = arrays["archs"].astype(data.get("arch_dtype", "int64"))
+            arrays.update({name: np.asarray(data[name], dtype=np.float64) for name in _OPTIONAL if name in data})
+            if "objectives" in arrays:
+                arrays["objectives"] = arrays["objectives"].reshape(len(arrays["valid"]), -1)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise DataFileError(f"{source} is not a nasbench_lab trajectory file: {exc}") from None
         return cls(meta=data.get("meta", {}), **arrays)

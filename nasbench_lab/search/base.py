@@ -20,6 +20,7 @@ from nasbench_lab.metrics import MetricKind, metric_info
 from nasbench_lab.plugins import module_available
 from nasbench_lab.registry import Registry, class_registrar, constructor_params
 from nasbench_lab.results.names import ALGORITHM_DISPLAY_NAMES, algorithm_display_name  # noqa: F401  (re-exported)
+from nasbench_lab.results.objectives import Constraint
 from nasbench_lab.spaces.base import SearchSpace
 
 #: metric kinds an optimizer may read before evaluating (never validation, test or training results)
@@ -42,6 +43,25 @@ class SearchProblem:
     #: ``() -> seconds``: the benchmark's mean training time of one epoch of one cell (what a setup cost
     #: such as a supernet's training is charged in); None where the benchmark has no training times
     epoch_cost_fn: Callable[[], float] | None = None
+    #: the run's objective metrics, in order (empty: one objective, the search metric); values told are
+    #: higher-is-better per objective
+    objectives: tuple[str, ...] = ()
+    #: the run's constraints, on metrics known without training (cost, size, proxy); see :meth:`violation`
+    constraints: tuple[Constraint, ...] = ()
+    #: ``archs -> total constraint violation`` (0 where feasible); built by the runner when there are constraints
+    violation_fn: Callable[[np.ndarray], np.ndarray] | None = None
+
+    @property
+    def n_objectives(self) -> int:
+        """How many objectives the optimizer is told per query (1 for an ordinary search)."""
+        return max(1, len(self.objectives))
+
+    def violation(self, archs: np.ndarray) -> np.ndarray:
+        """Total constraint violation of each architecture (0: feasible), known before it is evaluated, since
+        constraints are on cost, size or proxy metrics; all 0 when the run has no constraints."""
+        if self.violation_fn is None or not self.constraints:
+            return np.zeros(len(archs))
+        return np.asarray(self.violation_fn(archs), dtype=np.float64)
 
     def epoch_cost(self) -> float:
         """Mean simulated seconds of one training epoch of one architecture of this benchmark."""
@@ -75,6 +95,10 @@ class Optimizer(ABC):
     display_name: str = ""
     #: True when proposals carry their own fidelity (successive halving, Hyperband)
     multi_fidelity: bool = False
+    #: True when it accepts several objectives: ``tell`` then gets an ``(n, m)`` matrix (higher is better in each
+    #: column; a row of ``-inf`` for a query with a missing value or that violates a constraint); in a run with
+    #: one objective it gets ``(n,)`` as every optimizer does
+    multi_objective: bool = False
     #: names of the only spaces it runs on (e.g. ``("nb201",)`` for an operator written for one cell); empty: any
     spaces: tuple[str, ...] = ()
     #: ``(module, install command)`` of optional packages it imports while it runs, checked before a study starts
@@ -89,6 +113,10 @@ class Optimizer(ABC):
         if self.spaces and problem.space.name not in self.spaces:
             raise ConfigError(f"{self.name} runs on the {' or '.join(self.spaces)} space only; this benchmark's space "
                               f"is {problem.space.name!r}")
+        if problem.n_objectives > 1 and not self.multi_objective:
+            raise ConfigError(f"{self.name} optimizes one objective, and this run has {problem.n_objectives} "
+                              f"({', '.join(problem.objectives)}); use a multi-objective algorithm "
+                              f"({', '.join(multi_objective_names()) or 'none registered'})")
         self.problem = problem
         self.space = problem.space
         self.rng = rng
@@ -127,6 +155,11 @@ def register_optimizer(name: str, *aliases: str) -> Callable[[type], type]:
         return cls
 
     return decorate
+
+
+def multi_objective_names() -> list[str]:
+    """Registered algorithms that accept several objectives."""
+    return [n for n in OPTIMIZERS.names() if OPTIMIZERS.get(n).multi_objective and OPTIMIZERS.get(n).name == n]
 
 
 def optimizer_params(name: str) -> dict[str, object]:

@@ -12,6 +12,7 @@ class RandomSearch(Optimizer):
     """Proposes uniform random architectures; results do not change what it proposes."""
 
     display_name = "Random search"
+    multi_objective = True  # it ignores what it is told, so any number of objectives is fine
 
     def __init__(self, problem: SearchProblem, rng: np.random.Generator):
         super().__init__(problem, rng)

@@ -13,22 +13,35 @@ import signal
 import threading
 import time
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 
-from nasbench_lab.benchmarks.base import Benchmark, SeedChoice
+from nasbench_lab.benchmarks.base import Benchmark
 from nasbench_lab.benchmarks.metric_choice import resolve_metrics
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.metrics import higher_is_better, metric_info
+from nasbench_lab.results.objective_choice import resolve_objectives
+from nasbench_lab.results.objectives import Constraint, Objectives
 from nasbench_lab.results.trajectory import Trajectory
-from nasbench_lab.search.base import PROXY_KINDS, Optimizer, SearchProblem, make_optimizer, optimizer_params
+from nasbench_lab.search.base import (
+    PROXY_KINDS,
+    Optimizer,
+    SearchProblem,
+    make_optimizer,
+    multi_objective_names,
+    optimizer_params,
+)
 from nasbench_lab.search.contract import CheckedOptimizer, checked
+from nasbench_lab.search.evaluator import (  # noqa: F401  (VALID_SEEDS re-exported)
+    VALID_SEEDS,
+    ObjectiveEvaluator,
+    TableEvaluator,
+    search_fidelities,
+)
 from nasbench_lab.spaces.base import EnumerableSpace, SearchSpace
-
-VALID_SEEDS = ("random", "mean")
 
 #: why a run ended (``traj.meta["stopped"]``): its budget was used up; every architecture of an
 #: enumerable space (or listed set of rows) was queried (a run ends then whatever its budget); the
@@ -62,13 +75,10 @@ class Budget:
             raise ConfigError(f"budget in simulated seconds must be a number > 0, got {self.seconds!r}")
 
 
-def search_fidelities(benchmark: Benchmark, metric: str | None = None) -> tuple[int, ...]:
-    """Fidelities at which the search metric (default: the benchmark's) has values."""
-    return tuple(int(f) for f in benchmark.metric_fidelities(metric or benchmark.search_metric))
-
-
-def search_problem(benchmark: Benchmark, metric: str | None = None) -> SearchProblem:
-    """What an optimizer may know about ``benchmark``: its space, fidelities and proxy metrics."""
+def search_problem(benchmark: Benchmark, metric: str | None = None,
+                   objectives: Objectives | None = None) -> SearchProblem:
+    """What an optimizer may know about ``benchmark``: its space, fidelities, proxy metrics and, for a
+    multi-objective or constrained run, its objectives and the constraints' violation (known before training)."""
     proxies = tuple(m for m in benchmark.metrics if metric_info(m).kind in PROXY_KINDS and m != "train_time")
 
     def proxy_fn(archs: np.ndarray, name: str) -> np.ndarray:
@@ -82,7 +92,16 @@ def search_problem(benchmark: Benchmark, metric: str | None = None) -> SearchPro
         costs = np.asarray(benchmark.cost(archs, fid), dtype=np.float64)
         return float(np.nanmean(costs)) / float(fid)
 
-    return SearchProblem(benchmark.space, fids, proxies, proxy_fn, epoch_cost)
+    if objectives is None:
+        return SearchProblem(benchmark.space, fids, proxies, proxy_fn, epoch_cost)
+
+    def violation(archs: np.ndarray) -> np.ndarray:
+        return objectives.violation({c.metric: np.asarray(benchmark.query_batch(archs, c.metric), dtype=np.float64)
+                                     for c in objectives.constraints})
+
+    return SearchProblem(benchmark.space, fids, proxies, proxy_fn, epoch_cost,
+                         objectives=objectives.names if objectives.multi else (),
+                         constraints=objectives.constraints, violation_fn=violation)
 
 
 class RunTimedOut(BaseException):
@@ -173,99 +192,13 @@ class _Coverage:
         return self.left <= 0
 
 
-class _Evaluator:
-    """Search values (online), costs and report values of a benchmark for one run."""
-
-    def __init__(self, bench: Benchmark, fidelity: int | None, valid_seed: str | int, noise: np.random.Generator,
-                 metrics: tuple[str, str | None] | None = None, directions: Mapping[str, str] | None = None):
-        self.metric, self.report_metric = metrics or resolve_metrics(bench)
-        fids = search_fidelities(bench, self.metric)
-        if fidelity is not None and fidelity not in fids:
-            raise ConfigError(f"{bench.name}/{bench.dataset} has no {self.metric} values at fidelity "
-                              f"{fidelity!r}; fidelities with values: {', '.join(map(str, fids)) or 'none'}")
-        self.bench = bench
-        self.fidelity = int(fidelity) if fidelity is not None else (fids[-1] if fids else None)
-        self.sign = 1.0 if higher_is_better(self.metric, directions) else -1.0
-        if valid_seed == "random":
-            self.seed: SeedChoice = noise
-        elif valid_seed == "mean" or (isinstance(valid_seed, int) and not isinstance(valid_seed, bool)
-                                      and valid_seed >= 0):
-            self.seed = valid_seed
-        else:
-            raise ConfigError(f"valid_seed must be 'random' (one training seed drawn per query), 'mean' or a seed "
-                              f"index >= 0, got {valid_seed!r}")
-        try:
-            bench.cost(bench.space.sample(np.random.default_rng(0), 1), self.fidelity)
-            self.has_cost = True
-        except ConfigError:
-            self.has_cost = False
-        # per-architecture arrays giving exactly bench.query's values without its per-call checks (tables);
-        # a duck-typed stand-in that is no Benchmark gets the plain path (its lookups may mean other metrics)
-        # (lookups are by official index, so only an enumerable space has them)
-        fast = None
-        space = bench.space
-        if isinstance(bench, Benchmark) and isinstance(space, EnumerableSpace) and valid_seed in VALID_SEEDS \
-                and self.fidelity is not None:
-            fast = bench.search_lookup(self.metric, self.fidelity, str(valid_seed))
-        self._indexed: EnumerableSpace | None = space if fast is not None and isinstance(space, EnumerableSpace) \
-            else None
-        self._noise = noise  # the packed lookup exists only for valid_seed "random", whose seed is this generator
-        self._column = fast.column if fast is not None else None
-        self._packed = fast.packed if fast is not None else None
-        self._n_present = fast.n_present if fast is not None else None
-
-    def search_one(self, arch: np.ndarray) -> float:
-        """The search value of one architecture at the default fidelity (a fast path for tabular spaces)."""
-        space = self._indexed
-        if space is not None:
-            if self._column is not None:
-                return float(self._column[space.index(arch)])
-            if self._packed is not None and self._n_present is not None:
-                i = int(space.index(arch))
-                return float(self._packed[i, int(self._noise.random() * self._n_present[i])])
-        return float(self.search(arch[None], None)[0])
-
-    def search(self, archs: np.ndarray, fids: np.ndarray | None) -> np.ndarray:
-        if fids is None:
-            return self.bench.query_batch(archs, self.metric, self.fidelity, self.seed)
-        out = np.empty(len(archs))
-        for f in np.unique(fids):  # sorted order: the noise draws do not depend on proposal order per fidelity
-            mask = fids == f
-            out[mask] = self.bench.query_batch(archs[mask], self.metric, int(f), self.seed)
-        return out
-
-    def cost(self, archs: np.ndarray, fids: np.ndarray) -> np.ndarray:
-        if not self.has_cost:
-            return np.ones(len(archs))
-        out = np.empty(len(archs))
-        for f in np.unique(fids):
-            mask = fids == f
-            out[mask] = self.bench.cost(archs[mask], int(f))
-        return out
-
-    def score_one(self, value: float) -> float:
-        return self.sign * value if value == value and abs(value) != np.inf else -np.inf
-
-    def score(self, values: np.ndarray) -> np.ndarray:
-        """What the optimizer is told: higher is better, -inf where the table has no value."""
-        return np.where(np.isfinite(values), self.sign * values, -np.inf)
-
-    @property
-    def has_report(self) -> bool:
-        return self.report_metric is not None
-
-    def report(self, archs: np.ndarray) -> np.ndarray:
-        """Report values (NaN throughout when the benchmark has no report metric, e.g. a validation-only surrogate)."""
-        if not len(archs) or self.report_metric is None:  # i.e. not self.has_report
-            return np.full(len(archs), np.nan)
-        return self.bench.query_batch(archs, self.report_metric)
-
-
 def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budget: int | None = None,
         budget_seconds: float | None = None, workers: int = 1, params: Mapping | None = None,
         fidelity: int | None = None, valid_seed: str | int = "random", search_metric: str | None = None,
         report_metric: str | None = None, directions: Mapping[str, str] | None = None,
-        timeout_s: float | None = None, setup_cost: float | None = None) -> Trajectory:
+        timeout_s: float | None = None, setup_cost: float | None = None,
+        objectives: str | Sequence[str] | None = None,
+        constraints: str | Sequence[str | Constraint] | None = None) -> Trajectory:
     """Runs ``algorithm`` (a registered name such as ``"re"``) on ``benchmark`` and returns its Trajectory.
 
     ``budget`` counts queries, ``budget_seconds`` simulated training seconds (both: whichever ends
@@ -279,6 +212,13 @@ def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budg
     ``setup_cost`` (simulated seconds; default: the optimizer's own ``setup_cost``, 0 but for one-shot
     methods, which charge their supernet's training) is spent before the first query: the clock starts
     there, a budget in seconds includes it, and ``meta["setup_cost"]`` records it (only when > 0).
+
+    ``objectives`` (e.g. ``["valid_acc", "latency_gold_6226"]`` or ``"valid_acc,latency_pixel3:min"``; the first
+    is searched on, each direction from its metric unless a ``:min``/``:max`` suffix or ``directions`` says) and
+    ``constraints`` (e.g. ``["latency_pixel3<=20"]``, on cost, size or proxy metrics) make a multi-objective or
+    constrained run: the trajectory then records every objective per query (``objectives``) and each query's
+    constraint violation (``violation``); infeasible queries spend budget and are told ``-inf``, and the incumbent
+    is the best feasible one (``meta["n_feasible"]`` says how many there were; 0: the run found none).
     """
     wall0 = time.perf_counter()
     bud = Budget(budget, budget_seconds)
@@ -289,21 +229,32 @@ def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budg
         raise ConfigError(f"seed must be an integer >= 0, got {seed!r}")
     seed_seq = np.random.SeedSequence(int(seed))
     opt_seq, noise_seq = seed_seq.spawn(2)
+    objs = None
+    if objectives is not None or constraints is not None:
+        objs = resolve_objectives(benchmark, objectives, constraints, directions, search_metric)
+        search_metric = objs.names[0]
+        directions = {**dict(directions or {}),
+                      **{n: "max" if h else "min" for n, h in zip(objs.names, objs.higher)}}
     metrics = resolve_metrics(benchmark, search_metric, report_metric)
-    ev = _Evaluator(benchmark, fidelity, valid_seed, np.random.default_rng(noise_seq), metrics, directions)
+    noise = np.random.default_rng(noise_seq)
+    ev = TableEvaluator(benchmark, fidelity, valid_seed, noise, metrics, directions)
     if bud.seconds is not None and not ev.has_cost:
         raise ConfigError(f"{benchmark.name}/{benchmark.dataset} has no training times, so a budget in simulated "
                           "seconds cannot be kept; use a budget in queries")
     if isinstance(algorithm, Optimizer):
         opt, name, used = algorithm, algorithm.name, dict(params or {})
     else:
-        opt = make_optimizer(algorithm, search_problem(benchmark, ev.metric), np.random.default_rng(opt_seq),
+        opt = make_optimizer(algorithm, search_problem(benchmark, ev.metric, objs), np.random.default_rng(opt_seq),
                              **dict(params or {}))
         name, used = opt.name, {**optimizer_params(algorithm), **dict(params or {})}
     setup = _check_setup_cost(opt.setup_cost if setup_cost is None else setup_cost)
     if bud.seconds is not None and setup >= bud.seconds:
         raise ConfigError(f"{name}'s setup cost ({setup:.6g} simulated s) uses up the budget of {bud.seconds:.6g} s "
                           "before its first query; give a larger budget_seconds")
+    if objs is not None and objs.multi and not opt.multi_objective:
+        raise ConfigError(f"{name} optimizes one objective, and this run has {objs.n} ({', '.join(objs.names)}); "
+                          f"use a multi-objective algorithm ({', '.join(multi_objective_names())})")
+    mo = None if objs is None else ObjectiveEvaluator(ev, objs, valid_seed, noise, bool(opt.multi_objective))
     driven = checked(opt)
     if driven.multi_fidelity and len(search_fidelities(benchmark, ev.metric)) < 2:
         raise ConfigError(f"algorithm {name} needs several fidelities, but {benchmark.name}/{benchmark.dataset} has "
@@ -312,7 +263,7 @@ def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budg
     loop = _run_sequential if sequential else _run_events
     coverage = _Coverage(benchmark.space, bud, driven.multi_fidelity)
     with deadline.armed():
-        done = loop(driven, ev, bud, int(workers), deadline, coverage, setup)
+        done = loop(driven, ev, bud, int(workers), deadline, coverage, setup, mo)
     if done.stopped is None and not len(done.archs) and done.ended_early:
         raise ConfigError(f"algorithm {name} proposed no architecture at its first ask on {benchmark.name}/"
                           f"{benchmark.dataset} (seed {seed}): there is no run to report; an optimizer's ask must "
@@ -332,6 +283,8 @@ def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budg
             finishes, starts = finishes + setup, starts + setup
     traj = Trajectory(archs=archs, valid=values, test=ev.report(archs), fidelity=fids, cost=costs, start=starts,
                       finish=finishes, meta={})
+    if mo is not None:
+        traj.objectives, traj.violation = mo.recorded(len(archs))
     traj.meta = {
         "algorithm": name, "params": used, "benchmark": benchmark.name, "dataset": benchmark.dataset,
         "space": benchmark.space.name, "seed": int(seed), "budget_queries": bud.queries,
@@ -346,6 +299,13 @@ def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budg
     }
     if setup:
         traj.meta["setup_cost"] = setup
+    if objs is not None:
+        traj.meta.update(objs.to_meta())
+        traj.meta["n_feasible"] = traj.n_feasible
+        if objs.constraints and not traj.n_feasible and len(traj):
+            warnings.warn(f"{name} on {benchmark.name}/{benchmark.dataset} seed {seed} found no architecture that "
+                          f"satisfies {' and '.join(map(str, objs.constraints))} in {len(traj)} queries",
+                          RuntimeWarning, stacklevel=2)
     return traj
 
 
@@ -382,8 +342,9 @@ class _Evaluations:
     stopped: str | None = None
 
 
-def _run_sequential(opt: Optimizer | CheckedOptimizer, ev: _Evaluator, bud: Budget, workers: int,
-                    deadline: _Deadline, coverage: _Coverage, setup: float = 0.0) -> _Evaluations:
+def _run_sequential(opt: Optimizer | CheckedOptimizer, ev: TableEvaluator, bud: Budget, workers: int,
+                    deadline: _Deadline, coverage: _Coverage, setup: float = 0.0,
+                    mo: ObjectiveEvaluator | None = None) -> _Evaluations:
     """One worker, a budget in queries: ask one, evaluate, tell (costs and ``setup`` are added afterwards)."""
     if bud.queries is None:
         raise ConfigError("the sequential run loop needs a budget in queries")
@@ -415,8 +376,9 @@ def _run_sequential(opt: Optimizer | CheckedOptimizer, ev: _Evaluator, bud: Budg
             rows.append(archs[0])  # recorded before tell: a timeout inside tell keeps this result
             values[i] = raw
             i += 1
+            told = np.array([ev.score_one(raw)]) if mo is None else mo.told(*mo.evaluate(archs, np.array([raw])))
             deadline.enter()
-            opt.tell(archs, np.array([ev.score_one(raw)]), fid)
+            opt.tell(archs, told, fid)
             deadline.leave()
             if coverage.complete_after(archs):
                 stopped = "exhausted"
@@ -427,8 +389,9 @@ def _run_sequential(opt: Optimizer | CheckedOptimizer, ev: _Evaluator, bud: Budg
     return _Evaluations(archs, values[:i], fids[:i], None, None, None, ended_early, stopped)
 
 
-def _run_events(opt: Optimizer | CheckedOptimizer, ev: _Evaluator, bud: Budget, workers: int,
-                deadline: _Deadline, coverage: _Coverage, setup: float = 0.0) -> _Evaluations:
+def _run_events(opt: Optimizer | CheckedOptimizer, ev: TableEvaluator, bud: Budget, workers: int,
+                deadline: _Deadline, coverage: _Coverage, setup: float = 0.0,
+                mo: ObjectiveEvaluator | None = None) -> _Evaluations:
     """k simulated workers: an event queue ordered by finish time, starting at ``setup``; a query budget counts
     launches."""
     default_fid = ev.fidelity if ev.fidelity is not None else 0
@@ -450,6 +413,10 @@ def _run_events(opt: Optimizer | CheckedOptimizer, ev: _Evaluator, bud: Budget, 
                         else np.asarray(fid)[:n]
                     raw = ev.search(archs, None if fid is None else fid_arr)
                     costs = ev.cost(archs, fid_arr)
+                    if mo is not None:
+                        outcome, viol = mo.evaluate(archs, raw)
+                        for j in range(len(archs)):
+                            mo.hold(launched + j, outcome[j], float(viol[j]))
                     for j in range(len(archs)):
                         heapq.heappush(heap, (now + costs[j], launched, archs[j], raw[j], int(fid_arr[j]), costs[j],
                                               now))
@@ -460,14 +427,15 @@ def _run_events(opt: Optimizer | CheckedOptimizer, ev: _Evaluator, bud: Budget, 
             if not heap:
                 ended_early = can_launch  # nothing running, budget left, and nothing proposed
                 break
-            finish, _, arch, value, f, cost, start = heapq.heappop(heap)
+            finish, key, arch, value, f, cost, start = heapq.heappop(heap)
             if bud.seconds is not None and finish > bud.seconds:
                 break  # this and every later result would arrive after the budget
             now = finish
             free += 1
             out.append((arch, value, f, cost, start, finish))  # recorded before tell, as in the sequential loop
+            told = ev.score(np.array([value])) if mo is None else mo.told(*mo.release(key))
             deadline.enter()
-            opt.tell(arch[None], ev.score(np.array([value])), None if not opt.multi_fidelity else np.array([f]))
+            opt.tell(arch[None], told, None if not opt.multi_fidelity else np.array([f]))
             deadline.leave()
             if coverage.complete_after(arch[None]):
                 stopped = "exhausted"  # results still pending are repeats of queried architectures

@@ -134,6 +134,18 @@ class ObjectiveEvaluator:
 
         self._others = [evaluator(n) for n in objectives.names[1:]]
         self._limits = [(c, evaluator(c.metric)) for c in objectives.constraints]
+        # on a table whose other objectives and constraint metrics are fixed columns (costs, sizes, seed means),
+        # one index lookup gives a query's whole outcome
+        lookups = [e for e in self._others] + [e for _, e in self._limits]
+        fixed = all(e._column is not None and e._indexed is not None for e in lookups)
+        self._space = search._indexed if fixed else None
+        self._rows = (np.column_stack([e._column for e in self._others]) if self._others
+                      else np.zeros((0, 0))) if fixed else None
+        self._total = None
+        if fixed and self._space is not None:
+            self._total = np.zeros(self._space.size)
+            for c, e in self._limits:
+                self._total = self._total + c.violation(e._column)
         self._matrix = multi_objective_optimizer
         self.rows: list[np.ndarray] = []
         self.violations: list[float] = []
@@ -141,6 +153,13 @@ class ObjectiveEvaluator:
 
     def evaluate(self, archs: np.ndarray, first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(objective matrix, violation)`` of ``archs`` whose first objective's raw values are ``first``."""
+        if len(archs) == 1 and self._space is not None and self._rows is not None and self._total is not None:
+            i = int(self._space.index(archs[0]))
+            values = np.empty((1, self.objectives.n))
+            values[0, 0] = first[0]
+            if self._others:
+                values[0, 1:] = self._rows[i]
+            return values, (self._total[i:i + 1] if self._limits else np.zeros(1))
         if len(archs) == 1:
             row = [float(first[0])] + [e.search_one(archs[0]) for e in self._others]
             values = np.array([row])
@@ -167,6 +186,11 @@ class ObjectiveEvaluator:
         missing."""
         self.rows.extend(values)
         self.violations.extend(violation.tolist())
+        if len(values) == 1:  # the hot path: one result at a time
+            score = values[0] * self.signs
+            if violation[0] > 0 or not np.isfinite(score).all():
+                score[:] = -np.inf
+            return score[None] if self._matrix else score[:1]
         scores = np.where(np.isfinite(values), values * self.signs, -np.inf)
         bad = (violation > 0) | ~np.isfinite(scores).all(axis=1)
         scores[bad] = -np.inf

@@ -137,19 +137,17 @@ class ObjectiveEvaluator:
         # on a table whose other objectives and constraint metrics are fixed columns (costs, sizes, seed means),
         # one index lookup gives a query's whole outcome
         lookups = [e for e in self._others] + [e for _, e in self._limits]
-        fixed = all(e._column is not None and e._indexed is not None for e in lookups)
+        columns = [e._column for e in lookups]
+        fixed = all(c is not None for c in columns) and all(e._indexed is not None for e in lookups)
         self._space = search._indexed if fixed else None
-        self._rows = (np.column_stack([e._column for e in self._others]) if self._others
-                      else np.zeros((0, 0))) if fixed else None
-        self._total = None
-        if fixed and self._space is not None:
+        self._rows: np.ndarray | None = None
+        self._total: np.ndarray | None = None
+        if self._space is not None:
+            cols = [c for c in columns if c is not None]
+            self._rows = np.column_stack(cols[:len(self._others)]) if self._others else np.zeros((0, 0))
             self._total = np.zeros(self._space.size)
-            for c, e in self._limits:
-                self._total = self._total + c.violation(e._column)
-        self._matrix = multi_objective_optimizer
-        self.rows: list[np.ndarray] = []
-        self.violations: list[float] = []
-        self._pending: dict[int, tuple[np.ndarray, float]] = {}
+            for (c, _), col in zip(self._limits, cols[len(self._others):]):
+                self._total = self._total + c.violation(col)
 
     def evaluate(self, archs: np.ndarray, first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(objective matrix, violation)`` of ``archs`` whose first objective's raw values are ``first``."""

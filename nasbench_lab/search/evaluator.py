@@ -148,6 +148,10 @@ class ObjectiveEvaluator:
             self._total = np.zeros(self._space.size)
             for (c, _), col in zip(self._limits, cols[len(self._others):]):
                 self._total = self._total + c.violation(col)
+        self._matrix = multi_objective_optimizer
+        self.rows: list[np.ndarray] = []
+        self.violations: list[float] = []
+        self._pending: dict[int, tuple[np.ndarray, float]] = {}
 
     def evaluate(self, archs: np.ndarray, first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(objective matrix, violation)`` of ``archs`` whose first objective's raw values are ``first``."""

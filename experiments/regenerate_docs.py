@@ -229,6 +229,12 @@ def bad_input_blocks(settings: Settings) -> dict[str, str]:
     return {"bad-input-totals": "\n".join(lines) + "\n"}
 
 
+def mo_front_blocks(settings: Settings) -> dict[str, str]:
+    import multi_objective_fronts
+
+    return multi_objective_fronts.blocks(settings.data)
+
+
 def search_blocks(settings: Settings) -> dict[str, str]:
     import search_tables
 
@@ -251,6 +257,7 @@ GENERATORS = (
     Generator("tpe", ("nb201-tpe-optuna",), False, tpe_blocks),
     Generator("default-run", ("default-run",), True, default_run_blocks),
     Generator("bad-input", ("bad-input-totals",), True, bad_input_blocks),
+    Generator("mo-fronts", ("mo-exact-front", "mo-help-constraints"), True, mo_front_blocks),
     Generator("predictors", ("predictors-readme", "predictors-full", "predictors-ablation", "predictors-lowfi",
                              "proxies-nb201", "proxies-nb101", "proxy-predictors"), True, predictor_blocks),
 )

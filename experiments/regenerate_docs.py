@@ -5,7 +5,8 @@ Usage: python experiments/regenerate_docs.py [--cheap] [--check] [--only NAME,..
 - default: every generator below (the NB201 comparison, the paper protocol, native TPE against
   Optuna's (needs the ``optuna`` extra), the predictor and proxy tables, the surrogate quality
   tables, the isomorphism counts, the NASLib edge-order check, the main job's findings and
-  figures (docs/search/)), then writes the blocks ``<!-- generated:NAME -->``;
+  figures (docs/search/), cross-device latency prediction (docs/multi_objective/)), then writes the blocks
+  ``<!-- generated:NAME -->``;
 - ``--cheap``: the cheap subset (isomorphism counts, the NASLib edge-order check, the NB201
   comparison table, the default run, the NB201 CIFAR-10 predictor tables), which
   ``tests/test_docs_generated.py`` (slow) re-runs;
@@ -49,6 +50,8 @@ class Settings:
     images: Path = REPO / "docs" / "predictors"
     #: where the default run's committed figures go
     figures: Path = REPO / "docs" / "search"
+    #: where the cross-device latency figure and its run record go (experiments/latency_prediction.py)
+    multi_objective: Path = REPO / "docs" / "multi_objective"
     jobs: int = 2
     cheap: bool = False
 
@@ -242,6 +245,13 @@ def predictor_blocks(settings: Settings) -> dict[str, str]:
                                     settings.cheap)
 
 
+def latency_blocks(settings: Settings) -> dict[str, str]:
+    """Cross-device latency prediction on NB201's HELP latencies (docs/multi_objective_latency.md)."""
+    import latency_prediction
+
+    return latency_prediction.blocks(settings.data, settings.multi_objective, settings.jobs)
+
+
 GENERATORS = (
     Generator("isomorphism", ("nb201-isomorphism",), True, isomorphism_blocks),
     Generator("edge-order", ("nb201-edge-order",), True, edge_order_blocks),
@@ -253,6 +263,7 @@ GENERATORS = (
     Generator("bad-input", ("bad-input-totals",), True, bad_input_blocks),
     Generator("predictors", ("predictors-readme", "predictors-full", "predictors-ablation", "predictors-lowfi",
                              "proxies-nb201", "proxies-nb101", "proxy-predictors"), True, predictor_blocks),
+    Generator("latency-prediction", ("latency-prediction",), False, latency_blocks),
 )
 
 
@@ -289,9 +300,10 @@ def main(argv: list[str] | None = None) -> int:
     # --check leaves the committed figures alone
     images = args.out / "images" if args.check else Settings.images
     figures = args.out / "figures" if args.check else Settings.figures
+    multi_objective = args.out / "multi_objective" if args.check else Settings.multi_objective
     try:
-        blocks = generate(Settings(data=args.data, out=args.out, images=images, figures=figures, jobs=args.jobs,
-                                   cheap=args.cheap), only)
+        blocks = generate(Settings(data=args.data, out=args.out, images=images, figures=figures,
+                                   multi_objective=multi_objective, jobs=args.jobs, cheap=args.cheap), only)
     except NasbenchLabError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -6,7 +6,8 @@ Usage: python experiments/regenerate_docs.py [--cheap] [--check] [--only NAME,..
   Optuna's (needs the ``optuna`` extra), the predictor and proxy tables, the surrogate quality
   tables, the isomorphism counts, the NASLib edge-order check, the main job's findings and
   figures (docs/search/), ``compare -b nb201 -d cifar100`` on the nb201 extra's PyPI data as a
-  fresh install runs it), then writes the blocks ``<!-- generated:NAME -->``;
+  fresh install runs it, cross-device latency prediction (docs/multi_objective/), the exact multi-objective
+  fronts of docs/multi_objective.md), then writes the blocks ``<!-- generated:NAME -->``;
 - ``--cheap``: the cheap subset (isomorphism counts, the NASLib edge-order check, the NB201
   comparison table, the default run, the NB201-from-PyPI run, the NB201 CIFAR-10 predictor tables), which
   ``tests/test_docs_generated.py`` (slow) re-runs;
@@ -50,6 +51,8 @@ class Settings:
     images: Path = REPO / "docs" / "predictors"
     #: where the default run's committed figures go
     figures: Path = REPO / "docs" / "search"
+    #: where the cross-device latency figure and its run record go (experiments/latency_prediction.py)
+    multi_objective: Path = REPO / "docs" / "multi_objective"
     jobs: int = 2
     cheap: bool = False
 
@@ -291,6 +294,13 @@ def predictor_blocks(settings: Settings) -> dict[str, str]:
                                     settings.cheap)
 
 
+def latency_blocks(settings: Settings) -> dict[str, str]:
+    """Cross-device latency prediction on NB201's HELP latencies (docs/multi_objective_latency.md)."""
+    import latency_prediction
+
+    return latency_prediction.blocks(settings.data, settings.multi_objective, settings.jobs)
+
+
 GENERATORS = (
     Generator("isomorphism", ("nb201-isomorphism",), True, isomorphism_blocks),
     Generator("edge-order", ("nb201-edge-order",), True, edge_order_blocks),
@@ -304,6 +314,7 @@ GENERATORS = (
     Generator("nb201-pypi", ("nb201-pypi-readme",), True, nb201_pypi_blocks),
     Generator("predictors", ("predictors-readme", "predictors-full", "predictors-ablation", "predictors-lowfi",
                              "proxies-nb201", "proxies-nb101", "proxy-predictors"), True, predictor_blocks),
+    Generator("latency-prediction", ("latency-prediction",), False, latency_blocks),
 )
 
 
@@ -340,9 +351,10 @@ def main(argv: list[str] | None = None) -> int:
     # --check leaves the committed figures alone
     images = args.out / "images" if args.check else Settings.images
     figures = args.out / "figures" if args.check else Settings.figures
+    multi_objective = args.out / "multi_objective" if args.check else Settings.multi_objective
     try:
-        blocks = generate(Settings(data=args.data, out=args.out, images=images, figures=figures, jobs=args.jobs,
-                                   cheap=args.cheap), only)
+        blocks = generate(Settings(data=args.data, out=args.out, images=images, figures=figures,
+                                   multi_objective=multi_objective, jobs=args.jobs, cheap=args.cheap), only)
     except NasbenchLabError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -482,6 +482,21 @@ def test_unknown_device_lists_the_accepted_metrics(tmp_path):
 
 
 # ------------------------------------------------------------------ CLI: accepted nonsense becomes one line, status 2
+def _latency_folder(tmp: str) -> str:
+    """A SYNTHETIC NB201 folder: the partial table above and made-up latencies on gold_6226 and pixel3."""
+    folder = Path(tmp) / "nb201"
+    folder.mkdir(exist_ok=True)
+    (folder / "nb201_tables.csv").write_text(csv_text())
+    (folder / "nb201_hw_latency.csv").write_text(latency_files.latency_csv_text())
+    return str(folder)
+
+
+def _cross_device(tmp: str, path: str, *extra: str) -> list[str]:
+    """``predictors`` with the cross-device protocol on ``path``, plus ``extra`` arguments."""
+    return ["predictors", "-b", "nb201", "-p", path, "--allow-partial", "--sizes", "10", "--seeds", "1",
+            "--out", f"{tmp}/p", *extra]
+
+
 CLI_CASES = [
     # (case, argv given the tmp folder and a synthetic partial CSV, message the one error line matches)
     ("compare -A ''", lambda t, c: ["compare", "-b", "nb201", "-p", c, "--allow-partial", "-A", "", "--out", f"{t}/r"],
@@ -511,6 +526,25 @@ CLI_CASES = [
     ("query without --path and no table in the cache", lambda t, c: ["query", "-b", "nb201", "-d", "cifar10",
                                                                      "--index", "0"],
      "benchmark nb201 needs a data file: pass --path .*in the cache .*: none"),
+    ("predictors --extra-devices pixel33 (no such device)",
+     lambda t, c: _cross_device(t, _latency_folder(t), "--metric", "latency_gold_6226", "--extra-devices", "pixel33"),
+     "unknown device of nb201/cifar10 'pixel33'; accepted: all, other-hardware, none, gold_6226, pixel3$"),
+    ("predictors --extra-devices naming the target",
+     lambda t, c: _cross_device(t, _latency_folder(t), "--metric", "latency_pixel3", "--extra-devices",
+                                "gold_6226,pixel3"),
+     "the extra devices include the target device pixel3 itself"),
+    ("predictors --extra-devices ''",
+     lambda t, c: _cross_device(t, _latency_folder(t), "--metric", "latency_pixel3", "--extra-devices", ""),
+     "the extra devices are empty \\(''\\); give all, other-hardware, none or device names of gold_6226, pixel3"),
+    ("predictors --extra-devices with an accuracy target",
+     lambda t, c: _cross_device(t, _latency_folder(t), "--metric", "valid_acc", "--extra-devices", "all"),
+     "the target metric must be latency_<device> of nb201/cifar10, got valid_acc; devices: gold_6226, pixel3"),
+    ("predictors --extra-devices on a table without latencies",
+     lambda t, c: _cross_device(t, c, "--metric", "latency_pixel3", "--extra-devices", "all"),
+     "nb201/cifar10 has no device latencies \\(latency_<device> metrics\\)"),
+    ("predictors --extra-devices with --test-size",
+     lambda t, c: _cross_device(t, c, "--metric", "latency_pixel3", "--extra-devices", "all", "--test-size", "100"),
+     "--extra-devices runs the cross-device protocol, which takes no --test-size"),
 ]
 
 

@@ -14,6 +14,9 @@ from nasbench_lab.cli.main import note, print_json
 from nasbench_lab.errors import ConfigError
 from nasbench_lab.workers import check_jobs
 
+#: held-out architectures of the White et al. protocol when --test-size is not given
+DEFAULT_TEST_SIZE = 5000
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -21,20 +24,34 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="White et al. (2021) protocol: a fixed held-out test set, training sets of each size drawn "
                     "per seed from the rest; writes OUT/summary.json ({predictor: {size: {kendall_tau: [per seed], "
                     "spearman: [...], fit_s: [...], ...}}}), table.md/.csv, plots/ and runs/ (one file per "
-                    "predictor, size and seed). Rerunning the same command resumes.")
+                    "predictor, size and seed). Rerunning the same command resumes. Any metric can be the target "
+                    "(--metric latency_<device>: lower is better, so precision@k counts the fastest). With "
+                    "--extra-devices, the cross-device latency protocol instead (see there).")
     add_benchmark_args(p)
     p.add_argument("--predictors", "-P", default=None,
                    help="comma-separated predictor names (default: every encoding baseline, plus the lower-fidelity "
                         "ones when the benchmark has lower fidelities and zc_xgb with --proxies)")
     p.add_argument("--sizes", default=None,  # resolved when run: importing the protocol takes a second
                    help="training-set sizes, comma-separated (default: the protocol's, "
-                        "nasbench_lab.predictors.evaluation.DEFAULT_SIZES: 10 to 1000)")
+                        "nasbench_lab.predictors.evaluation.DEFAULT_SIZES: 10 to 1000; with --extra-devices "
+                        "10,20,50,100)")
     p.add_argument("--seeds", type=int, default=10, help="repeats, each with its own training draw (default 10)")
-    p.add_argument("--test-size", type=int, default=5000, help="held-out test architectures (default 5000)")
+    p.add_argument("--test-size", type=int, default=None,
+                   help=f"held-out test architectures (default {DEFAULT_TEST_SIZE}; with --extra-devices the test "
+                        "set is every architecture not trained on)")
     p.add_argument("--metric", default=None, help="target metric (default: the benchmark's search metric)")
     p.add_argument("--fidelity", type=int, default=None, help="target fidelity (default: the highest with data)")
     p.add_argument("--proxies", default=None, metavar="JSON",
                    help="a NAS-Bench-Suite-Zero file: adds zc_* metrics and restricts the pool to its cells")
+    p.add_argument("--extra-devices", default=None, metavar="DEVICES",
+                   help="the cross-device latency protocol (HELP setting) for --metric latency_<device>: each "
+                        "predictor (default xgb) is fitted on k measured latencies of that device (--sizes) and "
+                        "ranks the rest of the space, once on the architecture encoding alone and once with these "
+                        "other devices' latencies of every architecture as extra features: 'all' (every other "
+                        "device), 'other-hardware' (all but the target's GPU at other batch sizes), 'none' (the "
+                        "encoding only) or comma-separated device names; also scores the nearest device (the other "
+                        "device ranking the k measured architectures most like the target). Writes "
+                        "OUT/cross_device.json, table.md/.csv and plots/")
     p.add_argument("--param", action="append", default=[], metavar="PREDICTOR.KEY=VALUE",
                    help="predictor parameter, e.g. xgb.max_depth=6 (repeatable; values read as JSON)")
     p.add_argument("--split-seed", type=int, default=0, help="seed of the test split and training draws")
@@ -74,13 +91,17 @@ def _int_list(text: str, what: str) -> list[int]:
     return values
 
 
-def _default_predictors(bench, with_proxies: bool) -> list[str]:
+def _default_predictors(bench, with_proxies: bool, target: str | None) -> list[str]:
+    """The encoding baselines, plus the lower-fidelity ones where the target is a training outcome (an accuracy or
+    loss: a learning curve says something of it, not of a latency or a size) and the search metric has lower
+    fidelities, plus zc_xgb with proxies."""
+    from nasbench_lab.metrics import MetricKind, metric_info
     from nasbench_lab.predictors.evaluation import ENCODING_BASELINES, LOWFI_BASELINES, PROXY_BASELINES
 
     names = list(ENCODING_BASELINES)
-    metric = bench.search_metric
-    fids = bench.metric_fidelities(metric)
-    if len(fids) > 1:
+    learned = metric_info(target or bench.search_metric).kind in (MetricKind.VALIDATION, MetricKind.TEST,
+                                                                   MetricKind.TRAIN)
+    if learned and len(bench.metric_fidelities(bench.search_metric)) > 1:
         names += list(LOWFI_BASELINES)
     if with_proxies:
         names += list(PROXY_BASELINES)
@@ -102,9 +123,12 @@ def run_predictors(args: argparse.Namespace) -> int:
     from nasbench_lab.predictors.evaluation import PredictorSpec, Protocol, evaluate_predictors
     from nasbench_lab.predictors.report import heatmap_from_summaries, write_predictor_report
 
+    if args.extra_devices is not None:
+        return run_cross_device(args)
     name = benchmark_name(args)  # the embedded default when no --benchmark is given, saying so
     resolve_path(args)  # a converted table in the cache when no --path is given
     quiet = getattr(args, "quiet", False)
+    test_size = DEFAULT_TEST_SIZE if args.test_size is None else args.test_size
     from nasbench_lab.predictors.evaluation import DEFAULT_SIZES
 
     sizes = _int_list(args.sizes or ",".join(map(str, DEFAULT_SIZES)), "sizes")
@@ -120,23 +144,24 @@ def run_predictors(args: argparse.Namespace) -> int:
             bench = with_proxies(bench, args.proxies)
             pool_metric = bench.proxies[0]
         names = ([n for n in args.predictors.split(",") if n] if args.predictors
-                 else _default_predictors(bench, bool(args.proxies)))
+                 else _default_predictors(bench, bool(args.proxies), args.metric))
         unknown_params = sorted(set(params) - set(names))
         if unknown_params:
             raise ConfigError(f"--param names predictor(s) {', '.join(unknown_params)} that are not evaluated; "
                               f"evaluated: {', '.join(names)}")
         _check_predictors(bench, names, params)  # bad names or parameter values, before any folder is made
         specs = [PredictorSpec(n, params.get(n, {})) for n in names]
-        protocol = Protocol(sizes=tuple(sizes), seeds=args.seeds, test_size=args.test_size, metric=args.metric,
+        protocol = Protocol(sizes=tuple(sizes), seeds=args.seeds, test_size=test_size, metric=args.metric,
                             fidelity=args.fidelity, seed=args.split_seed, pool_metric=pool_metric)
         out = out_root if len(datasets) == 1 else out_root / bench.dataset
         note(args, f"{bench.name}/{bench.dataset}: {len(specs)} predictor(s) x {len(sizes)} size(s) x {args.seeds} "
-                   f"seed(s), {args.test_size} test architectures, {jobs} process(es) -> {out}")
+                   f"seed(s), {test_size} test architectures, {jobs} process(es) -> {out}")
         ev = evaluate_predictors(bench, specs, protocol, out_dir=out, n_jobs=jobs, progress=not quiet)
         summaries[f"{bench.name}/{bench.dataset}"] = write_predictor_report(ev, out, plots=not args.no_plots)
         if not args.json:
+            best = "" if ev.data.higher_is_better else "; lower is better: precision@k counts the lowest as the best"
             print(f"## {bench.name}/{bench.dataset}: Kendall tau with {ev.data.metric} "
-                  f"({args.seeds} seeds, {len(ev.data.test_y)} test architectures)\n")
+                  f"({args.seeds} seeds, {len(ev.data.test_y)} test architectures{best})\n")
             print((out / "table.md").read_text())
     if len(datasets) > 1 and not args.no_plots:
         heatmap_from_summaries(summaries, max(sizes), out_root / "heatmap_kendall_tau.png")
@@ -144,6 +169,55 @@ def run_predictors(args: argparse.Namespace) -> int:
         print_json(next(iter(summaries.values())) if len(summaries) == 1 else summaries)
     else:
         print(f"results: {out_root}")
+    return 0
+
+
+def run_cross_device(args: argparse.Namespace) -> int:
+    """``predictors --extra-devices``: the cross-device latency protocol (predictors/cross_device.py)."""
+    from nasbench_lab.api import load
+    from nasbench_lab.predictors.cross_device import (
+        DEFAULT_SIZES,
+        CrossDeviceProtocol,
+        device_data,
+        evaluate_cross_device,
+        resolve_extra_devices,
+        target_device,
+    )
+    from nasbench_lab.predictors.report import write_cross_device_report
+
+    unused = [flag for flag, value in (("--proxies", args.proxies), ("--test-size", args.test_size),
+                                       ("--fidelity", args.fidelity)) if value is not None]
+    if unused:
+        raise ConfigError(f"--extra-devices runs the cross-device protocol, which takes no {', '.join(unused)}: "
+                          "the test set is every architecture not trained on, and latencies have no fidelity")
+    if args.dataset and "," in args.dataset:
+        raise ConfigError(f"--extra-devices evaluates one table's device latencies; give one --dataset, got "
+                          f"{args.dataset!r}")
+    name = benchmark_name(args)
+    resolve_path(args)
+    bench = load(name, dataset=args.dataset, path=args.path, allow_partial=args.allow_partial)
+    target = target_device(bench, args.metric)
+    extra = resolve_extra_devices(bench, target, args.extra_devices)
+    sizes = _int_list(args.sizes or ",".join(map(str, DEFAULT_SIZES)), "sizes")
+    names = [n for n in (args.predictors or "xgb").split(",") if n]
+    protocol = CrossDeviceProtocol(sizes=tuple(sizes), seeds=args.seeds, seed=args.split_seed,
+                                   predictors=tuple(names), params=dotted_params(args.param, "PREDICTOR"))
+    jobs = check_jobs(args.jobs) or min(os.cpu_count() or 1, 4)
+    data = device_data(bench, target, extra)
+    out = Path(args.out or os.path.join("results", f"predictors-{bench.name}-{bench.dataset}-cross-device-{target}"))
+    note(args, f"{bench.name}/{bench.dataset}: latency on {target} from k of {len(data.y)} architectures, "
+               f"{len(extra)} other device(s) as features, {len(names)} predictor(s) x {len(protocol.sizes)} size(s) "
+               f"x {args.seeds} seed(s), {jobs} process(es) -> {out}")
+    records = evaluate_cross_device(data, protocol, n_jobs=jobs)
+    summary = write_cross_device_report(records, out, plots=not args.no_plots)
+    if args.json:
+        print_json(summary)
+    else:
+        print(f"## {bench.name}/{bench.dataset}: latency on {target} (ms, lower is better) from k measured "
+              f"architectures, ranking the rest; Kendall tau (mean ± 95% CI over {args.seeds} seeds) / Spearman "
+              f"(mean); + devices: with the latencies on {len(extra)} other device(s) as features\n")
+        print((out / "table.md").read_text())
+        print(f"results: {out}")
     return 0
 
 

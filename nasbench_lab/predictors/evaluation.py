@@ -2,8 +2,10 @@
 
 A fixed held-out test set is drawn once from every architecture with data; for each seed a training
 order is drawn from the rest and the first ``n`` of it is the training set of size ``n`` (nested sets,
-so sizes are comparable within a seed). Every (predictor, size, seed) result is one JSON file written
-atomically under ``out_dir/runs``: an interrupted evaluation resumes where it stopped.
+so sizes are comparable within a seed). Any metric can be the target: one where lower is better (a
+device's latency, ``latency_<device>``) is scored with precision@k over the k lowest values (scoring.py).
+Every (predictor, size, seed) result is one JSON file written atomically under ``out_dir/runs``: an
+interrupted evaluation resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 
 from nasbench_lab.errors import ConfigError, DataFileError
 from nasbench_lab.fileio import atomic_write
+from nasbench_lab.metrics import higher_is_better
 from nasbench_lab.predictors.registry import PREDICTORS, make_predictor
 from nasbench_lab.predictors.scoring import ranking_scores
 from nasbench_lab.rng import child_seeds
@@ -110,6 +113,8 @@ class EvalData:
     train_y: list[np.ndarray]
     metric: str
     fidelity: int | None
+    #: the target's direction (``metrics.higher_is_better``): which end precision@k counts as the best
+    higher_is_better: bool = True
 
 
 def spec_sizes(spec: PredictorSpec, sizes: Sequence[int]) -> tuple[int, ...]:
@@ -151,7 +156,8 @@ def make_split(benchmark, protocol: Protocol) -> EvalData:
     test, others = perm[: protocol.test_size], perm[protocol.test_size:]
     largest = max(protocol.sizes)
     orders = [others[np.random.default_rng(s).permutation(rest)[:largest]] for s in seed_seeds]
-    return EvalData(pool[test], y[test], [pool[o] for o in orders], [y[o] for o in orders], metric, protocol.fidelity)
+    return EvalData(pool[test], y[test], [pool[o] for o in orders], [y[o] for o in orders], metric, protocol.fidelity,
+                    higher_is_better(metric))
 
 
 def run_one(benchmark, spec: PredictorSpec, data: EvalData, size: int, seed: int,
@@ -171,7 +177,8 @@ def run_one(benchmark, spec: PredictorSpec, data: EvalData, size: int, seed: int
     start = time.perf_counter()
     pred = predictor.predict(data.test_archs)
     predict_s = time.perf_counter() - start
-    scores = ranking_scores(data.test_y, pred, k=protocol.k, top_fraction=protocol.top_fraction, predictor=spec.key)
+    scores = ranking_scores(data.test_y, pred, k=protocol.k, top_fraction=protocol.top_fraction,
+                            higher_is_better=data.higher_is_better, predictor=spec.key)
     record = EvalRecord(spec.key, int(size), int(seed), **scores, fit_s=fit_s, predict_s=predict_s,
                         n_test=len(data.test_y), fit_epochs=predictor.fit_epochs_)
     return record, pred
@@ -200,7 +207,8 @@ class Evaluation:
     # -------------------------------------------------------------- on disk
     def _identity(self) -> dict:
         return {"benchmark": self.benchmark.name, "dataset": self.benchmark.dataset, "space": self.benchmark.space.name,
-                "metric": self.data.metric, "fidelity": self.data.fidelity, "protocol": asdict(self.protocol)}
+                "metric": self.data.metric, "fidelity": self.data.fidelity,
+                "higher_is_better": self.data.higher_is_better, "protocol": asdict(self.protocol)}
 
     def _open_dir(self, out_dir: Path) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -208,6 +216,10 @@ class Evaluation:
         ident = json.loads(json.dumps(self._identity()))
         if ident_path.exists():
             old = _read_json(ident_path, "delete the folder or choose another --out")
+            if isinstance(old, dict) and "higher_is_better" not in old:
+                # written before the direction was recorded, when precision@k took every target as higher-is-better:
+                # its records hold for such a target only (a latency folder of then counted the slowest as best)
+                old = {**old, "higher_is_better": True}
             if old != ident:
                 raise ConfigError(f"{out_dir} holds an evaluation with a different protocol or benchmark "
                                   f"({old}); use another output folder")

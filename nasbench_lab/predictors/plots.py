@@ -6,6 +6,7 @@ PNGs at ``PNG_DPI`` (print quality, as the study figures); a ``.pdf`` path write
 from __future__ import annotations
 
 import os
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -108,9 +109,53 @@ def plot_correlation_vs_size(summary: Mapping[str, Mapping[str, Mapping[str, Seq
     with its band: its result does not depend on the training size, and a log axis has no 0."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
-    palette = plt.get_cmap("tab20").colors  # 20 distinct colours: dark shades first, then light ones
+    _draw_correlation_vs_size(ax, summary, metric)
+    ax.set_title(title or f"{metric.replace('_', ' ')} vs training size (mean, 95% CI)", fontsize=10)
+    ax.legend(fontsize=7, ncol=2)
+    return _save(fig, path)
+
+
+def plot_correlation_panels(panels: Mapping[str, Mapping[str, Mapping[str, Mapping[str, Sequence[float]]]]],
+                            path: str | os.PathLike, *, metric: str = "kendall_tau", suptitle: str = "") -> Path:
+    """One correlation-vs-size panel (as :func:`plot_correlation_vs_size`) per entry ``{title: summary}``,
+    sharing the y axis (one scale to compare across them) and one legend below them; a name has one colour and
+    marker in every panel."""
+    plt = _plt()
+    names = list(dict.fromkeys(name for summary in panels.values() for name in summary))
+    style = {name: i for i, name in enumerate(names)}
+    n = len(panels)
+    cols = min(4, n)
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 3.1 * rows + 0.6), squeeze=False, sharey=True)
+    for i, (ax, (title, summary)) in enumerate(zip(axes.ravel(), panels.items())):
+        _draw_correlation_vs_size(ax, summary, metric, style)
+        ax.set_title(title, fontsize=9)
+        if i % cols:
+            ax.set_ylabel("")
+    for ax in axes.ravel()[n:]:
+        ax.axis("off")
+    legend: dict[str, object] = {}
+    for ax in axes.ravel()[:n]:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(label, handle)
+    fig.legend(list(legend.values()), list(legend), loc="lower center", ncol=min(len(legend), 6), fontsize=8,
+               frameon=False)
+    if suptitle:  # wrapped to the figure's width (one panel is narrow)
+        fig.suptitle(textwrap.fill(suptitle, width=45 * cols), fontsize=10)
+    fig.tight_layout(rect=(0, 0.08 if rows == 1 else 0.04, 1, 1))
+    return _save(fig, path)
+
+
+def _draw_correlation_vs_size(ax, summary: Mapping[str, Mapping[str, Mapping[str, Sequence[float]]]],
+                              metric: str, style: Mapping[str, int] | None = None) -> None:
+    """The lines, bands and axes of a correlation-vs-size plot, drawn on ``ax`` (no title or legend); ``style``
+    gives each name its colour and marker number (default: its place in ``summary``)."""
+    from matplotlib.ticker import FixedLocator, NullLocator
+
+    palette = _plt().get_cmap("tab20").colors  # 20 distinct colours: dark shades first, then light ones
     markers = "os^vD<>ph*"
-    for i, (name, per_size) in enumerate(summary.items()):
+    for j, (name, per_size) in enumerate(summary.items()):
+        i = style[name] if style is not None else j
         sizes = sorted(int(s) for s in per_size)
         if not sizes:
             continue
@@ -127,17 +172,12 @@ def plot_correlation_vs_size(summary: Mapping[str, Mapping[str, Mapping[str, Seq
         ax.fill_between(sizes, mean - half, mean + half, color=line.get_color(), alpha=0.18, linewidth=0)
     ax.set_xscale("log")
     shown = sorted({int(s) for per_size in summary.values() for s in per_size if int(s) > 0})
-    from matplotlib.ticker import FixedLocator, NullLocator
-
     ax.xaxis.set_major_locator(FixedLocator(shown))  # the sizes evaluated, whatever they are, and only those
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xticklabels([f"{s:,}" for s in shown], fontsize=8, rotation=45 if len(shown) > 8 else 0)
     ax.set_xlabel("training architectures")
     ax.set_ylabel(metric.replace("_", " "))
     ax.grid(alpha=0.3)
-    ax.set_title(title or f"{metric.replace('_', ' ')} vs training size (mean, 95% CI)", fontsize=10)
-    ax.legend(fontsize=7, ncol=2)
-    return _save(fig, path)
 
 
 def plot_heatmap(values: Mapping[str, Mapping[str, float]], path: str | os.PathLike, *, title: str = "",

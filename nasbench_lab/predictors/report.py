@@ -1,18 +1,26 @@
-"""Results folder of a predictor evaluation: summary.json, table.md/.csv and the figures."""
+"""Results folder of a predictor evaluation (summary.json, table.md/.csv, the figures), and of a cross-device one."""
 
 from __future__ import annotations
 
 import json
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
 from nasbench_lab.fileio import atomic_write
 from nasbench_lab.metrics import metric_info
+from nasbench_lab.predictors.cross_device import CrossDeviceRecord, summarize_cross_device
 from nasbench_lab.predictors.evaluation import SUMMARY_FIELDS, Evaluation
-from nasbench_lab.predictors.plots import mean_ci, plot_correlation_vs_size, plot_heatmap, plot_scatter_grid
+from nasbench_lab.predictors.plots import (
+    mean_ci,
+    plot_correlation_panels,
+    plot_correlation_vs_size,
+    plot_heatmap,
+    plot_scatter_grid,
+)
 
 
 def summary_tables(summary: Mapping, fit_seconds: bool = True) -> tuple[str, str]:
@@ -86,3 +94,49 @@ def heatmap_from_summaries(summaries: Mapping[str, Mapping], size: int, path: st
             if vals:
                 values.setdefault(name, {})[bench] = float(np.mean(vals))
     return plot_heatmap(values, path, title=f"mean {metric.replace('_', ' ')}, {size} training architectures")
+
+
+def cross_device_tables(records: Sequence[CrossDeviceRecord]) -> tuple[str, str]:
+    """Markdown (one row per target device and training size, one column per variant: mean Kendall tau ± 95% CI
+    over seeds / mean Spearman) and long-form CSV of a cross-device evaluation."""
+    summary = summarize_cross_device(records)
+    labels = list(dict.fromkeys(label for per_target in summary.values() for label in per_target))
+    md = ["| device | k | " + " | ".join(labels) + " |", "|---|---:|" + "---|" * len(labels)]
+    csv = ["device,label,size,metric,mean,ci95,n_seeds"]
+    for target, per_target in summary.items():
+        sizes = sorted({int(s) for per in per_target.values() for s in per})
+        for size in sizes:
+            cells = []
+            for label in labels:
+                got = per_target.get(label, {}).get(str(size))
+                if got is None:
+                    cells.append("")
+                    continue
+                tau, half = mean_ci(got["kendall_tau"])
+                cells.append(f"{tau:.3f} ± {half:.3f} / {np.mean(got['spearman']):.3f}")
+                for field, values in got.items():
+                    m, h = mean_ci(values)
+                    csv.append(f"{target},{label},{size},{field},{m:.6g},{h:.6g},{len(values)}")
+            md.append(f"| {target} | {size} | " + " | ".join(cells) + " |")
+    return "\n".join(md) + "\n", "\n".join(csv) + "\n"
+
+
+def write_cross_device_report(records: Sequence[CrossDeviceRecord], out_dir: str | os.PathLike, *,
+                              plots: bool = True, title: str = "") -> dict:
+    """Writes cross_device.json (every record), table.md, table.csv and plots/ (Kendall tau and Spearman against
+    the training size, one panel per target device) under ``out_dir``; returns the summary."""
+    out = Path(out_dir)
+    summary = summarize_cross_device(records)
+    atomic_write(out / "cross_device.json",
+                 json.dumps({"summary": summary, "records": [asdict(r) for r in records]}, indent=1).encode())
+    md, csv = cross_device_tables(records)
+    atomic_write(out / "table.md", md.encode())
+    atomic_write(out / "table.csv", csv.encode())
+    if plots:
+        panels = {f"latency on {target}": per for target, per in summary.items()}
+        for metric in ("kendall_tau", "spearman"):
+            plot_correlation_panels(panels, out / "plots" / f"cross_device_{metric}.png", metric=metric,
+                                    suptitle=title or f"{metric.replace('_', ' ')} of the predicted latency "
+                                                      "ranking on the rest of the space, against the k measured "
+                                                      "architectures (mean, 95% CI over seeds)")
+    return summary

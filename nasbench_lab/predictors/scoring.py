@@ -1,5 +1,11 @@
 """Ranking metrics of a predictor on a held-out set (White et al. 2021): Kendall tau, Spearman,
-Pearson, precision@k and top-k% overlap. Undefined correlations raise instead of returning NaN."""
+Pearson, precision@k and top-k% overlap. Undefined correlations raise instead of returning NaN.
+
+Predictions are in the target's own units (a latency predictor predicts milliseconds), so the correlations
+compare them with the truth directly: positive means the predicted ordering is right, whichever direction
+is better. Precision@k and the top overlap count the k *best* architectures: the highest values of an
+accuracy, the lowest of a latency (``higher_is_better=False``).
+"""
 
 from __future__ import annotations
 
@@ -9,17 +15,20 @@ from scipy.stats import kendalltau, pearsonr, spearmanr
 from nasbench_lab.predictors.base import PredictorError
 
 
-def precision_at_k(y_true: np.ndarray, y_pred: np.ndarray, k: int) -> float:
-    """Fraction of the ``k`` architectures ranked highest by the prediction that are in the true top ``k``."""
+def precision_at_k(y_true: np.ndarray, y_pred: np.ndarray, k: int, higher_is_better: bool = True) -> float:
+    """Fraction of the ``k`` architectures the prediction ranks best that are among the truly best ``k``
+    (best: highest, or lowest where ``higher_is_better`` is False, e.g. the k fastest by latency)."""
     k = int(min(max(k, 1), len(y_true)))
-    pred_top = np.argsort(-y_pred, kind="stable")[:k]
-    true_top = np.argsort(-y_true, kind="stable")[:k]
+    sign = -1.0 if higher_is_better else 1.0
+    pred_top = np.argsort(sign * np.asarray(y_pred, dtype=np.float64), kind="stable")[:k]
+    true_top = np.argsort(sign * np.asarray(y_true, dtype=np.float64), kind="stable")[:k]
     return float(len(np.intersect1d(pred_top, true_top)) / k)
 
 
 def ranking_scores(y_true: np.ndarray, y_pred: np.ndarray, *, k: int = 50, top_fraction: float = 0.1,
-                   predictor: str = "predictor") -> dict[str, float]:
-    """All ranking metrics of one prediction; a constant prediction raises PredictorError naming it."""
+                   higher_is_better: bool = True, predictor: str = "predictor") -> dict[str, float]:
+    """All ranking metrics of one prediction (precision@k and top overlap count the best by
+    ``higher_is_better``); a constant prediction raises PredictorError naming it."""
     y_true = np.asarray(y_true, dtype=np.float64)
     y_pred = np.asarray(y_pred, dtype=np.float64)
     if y_pred.shape != y_true.shape:
@@ -34,6 +43,6 @@ def ranking_scores(y_true: np.ndarray, y_pred: np.ndarray, *, k: int = 50, top_f
         "kendall_tau": float(kendalltau(y_true, y_pred)[0]),
         "spearman": float(spearmanr(y_true, y_pred)[0]),
         "pearson": float(pearsonr(y_true, y_pred)[0]),
-        "precision_at_k": precision_at_k(y_true, y_pred, k),
-        "top_overlap": precision_at_k(y_true, y_pred, n_top),
+        "precision_at_k": precision_at_k(y_true, y_pred, k, higher_is_better),
+        "top_overlap": precision_at_k(y_true, y_pred, n_top, higher_is_better),
     }

@@ -235,7 +235,7 @@ def table_reference(bench: Benchmark, objectives: Objectives, reference: Sequenc
 def reference_point_in_units(reference: ParetoReference) -> np.ndarray:
     """A reference's reference point in the objectives' own units and directions (what a user would give)."""
     span = np.where(reference.worst > reference.best, reference.worst - reference.best, 1.0)
-    return from_minimization(reference.best + reference.reference * span, np.asarray(reference.higher))
+    return from_minimization(reference.best + reference.reference * span, np.asarray(reference.higher)) + 0.0  # no -0
 
 
 def front_summary(objectives: Objectives, reference: ParetoReference, user_point: bool) -> dict:

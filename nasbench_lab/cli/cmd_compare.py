@@ -220,8 +220,8 @@ def default_algorithms(bench, params: dict | None = None, on_skip: Callable[[str
                        search_metric: str | None = None, objectives: Objectives | None = None) -> list[str]:
     """The DEFAULT_ALGORITHMS that ``bench`` can run (e.g. hb needs several fidelities); ``on_skip`` hears the rest.
 
-    With several ``objectives``: every registered multi-objective algorithm (``multi_objective_names()``) but those
-    that need an optional package, so the default set does not depend on what is installed.
+    With several ``objectives``: every registered multi-objective algorithm (``multi_objective_names()``, rs first)
+    but those that need an optional package, so the default set does not depend on what is installed.
     """
     from nasbench_lab.search.base import OPTIMIZERS, make_optimizer, multi_objective_names
     from nasbench_lab.search.runner import search_problem
@@ -230,7 +230,8 @@ def default_algorithms(bench, params: dict | None = None, on_skip: Callable[[str
     names, problem = [], search_problem(bench, metric, objectives)
     candidates: Sequence[str] = DEFAULT_ALGORITHMS
     if objectives is not None and objectives.multi:
-        candidates = [n for n in multi_objective_names() if not OPTIMIZERS.get(n).requires]
+        candidates = sorted((n for n in multi_objective_names() if not OPTIMIZERS.get(n).requires),
+                            key=lambda n: n != "rs")  # the random-search baseline first, as in DEFAULT_ALGORITHMS
     for name in candidates:
         try:
             make_optimizer(name, problem, np.random.default_rng(0), **(params or {}).get(name, {}))

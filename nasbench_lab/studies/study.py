@@ -8,7 +8,8 @@ the checksum of the data), so a rerun with algorithms, seeds or benchmarks added
 every run already there. ``OUT/study.json`` records the settings shared by every run (budget,
 workers, fidelity, metrics): a folder whose runs were made with other shared settings, or on data
 that has changed since, is refused with the setting named, and each run file is checked against the
-run it should hold before it is reused or reported (see ``identity``).
+run it should hold before it is reused or reported (see ``identity``). A multi-objective or constrained study
+(``objectives``, ``constraints``, ``reference_point``) is checked on every benchmark before its first run.
 """
 
 from __future__ import annotations

@@ -545,6 +545,11 @@ CLI_CASES = [
     ("predictors --extra-devices with --test-size",
      lambda t, c: _cross_device(t, c, "--metric", "latency_pixel3", "--extra-devices", "all", "--test-size", "100"),
      "--extra-devices runs the cross-device protocol, which takes no --test-size"),
+    ("compare --config with --objectives/--constraint/--reference-point",
+     lambda t, c: ["compare", "--config", str(Path(__file__).parents[1] / "experiments" / "nb201_cifar10.toml"),
+                   "--objectives", "valid_acc,params", "--constraint", "params<=1", "--reference-point", "0,2",
+                   "--out", f"{t}/r"],
+     "--config .* sets the study itself: --objectives, --constraint, --reference-point would be ignored"),
 ]
 
 
@@ -562,6 +567,78 @@ def test_cli_refuses_nonsense_in_one_line(tmp_path, table_csv, capsys, monkeypat
     assert re.search(message, lines[0]), lines[0]
     assert "path=" not in lines[0]
     assert not (tmp_path / "r").exists() and not (tmp_path / "p").exists(), "nothing may run before the refusal"
+
+
+# ------------------------------------------- objectives and constraints: flags and study files, before any run
+MO = "valid_acc,latency_gold_6226"
+MO_CASES = [
+    # (case, compare flags, the same in a study file, message the one error line matches)
+    ("unknown objective (device)", ["--objectives", "valid_acc,latency_pixel33"],
+     'objectives = ["valid_acc", "latency_pixel33"]',
+     "unknown objective metric of nb201/cifar10 'latency_pixel33'; accepted: latency_gold_6226, latency_pixel3, "
+     "valid_acc"),
+    ("unknown constraint metric (device)", ["--constraint", "latency_pixel33<=5"],
+     'constraints = ["latency_pixel33<=5"]',
+     "unknown constraint metric of nb201/cifar10 'latency_pixel33'; accepted: .*latency_pixel3"),
+    ("test metric as an objective", ["--objectives", "valid_acc,test_acc"], 'objectives = ["valid_acc", "test_acc"]',
+     "'test_acc' holds test data and cannot be an objective"),
+    ("test metric in a constraint", ["--constraint", "test_acc<=90"], 'constraints = ["test_acc<=90"]',
+     "'test_acc' holds test data and cannot be a constraint"),
+    ("constraint on a validation metric", ["--constraint", "valid_acc>=60"], 'constraints = ["valid_acc>=60"]',
+     "constraint valid_acc>=60 is on a .* metric of nb201/cifar10; constraints must be on metrics known without "
+     "training"),
+    ("malformed constraint", ["--constraint", "latency_pixel3=<<3"], 'constraints = ["latency_pixel3=<<3"]',
+     "constraint 'latency_pixel3=<<3' is not of the form METRIC<=NUMBER"),
+    ("unsatisfiable constraint", ["--objectives", MO, "--constraint", "latency_pixel3<=1"],
+     f'objectives = {MO.split(",")!r}\nconstraints = ["latency_pixel3<=1"]'.replace("'", '"'),
+     "no architecture of nb201/cifar10 satisfies latency_pixel3<=1 \\(latency_pixel3 in \\[2, 11.75\\]\\); loosen"),
+    ("contradictory directions", ["--objectives", "valid_acc,latency_gold_6226:min", "--direction",
+                                  "latency_gold_6226=max"],
+     'objectives = ["valid_acc", "latency_gold_6226:min"]\ndirections = { latency_gold_6226 = "max" }',
+     "objective 'latency_gold_6226': contradictory directions \\(min in the objective, max in directions\\)"),
+    ("objective named twice", ["--objectives", "valid_acc,valid_acc:max"],
+     'objectives = ["valid_acc", "valid_acc:max"]',
+     "objective 'valid_acc' is named twice; name each objective once"),
+    ("reference point better than an architecture", ["--objectives", MO, "--reference-point", "60,200"],
+     f'objectives = {MO.split(",")!r}\nreference_point = [60, 200]'.replace("'", '"'),
+     "reference point valid_acc=60 is above the value of architecture 0 of nb201/cifar10 \\(valid_acc=50\\): it "
+     "must be no better than every architecture"),
+    ("reference point of the wrong length", ["--objectives", MO, "--reference-point", "40"],
+     f'objectives = {MO.split(",")!r}\nreference_point = [40]'.replace("'", '"'),
+     "reference.point (takes|must be) 2 .*numbers, one per objective \\(valid_acc, latency_gold_6226\\)"),
+    ("single-objective algorithm in a multi-objective study", ["--objectives", MO, "-A", "rs,re"],
+     f'objectives = {MO.split(",")!r}\nalgorithms = ["rs", "re"]'.replace("'", '"'),
+     "this study has 2 objectives \\(valid_acc, latency_gold_6226\\) and re optimizes one objective; use "
+     "multi-objective algorithms: .*rs"),
+]
+
+
+@pytest.mark.parametrize("how", ["flags", "study file"])
+@pytest.mark.parametrize("case, flags, toml, message", MO_CASES, ids=[c[0] for c in MO_CASES])
+def test_bad_objectives_are_one_line_errors_before_any_run(tmp_path, capsys, how, case, flags, toml, message):
+    """SYNTHETIC NB201 folder with made-up device latencies (tests/fixtures/mo_bench.py)."""
+    from fixtures.mo_bench import write_folder
+
+    from nasbench_lab.cli.main import main
+
+    folder = write_folder(tmp_path)
+    if how == "flags":
+        algorithms = [] if "-A" in flags else ["-A", "rs"]
+        argv = ["compare", "-b", "nb201", "-d", "cifar10", "-p", str(folder), "--seeds", "1", "--budget", "5",
+                *algorithms, *flags]
+    else:
+        study = tmp_path / "study.toml"
+        algorithms = "" if "algorithms" in toml else 'algorithms = ["rs"]\n'
+        study.write_text(f'name = "mo"\nseeds = 1\nbudget = 5\n{algorithms}{toml}\n'
+                         f'[[benchmark]]\nname = "nb201"\ndataset = "cifar10"\npath = "{folder}"\n')
+        argv = ["compare", "--config", str(study)]
+    code = main(["--quiet", *argv, "--jobs", "1", "--out", str(tmp_path / "r")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    lines = err.strip().split("\n")
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert re.search(message, lines[0]), lines[0]
+    assert not (tmp_path / "r").exists(), "nothing may run before the refusal"
 
 
 def test_cli_reads_the_converted_table_from_the_cache_without_path(tmp_path, table_csv, capsys, monkeypatch):

@@ -1,5 +1,6 @@
 """What ``nasbench-lab list algorithms`` / ``list predictors`` show: each registered class once (aliases hidden)
-with its one-line description, parameters and defaults, and what it needs beyond the core install."""
+with its one-line description, parameters and defaults, what it needs beyond the core install, and whether it
+accepts several objectives (marked ``[multi-objective]``)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ class CatalogEntry:
     params: dict[str, str]
     needs: str
     plugin: str | None
+    #: accepts several objectives (``compare --objectives``); always False for predictors
+    multi_objective: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -48,7 +51,8 @@ def _entries(registry: Registry[Any], skip: tuple[str, ...], needs) -> list[Cata
         if getattr(cls, "name", name) != name:
             continue  # an alias
         out.append(CatalogEntry(name, getattr(cls, "display_name", "") or name, _first_line(cls),
-                                _defaults(cls, skip), needs(cls), plugin_of(cls)))
+                                _defaults(cls, skip), needs(cls), plugin_of(cls),
+                                bool(getattr(cls, "multi_objective", False))))
     return out
 
 
@@ -87,12 +91,17 @@ def predictor_entries() -> list[CatalogEntry]:
     return _entries(PREDICTORS, ("self", "space", "benchmark", "random_state"), _predictor_needs)
 
 
+#: how the listing marks an algorithm that accepts several objectives
+MULTI_OBJECTIVE_TAG = "[multi-objective]"
+
+
 def format_entries(entries: list[CatalogEntry]) -> str:
     """The plain-text listing: a header line per entry, its parameters and needs indented below."""
     lines = []
     for e in entries:
         shown = f" ({e.display_name})" if e.display_name != e.name else ""
-        lines.append(f"{e.name}{shown}: {e.description}")
+        tag = f" {MULTI_OBJECTIVE_TAG}" if e.multi_objective else ""
+        lines.append(f"{e.name}{shown}{tag}: {e.description}")
         if e.params:
             lines.append("  parameters: " + ", ".join(f"{k}={v}" if v else k for k, v in e.params.items()))
         if e.needs:

@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TypedDict
@@ -15,11 +15,20 @@ import numpy as np
 
 from nasbench_lab.analysis.plots import FORMATS as PLOT_FORMATS
 from nasbench_lab.api import DEFAULT_BENCHMARK
-from nasbench_lab.cli.common import add_benchmark_args, benchmark_from_args, dotted_params
+from nasbench_lab.cli.common import (
+    add_benchmark_args,
+    add_objective_args,
+    benchmark_from_args,
+    dotted_params,
+    objectives_from_args,
+    reference_point_from_args,
+)
 from nasbench_lab.cli.main import note, print_json
 from nasbench_lab.errors import ConfigError, NasbenchLabError
 from nasbench_lab.loaders.table_csv import is_table_csv
 from nasbench_lab.metrics import parse_directions
+from nasbench_lab.results.objectives import Objectives, parse_list
+from nasbench_lab.results.trajectory import Trajectory
 
 
 class DefaultSetting(TypedDict):
@@ -44,7 +53,8 @@ MAX_SEEDS = 100_000
 CONFIG_CLASHES = {"algorithms": "--algorithms", "param": "--param", "seeds": "--seeds", "budget": "--budget",
                   "budget_seconds": "--budget-seconds", "benchmark": "--benchmark", "dataset": "--dataset",
                   "path": "--path", "fidelity": "--fidelity", "search_metric": "--search-metric",
-                  "report_metric": "--report-metric", "direction": "--direction"}
+                  "report_metric": "--report-metric", "direction": "--direction", "objectives": "--objectives",
+                  "constraint": "--constraint", "reference_point": "--reference-point"}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -80,6 +90,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--direction", action="append", default=[], metavar="METRIC=min|max",
                    help="minimize or maximize METRIC (default: by name, names ending in loss/error/err are "
                         "minimized; repeatable)")
+    add_objective_args(p, "a multi-objective study, run by the multi-objective algorithms that "
+                          "`nasbench-lab list algorithms` marks; the first objective is searched on, --direction "
+                          "also sets directions; infeasible queries spend budget and never become the incumbent")
     p.add_argument("--valid-seed", default="random", choices=("random", "mean"),
                    help="search on one drawn training seed per query (default) or the mean over seeds")
     p.add_argument("--jobs", "-j", type=int, default=None, help="processes (default: every CPU core)")
@@ -138,6 +151,7 @@ def run_compare(args: argparse.Namespace) -> int:
         print(table.read_text() if table.is_file() else (study.out / "average_rank.md").read_text())
         for line in read_findings(study):
             print(line)
+        _print_pareto_tables(args, study)
         print(f"results: {study.out}", file=sys.stdout)
     return 0
 
@@ -156,6 +170,42 @@ def _metric_lines(study) -> list[str]:
             lines.append(f"{key}: values are the report metric {report}{unit} of the architecture each run found "
                          f"best by the search metric {search}")
     return lines
+
+
+def _print_pareto_tables(args: argparse.Namespace, study) -> None:
+    """For a multi-objective study, each listed benchmark's final hypervolume regret against its exact front (a
+    minimal table: ``analysis.pareto_summary.final_hv_regret_table``)."""
+    from nasbench_lab.analysis.pareto_summary import final_hv_regret_table
+    from nasbench_lab.analysis.table_front import reference_point_in_units, table_reference
+
+    spec = study.spec
+    if len(spec.objectives) < 2:
+        return
+    runs = study.trajectories()
+    for entry in spec.benchmarks:
+        bench, key = entry.load(), entry.key()
+        objectives = spec.resolve_objectives(bench)
+        if objectives is None or key not in runs:
+            continue
+        try:
+            reference = table_reference(bench, objectives, spec.reference_point, spec.fidelity)
+        except ConfigError as exc:
+            note(args, f"{key}: no hypervolume regret ({exc})")
+            continue
+        point = ", ".join(f"{n}={v:g}" for n, v in zip(objectives.names, reference_point_in_units(reference)))
+        print(f"\n{key}: final hypervolume regret against the exact front of {len(reference.front)} "
+              f"architecture(s) (hypervolume {reference.hypervolume:.4g}, normalized; reference point {point})")
+        print(final_hv_regret_table(runs[key], reference, _scorer(bench, objectives, spec.fidelity)))
+
+
+def _scorer(bench, objectives: Objectives, fidelity: int | None) -> Callable[[Trajectory], np.ndarray]:
+    """A run's objective values as the table front has them (seed means of its architectures)."""
+    from nasbench_lab.analysis.table_front import objective_values
+
+    def score(trajectory: Trajectory) -> np.ndarray:
+        return objective_values(bench, objectives, trajectory.archs, fidelity)
+
+    return score
 
 
 def _note_reported_metric(args: argparse.Namespace, study) -> None:
@@ -185,13 +235,22 @@ def run_plot(args: argparse.Namespace) -> int:
 
 
 def default_algorithms(bench, params: dict | None = None, on_skip: Callable[[str, Exception], None] | None = None,
-                       search_metric: str | None = None) -> list[str]:
-    """The DEFAULT_ALGORITHMS that ``bench`` can run (e.g. hb needs several fidelities); ``on_skip`` hears the rest."""
-    from nasbench_lab.search.base import make_optimizer
+                       search_metric: str | None = None, objectives: Objectives | None = None) -> list[str]:
+    """The DEFAULT_ALGORITHMS that ``bench`` can run (e.g. hb needs several fidelities); ``on_skip`` hears the rest.
+
+    With several ``objectives``: every registered multi-objective algorithm (``multi_objective_names()``, rs first)
+    but those that need an optional package, so the default set does not depend on what is installed.
+    """
+    from nasbench_lab.search.base import OPTIMIZERS, make_optimizer, multi_objective_names
     from nasbench_lab.search.runner import search_problem
 
-    names, problem = [], search_problem(bench, search_metric)
-    for name in DEFAULT_ALGORITHMS:
+    metric = objectives.names[0] if objectives is not None else search_metric
+    names, problem = [], search_problem(bench, metric, objectives)
+    candidates: Sequence[str] = DEFAULT_ALGORITHMS
+    if objectives is not None and objectives.multi:
+        candidates = sorted((n for n in multi_objective_names() if not OPTIMIZERS.get(n).requires),
+                            key=lambda n: n != "rs")  # the random-search baseline first, as in DEFAULT_ALGORITHMS
+    for name in candidates:
         try:
             make_optimizer(name, problem, np.random.default_rng(0), **(params or {}).get(name, {}))
             names.append(name)
@@ -215,6 +274,9 @@ def _spec_from_flags(args: argparse.Namespace):
     seeds = args.seeds if args.seeds is not None else DEFAULT_SETTING["seeds"] if default_setting else DEFAULT_SEEDS
     bench = benchmark_from_args(args)  # says so when it falls back to the embedded default
     params = dotted_params(args.param, "ALGO")
+    directions = _directions(args.direction, bench)
+    objectives = objectives_from_args(args, bench, directions)
+    reference_point = reference_point_from_args(args.reference_point, objectives)
     if args.algorithms is not None:
         names = [n.strip() for n in args.algorithms.split(",") if n.strip()]
         if not names:
@@ -225,7 +287,8 @@ def _spec_from_flags(args: argparse.Namespace):
             OPTIMIZERS.get(name)
     else:
         names = default_algorithms(bench, params, lambda name, exc: note(
-            args, f"skipping {name} on {bench.name}/{bench.dataset}: {exc}"), search_metric=args.search_metric)
+            args, f"skipping {name} on {bench.name}/{bench.dataset}: {exc}"), search_metric=args.search_metric,
+            objectives=objectives)
     unknown = sorted(set(params) - set(names))
     if unknown:
         raise ConfigError(f"--param names algorithm(s) {', '.join(unknown)} that are not compared "
@@ -240,8 +303,9 @@ def _spec_from_flags(args: argparse.Namespace):
                      seeds=tuple(range(_positive(seeds, "--seeds"))), budget=budget,
                      budget_seconds=args.budget_seconds, workers=args.workers, valid_seed=args.valid_seed,
                      name=f"compare-{bench.name}-{bench.dataset}", fidelity=args.fidelity,
-                     search_metric=args.search_metric, report_metric=args.report_metric,
-                     directions=_directions(args.direction, bench))
+                     search_metric=args.search_metric, report_metric=args.report_metric, directions=directions,
+                     objectives=tuple(parse_list(args.objectives, "--objectives")),
+                     constraints=tuple(args.constraint), reference_point=reference_point)
     return spec, args.out or os.path.join("results", f"{bench.name}-{bench.dataset}")
 
 

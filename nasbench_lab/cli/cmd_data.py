@@ -13,7 +13,15 @@ from nasbench_lab.api import DEFAULT_BENCHMARK, convert, convert_table_csv, tabl
 from nasbench_lab.benchmarks.spec import BENCHMARKS
 from nasbench_lab.benchmarks.tabular import TabularBenchmark
 from nasbench_lab.cli.cmd_download import official_files_report, print_official_files
-from nasbench_lab.cli.common import add_benchmark_args, benchmark_from_args, benchmark_name, resolve_path
+from nasbench_lab.cli.common import (
+    add_benchmark_args,
+    add_objective_args,
+    benchmark_from_args,
+    benchmark_name,
+    objectives_from_args,
+    reference_point_from_args,
+    resolve_path,
+)
 from nasbench_lab.cli.main import note, print_json
 from nasbench_lab.errors import ConfigError, DataFileError
 from nasbench_lab.loaders.flat_csv import write_flat_csv
@@ -52,8 +60,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run_list)
 
-    p = sub.add_parser("info", help="describe one benchmark: metrics, units, seeds, fidelities, split semantics")
+    p = sub.add_parser("info", help="describe one benchmark: metrics, units, seeds, fidelities, split semantics",
+                       description="Describe one benchmark; with --objectives, also the exact Pareto front of its "
+                                   "listed table for them (size, reference point; computed once and cached).")
     add_benchmark_args(p)
+    add_objective_args(p, "with them, the size and reference point of the table's exact Pareto front")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run_info)
 
@@ -159,6 +170,12 @@ def run_list(args: argparse.Namespace) -> int:
 def run_info(args: argparse.Namespace) -> int:
     bench = benchmark_from_args(args)
     info = bench.describe()
+    objectives = objectives_from_args(args, bench)
+    point = reference_point_from_args(args.reference_point, objectives)
+    if objectives is not None and objectives.multi:
+        from nasbench_lab.analysis.table_front import front_summary, table_reference
+
+        info["pareto_front"] = front_summary(objectives, table_reference(bench, objectives, point), point is not None)
     if args.json:
         print_json(info)
         return 0
@@ -170,6 +187,15 @@ def run_info(args: argparse.Namespace) -> int:
               f"fidelities={m.get('fidelities')} coverage={m.get('coverage')}")
     for key, text in info.get("notes", {}).items():
         print(f"  note ({key}): {text}")
+    front = info.get("pareto_front")
+    if front:
+        names = ", ".join(f"{n} ({'max' if h else 'min'})" for n, h in zip(front["objectives"],
+                                                                          front["higher_is_better"]))
+        subject = f" subject to {' and '.join(front['constraints'])}" if front["constraints"] else ""
+        shown = ", ".join(f"{n}={v:.6g}" for n, v in zip(front["objectives"], front["reference_point"]))
+        print(f"exact Pareto front of {names}{subject}: {front['size']} architecture(s) (seed means); "
+              f"reference point {shown} ({front['reference_rule']}); hypervolume "
+              f"{front['hypervolume_normalized']:.6g} (normalized)")
     return 0
 
 

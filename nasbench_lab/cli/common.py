@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+from collections.abc import Mapping
 from pathlib import Path
 
 from nasbench_lab.api import DEFAULT_BENCHMARK, load
@@ -13,6 +15,8 @@ from nasbench_lab.errors import ConfigError, DataFileError, NasbenchLabError
 from nasbench_lab.loaders.flat_csv import MISSING_NOTE
 from nasbench_lab.loaders.table_csv import is_table_csv
 from nasbench_lab.paths import cache_dir
+from nasbench_lab.results.objective_choice import resolve_objectives
+from nasbench_lab.results.objectives import Objectives
 from nasbench_lab.tables.hdf5 import read_table_header
 
 
@@ -121,3 +125,45 @@ def dotted_params(items: list[str], owner: str) -> dict[str, dict]:
             value = raw
         out.setdefault(name, {})[param] = value
     return out
+
+
+def add_objective_args(parser: argparse.ArgumentParser, what: str) -> None:
+    """--objectives, --constraint (repeatable) and --reference-point; ``what`` says what they choose."""
+    parser.add_argument("--objectives", default=None, metavar="METRIC[:min|max],...",
+                        help=f"several objectives, comma-separated, e.g. valid_acc,latency_gold_6226 ({what}; each "
+                             "direction from its metric unless a :min/:max suffix says)")
+    parser.add_argument("--constraint", action="append", default=[], metavar="METRIC<=NUMBER",
+                        help="keep only architectures satisfying it, e.g. \"latency_pixel3<=20\" (on cost, size or "
+                             "proxy metrics; repeatable)")
+    parser.add_argument("--reference-point", default=None, metavar="NUMBER,...",
+                        help="hypervolume reference point, one number per objective in its own units, no better than "
+                             "any architecture of the table (default: 10%% of the table's range beyond its worst "
+                             "value in each objective)")
+
+
+def objectives_from_args(args: argparse.Namespace, bench: Benchmark,
+                         directions: Mapping[str, str] | None = None) -> Objectives | None:
+    """The --objectives/--constraint given, checked against ``bench`` (None when neither is given)."""
+    if args.objectives is None and not args.constraint:
+        return None
+    if args.objectives is not None and not args.objectives.strip():
+        raise ConfigError("--objectives names no metric (got ''); give comma-separated metrics such as "
+                          "valid_acc,latency_gold_6226, or leave it out")
+    return resolve_objectives(bench, args.objectives, args.constraint, directions,
+                              getattr(args, "search_metric", None))
+
+
+def reference_point_from_args(text: str | None, objectives: Objectives | None) -> tuple[float, ...] | None:
+    """--reference-point NUMBER,... (one per objective; checked against the table where the front is computed)."""
+    if text is None:
+        return None
+    if objectives is None or not objectives.multi:
+        raise ConfigError("--reference-point needs several --objectives (one number per objective)")
+    try:
+        values = tuple(float(p) for p in text.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != objectives.n or not all(math.isfinite(v) for v in values):
+        raise ConfigError(f"--reference-point takes {objectives.n} comma-separated numbers, one per objective "
+                          f"({', '.join(objectives.names)}) in its own units, got {text!r}")
+    return values

@@ -77,6 +77,7 @@ def run_differences(meta: Mapping, expected: Mapping) -> list[str]:
             if key == "data_sha256":
                 found, wanted = f"{str(found)[:12]}...", f"{str(wanted)[:12]}..."
             out.append(f"{words} {found} vs {wanted}")
+    out.extend(_objective_differences(meta, expected))
     params = meta.get("params") or {}
     for key, value in (expected.get("params") or {}).items():
         if key in params and not _same(params[key], value):
@@ -84,10 +85,31 @@ def run_differences(meta: Mapping, expected: Mapping) -> list[str]:
     return out
 
 
+def _objective_differences(meta: Mapping, expected: Mapping) -> list[str]:
+    """Objectives and constraints of a run file against the run expected (a file written before objectives were
+    recorded, or of a single-objective run, has one objective and no constraints)."""
+    out = []
+    found = list(meta.get("objectives") or [])
+    if "objectives" in expected:
+        wanted = expected["objectives"]
+        if wanted is None and len(found) > 1:
+            out.append(f"objectives {','.join(found)} vs one")
+        elif wanted is not None and found != list(wanted):
+            out.append(f"objectives {','.join(found) or 'none recorded'} vs {','.join(wanted)}")
+    if "constraints" in expected:
+        had, wanted = list(meta.get("constraints") or []), list(expected["constraints"] or [])
+        if had != wanted:
+            out.append(f"constraints {' and '.join(had) or 'none'} vs {' and '.join(wanted) or 'none'}")
+    return out
+
+
 #: study settings shared by every run, compared between a folder's study.json and a new study (words, key)
 SHARED_SETTINGS = (("budget", "budget"), ("budget in seconds", "budget_seconds"), ("workers", "workers"),
                    ("valid_seed", "valid_seed"), ("fidelity", "fidelity"), ("search metric", "search_metric"),
-                   ("report metric", "report_metric"), ("directions", "directions"))
+                   ("report metric", "report_metric"), ("directions", "directions"), ("objectives", "objectives"),
+                   ("constraints", "constraints"), ("reference point", "reference_point"))
+#: settings a study.json written before they existed lacks: absent, empty and None all mean "not set"
+_UNSET_MEANS_EMPTY: dict[str, object] = {"directions": {}, "objectives": [], "constraints": [], "reference_point": None}
 
 
 def settings_differences(old: Mapping, new: Mapping) -> list[str]:
@@ -95,8 +117,8 @@ def settings_differences(old: Mapping, new: Mapping) -> list[str]:
     out = []
     for words, key in SHARED_SETTINGS:
         a, b = old.get(key), new.get(key)
-        if key == "directions":
-            a, b = a or {}, b or {}
+        if key in _UNSET_MEANS_EMPTY:
+            a, b = a or _UNSET_MEANS_EMPTY[key], b or _UNSET_MEANS_EMPTY[key]
         if not _same(a, b):
             out.append(f"{words} {a} vs {b}")
     return out

@@ -8,13 +8,15 @@ the checksum of the data), so a rerun with algorithms, seeds or benchmarks added
 every run already there. ``OUT/study.json`` records the settings shared by every run (budget,
 workers, fidelity, metrics): a folder whose runs were made with other shared settings, or on data
 that has changed since, is refused with the setting named, and each run file is checked against the
-run it should hold before it is reused or reported (see ``identity``).
+run it should hold before it is reused or reported (see ``identity``). A multi-objective or constrained study
+(``objectives``, ``constraints``, ``reference_point``) is checked on every benchmark before its first run.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import multiprocessing
 import numbers
 import os
@@ -30,8 +32,10 @@ from nasbench_lab.errors import ConfigError, DataFileError, UnknownNameError
 from nasbench_lab.fileio import atomic_write
 from nasbench_lab.metrics import check_direction
 from nasbench_lab.plugins import load_plugins, normalize_plugin
+from nasbench_lab.results.objective_choice import resolve_objectives
+from nasbench_lab.results.objectives import Constraint, Objectives, parse_list, split_direction
 from nasbench_lab.results.trajectory import Trajectory
-from nasbench_lab.search.base import OPTIMIZERS, check_requirements, optimizer_params
+from nasbench_lab.search.base import OPTIMIZERS, check_requirements, multi_objective_names, optimizer_params
 from nasbench_lab.search.runner import VALID_SEEDS, Budget, run
 from nasbench_lab.studies.identity import (
     check_folder_name,
@@ -117,6 +121,13 @@ class StudySpec:
     #: wall-clock seconds after which a run ends, recorded as stopped "timeout" (None: no limit); not part of
     #: the study's identity: a rerun with another limit keeps the runs already on disk
     run_timeout: float | None = None
+    #: objectives of a multi-objective study (``"valid_acc"``, ``"latency_gold_6226:min"``; the first is searched
+    #: on); constraints (``"latency_pixel3<=20"``); empty: the search metric alone, unconstrained
+    objectives: tuple[str, ...] = ()
+    constraints: tuple[str, ...] = ()
+    #: reference point for hypervolumes, one number per objective in its own units (None: the documented default,
+    #: 1.1 in every objective normalized by the table's range; analysis/pareto.py)
+    reference_point: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         check_folder_name(self.name, "study name")
@@ -154,6 +165,37 @@ class StudySpec:
             raise ConfigError(f"valid_seed must be one of {', '.join(VALID_SEEDS)}, got {self.valid_seed!r}")
         if self.fidelity is not None and (isinstance(self.fidelity, bool) or not isinstance(self.fidelity, int)):
             raise ConfigError(f"fidelity must be an integer (epochs) or absent, got {self.fidelity!r}")
+        self._check_objectives()
+
+    def _check_objectives(self) -> None:
+        """Objectives, constraints and reference point in their normal form; checks that need no benchmark (those
+        that do run in ``Study.prepare``, before any run)."""
+        objectives = tuple(parse_list(self.objectives, "objectives"))
+        names = [split_direction(o)[0] for o in objectives]
+        twice = [n for i, n in enumerate(names) if n in names[:i]]
+        if twice:
+            raise ConfigError(f"objective {twice[0]!r} is named twice; name each objective once")
+        object.__setattr__(self, "objectives", objectives)
+        object.__setattr__(self, "constraints", tuple(str(Constraint.parse(c))
+                                                      for c in parse_list(self.constraints, "constraints")))
+        ref = self.reference_point
+        if ref is not None:
+            if len(objectives) < 2:
+                raise ConfigError("reference_point needs two or more objectives (a hypervolume's reference point), "
+                                  f"got objectives {list(objectives)}")
+            if isinstance(ref, (str, bytes)) or not isinstance(ref, (list, tuple)) or not all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in ref) \
+                    or len(ref) != len(objectives):
+                raise ConfigError(f"reference_point must be {len(objectives)} finite numbers, one per objective "
+                                  f"({', '.join(names)}) in its own units, got {_show(ref)}")
+            object.__setattr__(self, "reference_point", tuple(float(v) for v in ref))
+        if len(objectives) > 1:
+            single = list(dict.fromkeys(a.name for a in self.algorithms
+                                        if a.check and not OPTIMIZERS.get(a.name).multi_objective))
+            if single:
+                raise ConfigError(f"this study has {len(objectives)} objectives ({', '.join(names)}) and "
+                                  f"{', '.join(single)} {'optimizes' if len(single) == 1 else 'optimize'} one "
+                                  f"objective; use multi-objective algorithms: {', '.join(multi_objective_names())}")
 
     def settings(self) -> dict:
         """What determines each run's result (everything but the seed list, the name and data paths)."""
@@ -163,7 +205,36 @@ class StudySpec:
                "valid_seed": self.valid_seed, "fidelity": self.fidelity}
         # only when set, so that folders written before these settings existed keep their fingerprint
         out.update({k: v for k, v in self.metric_settings().items() if v})
+        out.update(self.objective_settings())
         return out
+
+    def objective_settings(self) -> dict:
+        """Objectives, constraints and reference point, each only when set (older folders keep their fingerprint)."""
+        out: dict = {}
+        if self.objectives:
+            out["objectives"] = list(self.objectives)
+        if self.constraints:
+            out["constraints"] = list(self.constraints)
+        if self.reference_point is not None:
+            out["reference_point"] = list(self.reference_point)
+        return out
+
+    def run_settings(self) -> dict:
+        """Keyword arguments of ``search.run`` choosing metrics, directions, objectives and constraints."""
+        out = self.metric_settings()
+        if self.objectives:
+            out["objectives"] = list(self.objectives)
+        if self.constraints:
+            out["constraints"] = list(self.constraints)
+        return out
+
+    def resolve_objectives(self, bench) -> Objectives | None:
+        """The study's objectives and constraints checked against ``bench`` (None for a plain single-objective
+        study): unknown or test metrics, contradictory directions and unsatisfiable constraints fail here."""
+        if not self.objectives and not self.constraints:
+            return None
+        return resolve_objectives(bench, list(self.objectives) or None, list(self.constraints), self.directions,
+                                  self.search_metric)
 
     def metric_settings(self) -> dict:
         """Keyword arguments of ``search.run`` choosing the metrics and their directions."""
@@ -179,7 +250,8 @@ class StudySpec:
                 "algorithms": [{"name": a.name, "label": a.label, "params": a.params} for a in self.algorithms],
                 "seeds": list(self.seeds), "budget": self.budget, "budget_seconds": self.budget_seconds,
                 "workers": self.workers, "valid_seed": self.valid_seed, "fidelity": self.fidelity,
-                **self.metric_settings(), "plugins": list(self.plugins), "run_timeout": self.run_timeout}
+                **self.metric_settings(), **self.objective_settings(), "plugins": list(self.plugins),
+                "run_timeout": self.run_timeout}
 
     @classmethod
     def from_dict(cls, data: Mapping, base_dir: Path | None = None, check_algorithms: bool = True) -> StudySpec:
@@ -190,7 +262,8 @@ class StudySpec:
         """
         accepted = {"format", "fingerprint", "name", "benchmarks", "benchmark", "algorithms", "algorithm", "seeds",
                     "budget", "budget_seconds", "workers", "valid_seed", "fidelity", "benchmark_keys",
-                    "search_metric", "report_metric", "directions", "plugins", "run_timeout", "data_sha256"}
+                    "search_metric", "report_metric", "directions", "plugins", "run_timeout", "data_sha256",
+                    "objectives", "constraints", "reference_point"}
         _check_keys("study", data, accepted)
         seeds = data.get("seeds", 10)
         seeds = range(seeds) if isinstance(seeds, int) and not isinstance(seeds, bool) else seeds
@@ -213,7 +286,10 @@ class StudySpec:
             workers=data.get("workers", 1), valid_seed=data.get("valid_seed", "random"),
             name=str(data.get("name", "study")), fidelity=data.get("fidelity"),
             search_metric=data.get("search_metric"), report_metric=data.get("report_metric"),
-            directions=data.get("directions") or {}, plugins=tuple(plugins), run_timeout=data.get("run_timeout"))
+            directions=data.get("directions") or {}, plugins=tuple(plugins), run_timeout=data.get("run_timeout"),
+            objectives=_strings(data.get("objectives"), "objectives"),
+            constraints=_strings(data.get("constraints"), "constraints"),
+            reference_point=data.get("reference_point"))
 
     @classmethod
     def from_toml(cls, path: str | os.PathLike) -> StudySpec:
@@ -255,6 +331,8 @@ class RunSpec:
     data_sha256: str = ""
     #: wall-clock limit of the run in seconds (``search.run``'s ``timeout_s``)
     timeout_s: float | None = None
+    #: the study's reference point (recorded in the run file for analysis; runs do not depend on it)
+    reference_point: tuple[float, ...] | None = None
 
     def expected_meta(self, key: str) -> dict:
         """What the run file of this run must say (``identity.run_differences``); ``key``: the benchmark folder."""
@@ -262,7 +340,10 @@ class RunSpec:
                 "params": self.algorithm.params, "budget_queries": self.budget, "budget_seconds": self.budget_seconds,
                 "workers": self.workers, "valid_seed": self.valid_seed, "search_fidelity": self.fidelity,
                 "search_metric": self.metrics.get("search_metric"),
-                "report_metric": self.metrics.get("report_metric"), "data_sha256": self.data_sha256 or None}
+                "report_metric": self.metrics.get("report_metric"), "data_sha256": self.data_sha256 or None,
+                "objectives": ([split_direction(o)[0] for o in self.metrics["objectives"]]
+                               if self.metrics.get("objectives") else None),
+                "constraints": list(self.metrics.get("constraints") or [])}
 
 
 def run_one(spec: RunSpec) -> bytes:
@@ -274,6 +355,8 @@ def run_one(spec: RunSpec) -> bytes:
                valid_seed=spec.valid_seed, fidelity=spec.fidelity, timeout_s=spec.timeout_s, **spec.metrics)
     traj.meta.update({"label": spec.algorithm.label, "study_algorithm": spec.algorithm.name,
                       "benchmark_key": spec.relpath.split("/")[1], "data_sha256": spec.data_sha256})
+    if spec.reference_point is not None:
+        traj.meta["reference_point"] = list(spec.reference_point)
     return traj.to_bytes()
 
 
@@ -294,8 +377,8 @@ class Study:
     def runs(self) -> list[RunSpec]:
         s = self.spec
         return [RunSpec(b, a, seed, s.budget, s.budget_seconds, s.workers, s.valid_seed, s.fidelity,
-                        f"{RUNS_DIR}/{self._keys[b]}/{a.label}/seed_{seed:05d}.npz", s.metric_settings(), s.plugins,
-                        self._data.get(b, ""), s.run_timeout)
+                        f"{RUNS_DIR}/{self._keys[b]}/{a.label}/seed_{seed:05d}.npz", s.run_settings(), s.plugins,
+                        self._data.get(b, ""), s.run_timeout, s.reference_point)
                 for b in s.benchmarks for a in s.algorithms for seed in s.seeds]
 
     def pending(self) -> list[RunSpec]:
@@ -320,8 +403,11 @@ class Study:
         if self.out.exists() and not self.out.is_dir():
             raise ConfigError(f"{self.out} is a file, not a results folder: choose another --out")
         _load_benchmark.cache_clear()  # a data file edited since this process loaded it is loaded again
+        references = {}
         for bench in self.spec.benchmarks:  # a metric a benchmark lacks fails before anything is written
-            resolve_metrics(bench.load(), self.spec.search_metric, self.spec.report_metric)
+            loaded = bench.load()
+            resolve_metrics(loaded, self.spec.search_metric, self.spec.report_metric)
+            references[bench] = self._reference_settings(loaded)
         self._data = {b: b.data_sha256() for b in self.spec.benchmarks}
         file = self.out / STUDY_FILE
         record = {**self.spec.to_dict(), "benchmark_keys": [self._keys[b] for b in self.spec.benchmarks],
@@ -353,9 +439,23 @@ class Study:
         if missing or not bench_file.is_file():
             from nasbench_lab.analysis.reference import benchmark_reference
 
-            refs.update({self._keys[b]: benchmark_reference(b.load(), **self.spec.metric_settings())
-                         for b in missing})
+            refs.update({self._keys[b]: benchmark_reference(b.load(), **references[b]) for b in missing})
             atomic_write(bench_file, json.dumps(refs, indent=2).encode())
+
+    def _reference_settings(self, bench) -> dict:
+        """Checks the study's objectives on ``bench`` (before any run: unknown or test metrics, unsatisfiable
+        constraints, a reference point better than a listed architecture) and returns the metric settings of its
+        single-objective reference values (the first objective is the search metric)."""
+        settings = self.spec.metric_settings()
+        objectives = self.spec.resolve_objectives(bench)
+        if objectives is None:
+            return settings
+        if self.spec.reference_point is not None and bench.tabulated:
+            from nasbench_lab.analysis.table_front import table_reference
+
+            table_reference(bench, objectives, self.spec.reference_point, self.spec.fidelity)  # checks and caches
+        directions = {**settings["directions"], objectives.names[0]: "max" if objectives.higher[0] else "min"}
+        return {**settings, "search_metric": objectives.names[0], "directions": directions}
 
     def _check_against(self, old: Mapping, new: Mapping) -> None:
         """Refuses a folder whose study.json says its runs were made with other shared settings or data."""
@@ -527,6 +627,15 @@ def _algorithm_entry(item: object, check: bool = True) -> AlgorithmEntry:
     if "name" not in entry:
         raise ConfigError(f"an algorithm entry needs a name (one of {', '.join(OPTIMIZERS.names())}), got {item!r}")
     return AlgorithmEntry(entry["name"], entry.get("label", ""), entry.get("params", {}), check=check)
+
+
+def _strings(value: object, key: str) -> tuple:
+    """A study file's list of strings (or one comma-separated string) as a tuple; anything else is refused."""
+    if value is None:
+        return ()
+    if isinstance(value, str) or (isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)):
+        return tuple(parse_list(value, key))
+    raise ConfigError(f"{key} must be a list of strings, got {_show(value)}")
 
 
 def _show(value: object) -> str:

@@ -44,7 +44,8 @@ class RunIndicators:
     regret of the incumbent (one objective, in its unit); ``igd_plus[i]``: IGD+ of the found front (``inf``
     until a feasible query; NaN with one objective). ``front``: row indices (into the trajectory) of the found
     front at the end (the incumbent with one objective), ``front_values`` their table values (own units, one
-    column per objective), ``front_test`` their report values.
+    column per objective), ``front_test`` their report values; ``unattained``: the regret of attaining nothing
+    (the front's whole hypervolume, or the reference point's regret), a run's until its first feasible query.
     """
 
     regret: np.ndarray
@@ -54,11 +55,12 @@ class RunIndicators:
     front: np.ndarray
     front_values: np.ndarray
     front_test: np.ndarray
+    unattained: float
 
     @property
     def final_regret(self) -> float:
-        """Regret after the last query (the reference's whole hypervolume, or regret, for an empty run)."""
-        return float(self.regret[-1]) if len(self.regret) else math.nan
+        """Regret after the last query (``unattained`` for a run without any query)."""
+        return float(self.regret[-1]) if len(self.regret) else self.unattained
 
     @property
     def final_igd_plus(self) -> float:
@@ -128,7 +130,7 @@ def _multi(traj: Trajectory, ref: ParetoReference, seen: np.ndarray, scored: np.
     z = table[front] * np.where(ref.higher, -1.0, 1.0)
     front = front[np.lexsort(z.T[::-1])]  # best first objective first
     return RunIndicators(regret, igd, n, int(traj.feasible.sum()), front, table[front],
-                         np.asarray(traj.test, dtype=np.float64)[front])
+                         np.asarray(traj.test, dtype=np.float64)[front], ref.hypervolume)
 
 
 def _single(traj: Trajectory, ref: ParetoReference, table: np.ndarray, ok: np.ndarray) -> RunIndicators:
@@ -138,7 +140,7 @@ def _single(traj: Trajectory, ref: ParetoReference, table: np.ndarray, ok: np.nd
     worst_regret = abs(float(reference_values(ref)[0]) - best)  # nothing feasible: the reference point
     if n == 0:
         return RunIndicators(np.zeros(0), np.zeros(0), 0, 0, np.zeros(0, dtype=np.int64), np.empty((0, 1)),
-                             np.zeros(0))
+                             np.zeros(0), worst_regret)
     inc = traj.incumbent()
     started = np.logical_or.accumulate(ok)
     value = table[inc, 0]
@@ -146,7 +148,7 @@ def _single(traj: Trajectory, ref: ParetoReference, table: np.ndarray, ok: np.nd
     regret = np.where(started & ok[inc], gap, worst_regret)
     front = inc[-1:] if ok[inc[-1]] else np.zeros(0, dtype=np.int64)
     return RunIndicators(regret, np.full(n, np.nan), n, int(traj.feasible.sum()), front, table[front],
-                         np.asarray(traj.test, dtype=np.float64)[front])
+                         np.asarray(traj.test, dtype=np.float64)[front], worst_regret)
 
 
 def indicator_curve(trajs: Sequence[Trajectory], indicators: Sequence[RunIndicators], y: str = "hv_regret",

@@ -421,7 +421,7 @@ def _report_one_mo(folder: Path, key: str, runs: dict[str, list[Trajectory]], re
     report = ref.get("report_metric")
     kind = MOTableKind.of(objs.n, objs.names[0], report)
     scored = {label: [run_indicators(t, pref, scoring.values_of) for t in trajs] for label, trajs in runs.items()}
-    nothing = pref.hypervolume if objs.multi else abs(float(reference_values(pref)[0]) - optimum(pref))
+    nothing = next(i.unattained for inds in scored.values() for i in inds)  # the regret of attaining nothing
     summary = summarize(runs)
     indicator = "final_hv_regret" if objs.multi else "final_regret"
     for label, inds in scored.items():
@@ -556,12 +556,13 @@ def _mo_plots(folder: Path, key: str, runs: dict[str, list[Trajectory]], scored:
         out.append(_save(draw_cd(cd, title=key), folder, "critical_difference", formats,
                          cd_caption(cd) + " Ranks of the final " + kind.indicator + " (1 = lowest)."))
     if objs.n == 2:
-        out += _front_figures(folder, key, scored, objs, pref, marks, formats, best)
+        out += _front_figures(folder, key, runs, scored, objs, pref, marks, formats, best)
     return out
 
 
-def _front_figures(folder: Path, key: str, scored: dict[str, list[RunIndicators]], objs: Objectives,
-                   pref: ParetoReference, marks: dict, formats: Sequence[str], best: str | None) -> list[Figure]:
+def _front_figures(folder: Path, key: str, runs: dict[str, list[Trajectory]], scored: dict[str, list[RunIndicators]],
+                   objs: Objectives, pref: ParetoReference, marks: dict, formats: Sequence[str],
+                   best: str | None) -> list[Figure]:
     """The exact front with every algorithm's median attainment surface and constraint lines, and the EAF
     difference of the best-mean algorithm against random search (or the second best)."""
     front = front_values(pref)
@@ -579,16 +580,18 @@ def _front_figures(folder: Path, key: str, scored: dict[str, list[RunIndicators]
         return out
     baseline = [label for label in ("rs", "random_search") if label in scored and label != best]
     other = baseline[0] if baseline else next(label for label in order if label != best)
-    both = [(a, b) for a, b in zip(scored[best], scored[other]) if a.feasible_found and b.feasible_found]
+    by_seed = {label: dict(zip((t.meta.get("seed") for t in runs[label]), scored[label])) for label in (best, other)}
+    both = [(a, by_seed[other][s]) for s, a in by_seed[best].items()
+            if s in by_seed[other] and a.feasible_found and by_seed[other][s].feasible_found]
     if not both:
         return out
     rect = eaf_difference([a.front_values for a, _ in both], [b.front_values for _, b in both], objs.higher)
     fig = draw_eaf_difference(rect, best, other, objs.names, objs.higher, front=front, n_runs=len(both),
                               title=f"{key}: empirical attainment difference, {best} vs {other}")
-    dropped = len(scored[best]) - len(both)
+    dropped = len(by_seed[best]) - len(both)
     out.append(_save(fig, folder, f"eaf_difference_{best}_vs_{other}", formats,
                      f"Differences of the empirical attainment functions of {best} (left) and {other} (right) over "
-                     f"{len(both)} seeds: grey where one attains a region in a larger fraction of runs (darker: "
+                     f"{len(both)} paired seeds: grey where one attains a region in a larger fraction of runs (darker: "
                      "larger difference); blue: the exact front"
                      + (f"; {dropped} seed(s) where either found nothing feasible left out." if dropped else ".")))
     return out

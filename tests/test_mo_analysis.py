@@ -219,7 +219,7 @@ def test_front_figure_has_the_exact_front_surfaces_and_constraint_lines():
     assert list(gids["constraint:latency_pixel3<=15"].get_xdata()) == [15.0, 15.0]
     assert ax.get_xlabel() == "latency on pixel3 (ms)" and ax.get_ylabel() == "validation accuracy (%)"
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert "x: attains nothing" in legend and "constraint latency_pixel3<=15" in legend
+    assert "x: attains nothing" in legend and "constraint latency_pixel3<=15\n(shaded: infeasible)" in legend
 
 
 def test_eaf_difference_figure_shows_each_side_in_its_panel():

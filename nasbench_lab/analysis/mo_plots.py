@@ -44,6 +44,13 @@ def _limits(points: Sequence[np.ndarray], higher: Sequence[bool]) -> tuple[tuple
     return out[0], out[1]
 
 
+def _widen(lim: tuple[float, float], value: float) -> tuple[float, float]:
+    """Axis limits that show ``value`` with 5% of the span beyond it."""
+    lo, hi = min(lim[0], value), max(lim[1], value)
+    pad = 0.05 * max(hi - lo, 1e-9)
+    return (lo - pad if value <= lim[0] else lo, hi + pad if value >= lim[1] else hi)
+
+
 def staircase(points: np.ndarray, higher: Sequence[bool], xlim: tuple[float, float],
               ylim: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
     """The x/y coordinates (x: objective 1, y: objective 0) of the boundary of what ``points`` attain, from the
@@ -63,19 +70,26 @@ def staircase(points: np.ndarray, higher: Sequence[bool], xlim: tuple[float, flo
     return np.asarray(xs), np.asarray(ys)
 
 
-def _constraint_lines(ax, names: Sequence[str], constraints: Sequence[Constraint]) -> list:
-    """A dashed line at each constraint's bound on a plotted objective (gid ``constraint:<text>``)."""
+def _constraint_lines(ax, names: Sequence[str], constraints: Sequence[Constraint], xlim: tuple[float, float],
+                      ylim: tuple[float, float]) -> list:
+    """A dashed line at each constraint's bound on a plotted objective (gid ``constraint:<text>``), its infeasible
+    side lightly shaded (gid ``infeasible:<text>``)."""
     from matplotlib.lines import Line2D
 
     handles = []
     for c in constraints:
         if c.metric == names[1]:
             ax.axvline(c.bound, color=CONSTRAINT_COLOR, linestyle="--", linewidth=1.2, gid=f"constraint:{c}")
+            ax.axvspan(c.bound, xlim[1] if c.op == "<=" else xlim[0], color=CONSTRAINT_COLOR, alpha=0.08,
+                       linewidth=0, gid=f"infeasible:{c}")
         elif c.metric == names[0]:
             ax.axhline(c.bound, color=CONSTRAINT_COLOR, linestyle="--", linewidth=1.2, gid=f"constraint:{c}")
+            ax.axhspan(c.bound, ylim[1] if c.op == "<=" else ylim[0], color=CONSTRAINT_COLOR, alpha=0.08,
+                       linewidth=0, gid=f"infeasible:{c}")
         else:
             continue
-        handles.append(Line2D([], [], color=CONSTRAINT_COLOR, linestyle="--", label=f"constraint {c}"))
+        handles.append(Line2D([], [], color=CONSTRAINT_COLOR, linestyle="--", label=f"constraint {c}\n(shaded: "
+                              "infeasible)"))
     return handles
 
 
@@ -90,11 +104,11 @@ def draw_fronts(front: np.ndarray, surfaces: Mapping[str, np.ndarray], names: Se
 
     _check_two(names, higher)
     xlim, ylim = _limits([np.asarray(front), *map(np.asarray, surfaces.values())], higher)
-    for c in constraints:  # a constraint line stays in view
+    for c in constraints:  # a constraint line stays in view, with a margin of its infeasible side
         if c.metric == names[1]:
-            xlim = (min(xlim[0], c.bound), max(xlim[1], c.bound))
+            xlim = _widen(xlim, c.bound)
         elif c.metric == names[0]:
-            ylim = (min(ylim[0], c.bound), max(ylim[1], c.bound))
+            ylim = _widen(ylim, c.bound)
     styles = algorithm_styles(list(surfaces))
     fig = new_figure((7.4, 4.6))
     fig.subplots_adjust(left=0.11, right=0.68, bottom=0.12, top=0.92)
@@ -117,7 +131,7 @@ def draw_fronts(front: np.ndarray, surfaces: Mapping[str, np.ndarray], names: Se
         ax.plot(surface[:, 1], surface[:, 0], linestyle="none", marker=marker, markersize=4, zorder=5,
                 color=style["color"], markerfacecolor=style.get("markerfacecolor", style["color"]))
         handles.append(Line2D([], [], marker=marker, markersize=4, label=label, **style))
-    handles += _constraint_lines(ax, names, constraints)
+    handles += _constraint_lines(ax, names, constraints, xlim, ylim)
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_xlabel(metric_info(names[1]).axis_label())

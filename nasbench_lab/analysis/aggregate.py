@@ -50,24 +50,7 @@ def anytime_curve(trajs: Sequence[Trajectory], x: str = "queries", y: str = "tes
         best = optimum if optimum is not None else max(float(np.nanmax(t.valid if on_valid else t.test))
                                                        for t in trajs)
         per_run = [best - v for v in per_run]
-    grid: np.ndarray
-    if x == "queries":
-        grid = np.arange(1, max(len(t) for t in trajs) + 1)
-        values = np.full((len(trajs), len(grid)), np.nan)
-        for i, v in enumerate(per_run):
-            values[i, : len(v)] = v
-            values[i, len(v):] = v[-1]  # a run that stopped keeps its incumbent
-        x_label = "queries (architectures evaluated)"
-    else:
-        lo = min(float(t.finish[0]) for t in trajs)
-        hi = max(float(t.finish[-1]) for t in trajs)
-        grid = np.geomspace(max(lo, 1e-9), max(hi, lo * 1.0001, 1e-9), n_points)
-        values = np.full((len(trajs), len(grid)), np.nan)
-        for i, (t, v) in enumerate(zip(trajs, per_run)):
-            pos = np.searchsorted(t.finish, grid, side="right") - 1
-            values[i] = np.where(pos >= 0, v[np.maximum(pos, 0)], np.nan)
-        timed = trajs[0].meta.get("time_unit", "s") == "s"
-        x_label = "simulated training time (s)" if timed else "simulated time (queries)"
+    grid, values, x_label = on_grid(trajs, per_run, x, n_points)
     meta = trajs[0].meta
     metric = meta.get("search_metric", "valid_acc") if on_valid else meta.get("report_metric") or "test value"
     unit = unit if unit is not None else metric_info(metric).unit
@@ -80,6 +63,37 @@ def anytime_curve(trajs: Sequence[Trajectory], x: str = "queries", y: str = "tes
     return Curve(grid.astype(np.float64), values, x_label, y_label.replace(" ()", ""))
 
 
+def on_grid(trajs: Sequence[Trajectory], per_run: Sequence[np.ndarray], x: str = "queries",
+            n_points: int = 200) -> tuple[np.ndarray, np.ndarray, str]:
+    """Per-query values of each run (``per_run[i]``: one value per row of ``trajs[i]``) on a shared x grid.
+
+    ``x="queries"``: one point per query, a run that stopped keeps its last value; ``"time"``: a log-spaced grid
+    of simulated time from the earliest first result to the latest last one, each run's value of the last result
+    that arrived by then (NaN before its first). Returns the grid, ``values[run, point]`` and the x axis label.
+    """
+    if x not in CURVE_X:
+        raise ConfigError(f"curve x must be one of {', '.join(CURVE_X)}, got {x!r}")
+    grid: np.ndarray
+    if x == "queries":
+        grid = np.arange(1, max(len(t) for t in trajs) + 1)
+        values = np.full((len(trajs), len(grid)), np.nan)
+        for i, v in enumerate(per_run):
+            values[i, : len(v)] = v
+            values[i, len(v):] = v[-1]  # a run that stopped keeps its last value (its incumbent)
+        x_label = "queries (architectures evaluated)"
+    else:
+        lo = min(float(t.finish[0]) for t in trajs)
+        hi = max(float(t.finish[-1]) for t in trajs)
+        grid = np.geomspace(max(lo, 1e-9), max(hi, lo * 1.0001, 1e-9), n_points)
+        values = np.full((len(trajs), len(grid)), np.nan)
+        for i, (t, v) in enumerate(zip(trajs, per_run)):
+            pos = np.searchsorted(t.finish, grid, side="right") - 1
+            values[i] = np.where(pos >= 0, v[np.maximum(pos, 0)], np.nan)
+        timed = trajs[0].meta.get("time_unit", "s") == "s"
+        x_label = "simulated training time (s)" if timed else "simulated time (queries)"
+    return grid, values, x_label
+
+
 def rank_over_budget(runs: Mapping[str, Sequence[Trajectory]], higher_is_better: bool = True) -> Curve:
     """Mean rank (1 = best) of each algorithm's incumbent test value after each query, over seeds (NAS-Bench-Suite).
 
@@ -88,12 +102,18 @@ def rank_over_budget(runs: Mapping[str, Sequence[Trajectory]], higher_is_better:
     """
     names = list(runs)
     n_seeds = min(len(runs[a]) for a in names)
-    curves = [anytime_curve(list(runs[a])[:n_seeds], x="queries", y="test").values for a in names]
+    return rank_of_curves([anytime_curve(list(runs[a])[:n_seeds], x="queries", y="test").values for a in names],
+                          higher_is_better)
+
+
+def rank_of_curves(curves: Sequence[np.ndarray], higher_is_better: bool = True) -> Curve:
+    """Mean rank (1 = best) of each algorithm after each query from per-query curves (``curves[algorithm]``:
+    ``values[seed, query]``, seeds paired by position, as many for each); a shorter curve keeps its last value."""
     length = max(c.shape[1] for c in curves)
     padded = np.stack([np.pad(c, ((0, 0), (0, length - c.shape[1])), mode="edge") for c in curves], axis=-1)
     from nasbench_lab.analysis.stats import rank_matrix
 
-    ranks = rank_matrix(padded.reshape(-1, len(names)), higher_is_better).reshape(padded.shape)
+    ranks = rank_matrix(padded.reshape(-1, len(curves)), higher_is_better).reshape(padded.shape)
     return Curve(np.arange(1, length + 1, dtype=np.float64), ranks.mean(axis=0).T,
                  "queries (architectures evaluated)", "mean rank over seeds (1 = best)")
 

@@ -141,7 +141,7 @@ def _markevery(n_points: int, index: int, count: int) -> tuple[int, int]:
     return (index * step // max(count, 1)) % step, step
 
 
-def _legend_outside(ax, handles=None, **kw):
+def legend_outside(ax, handles=None, **kw):
     """Legend right of the axes, outside the data."""
     return ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
                      frameon=False, **kw)
@@ -212,7 +212,7 @@ def draw_curves(curves: Mapping[str, Curve], *, rng: np.random.Generator, title:
         ax.yaxis.set_minor_formatter(FuncFormatter(_minor_log_label))
     ax.grid(True, alpha=0.3)
     ax.set_title(title, fontsize=9)
-    _legend_outside(ax, [handles[n] for n in order], title="best final mean first" if len(curves) > 2 else None,
+    legend_outside(ax, [handles[n] for n in order], title="best final mean first" if len(curves) > 2 else None,
                     title_fontsize=7)
     return fig
 
@@ -309,7 +309,7 @@ def draw_final(finals: Mapping[str, np.ndarray], *, title: str = "", y_label: st
         tick.set_rotation_mode("anchor")
     ax.set_title(title, fontsize=9)
     ax.grid(True, axis="y", alpha=0.3)
-    _legend_outside(ax, handles)
+    legend_outside(ax, handles)
     return fig
 
 
@@ -332,5 +332,5 @@ def draw_rank_vs_budget(curve: Curve, names: list[str], *, title: str = "", mark
     ax.grid(True, alpha=0.3)
     ax.set_title(title, fontsize=9)
     final = curve.values[:, -1] if curve.values.size else np.zeros(len(names))
-    _legend_outside(ax, [handles[names[i]] for i in np.argsort(final, kind="stable")])
+    legend_outside(ax, [handles[names[i]] for i in np.argsort(final, kind="stable")])
     return fig

@@ -25,11 +25,12 @@ class Figure:
 
 
 def findings(rows: Sequence[Mapping], stats: Mapping, cd, summary: Mapping, *, unit: str, higher: bool,
-             alpha: float, folder: str, metric: str = "") -> list[str]:
+             alpha: float, folder: str, metric: str = "", digits: int = 2, better_than: str = " > ") -> list[str]:
     """What the study found, in sentences: missing report values, the best mean and the group not separated from
     it, significant differences, where the two tests disagree and why, short runs, where files are.
 
-    ``metric``: the report metric (its ``final_<metric>`` lists in ``summary`` tell missing values).
+    ``metric``: the report metric (its ``final_<metric>`` lists in ``summary`` tell missing values); ``digits``:
+    decimals of values; ``better_than``: what joins the better and the worse algorithm of a significant pair.
     """
     if not rows:
         return []
@@ -39,23 +40,23 @@ def findings(rows: Sequence[Mapping], stats: Mapping, cd, summary: Mapping, *, u
     pairs = stats.get("pairwise_wilcoxon_holm") or []
     if measured:
         best = (max if higher else min)(measured, key=lambda r: r["mean"])
-        out.append(f"Best mean: {best['algorithm']} ({best['mean']:.2f} +- {best['std']:.2f}{suffix} over "
-                   f"{best['runs']} runs, mean rank {best['mean_rank']:.2f}).")
-        out += _tied_sentence(best["algorithm"], pairs, alpha)
+        out.append(f"Best mean: {best['algorithm']} ({best['mean']:.{digits}f} +- {best['std']:.{digits}f}{suffix} "
+                   f"over {best['runs']} runs, mean rank {best['mean_rank']:.2f}).")
+        out += tied_sentence(best["algorithm"], pairs, alpha)
     sig = [p for p in pairs if p["p_holm"] < alpha]
     if pairs:
         if sig:
             described = []
             for p in sorted(sig, key=lambda p: p["p_holm"])[:6]:
                 a, b = (p["a"], p["b"]) if (p["median_difference"] > 0) == higher else (p["b"], p["a"])
-                described.append(f"{a} > {b} (p_holm = {p['p_holm']:.2g})")
+                described.append(f"{a}{better_than}{b} (p_holm = {p['p_holm']:.2g})")
             more = f" and {len(sig) - 6} more" if len(sig) > 6 else ""
             out.append(f"{len(sig)} of {len(pairs)} pairs differ significantly (paired Wilcoxon, Holm, "
                        f"alpha = {alpha}): {', '.join(described)}{more}.")
         else:
             spread = max(r["mean"] for r in measured) - min(r["mean"] for r in measured)
             out.append(f"No pair of algorithms differs significantly after Holm correction ({len(pairs)} paired "
-                       f"Wilcoxon tests, alpha = {alpha}); the means span {spread:.2f}{points}. More seeds "
+                       f"Wilcoxon tests, alpha = {alpha}); the means span {spread:.{digits}f}{points}. More seeds "
                        "(--seeds) may separate them.")
     vs = stats.get("vs_random_search_mann_whitney") or {}
     if vs:
@@ -90,7 +91,7 @@ def _missing(summary: Mapping, metric: str) -> list[str]:
             f"{'; '.join(gaps)}. These algorithms get no mean and are left out of the best mean and the tests."]
 
 
-def _tied_sentence(best: str, pairs: Sequence[Mapping], alpha: float) -> list[str]:
+def tied_sentence(best: str, pairs: Sequence[Mapping], alpha: float) -> list[str]:
     """The group statistically tied with the best-mean algorithm, and the rule that makes it."""
     if not any(best in (p["a"], p["b"]) for p in pairs):
         return []
@@ -133,7 +134,7 @@ def _disagreement(vs: Mapping, pairs: Sequence[Mapping], higher: bool, alpha: fl
             "pairs."]
 
 
-def _setting(spec, ref: Mapping) -> str:
+def setting_sentence(spec, ref: Mapping) -> str:
     budget = f"{spec.budget} queries" if spec.budget is not None else f"{spec.budget_seconds:g} simulated seconds"
     return (f"Benchmark {ref.get('benchmark')} / {ref.get('dataset')}; search metric {ref.get('search_metric')}, "
             f"reported metric {ref.get('report_metric')}; {len(spec.seeds)} seeds; budget {budget} per run; "
@@ -143,7 +144,7 @@ def _setting(spec, ref: Mapping) -> str:
 def benchmark_report(key: str, spec, ref: Mapping, rows: Sequence[Mapping], stats: Mapping,
                      figures: Sequence[Figure], summary: Mapping, *, table_stat: str, unit: str) -> str:
     """report.md of one benchmark: setting, findings, the table with every column explained, figures, statistics."""
-    lines = [f"# {key}: search algorithm comparison", "", _setting(spec, ref), "", "## Findings", ""]
+    lines = [f"# {key}: search algorithm comparison", "", setting_sentence(spec, ref), "", "## Findings", ""]
     lines += [f"- {s}" for s in stats.get("findings", [])]
     values = f"Values in {unit.strip()}" if value_unit(unit) else "Values without a unit"
     bold = ("the best mean and the algorithms not separated from it (paired Wilcoxon, Holm; see Findings) in bold"
@@ -160,7 +161,14 @@ def benchmark_report(key: str, spec, ref: Mapping, rows: Sequence[Mapping], stat
         lines += ["", "## Figures", ""]
         for fig in figures:
             lines += [f"![{fig.caption}]({fig.path})", "", f"*{fig.caption}*", ""]
-    lines += ["## Statistics", ""]
+    lines += statistics_lines(stats, summary)
+    return "\n".join(lines)
+
+
+def statistics_lines(stats: Mapping, summary: Mapping, digits: int = 2) -> list[str]:
+    """The "Statistics" section of report.md: Friedman test, the groups of the CD diagram, every pairwise test and
+    the run counts (``digits``: decimals of the median differences)."""
+    lines = ["## Statistics", ""]
     cd = stats.get("critical_difference")
     if cd:
         groups = "; ".join(", ".join(g) for g in cd["cliques"]) or "none (every pair differs)"
@@ -170,14 +178,14 @@ def benchmark_report(key: str, spec, ref: Mapping, rows: Sequence[Mapping], stat
     pairs = stats.get("pairwise_wilcoxon_holm") or []
     if pairs:
         lines += ["| a | b | median difference | p | p (Holm) |", "|---|---|---:|---:|---:|"]
-        lines += [f"| {p['a']} | {p['b']} | {p['median_difference']:.2f} | {p['p']:.2g} | {p['p_holm']:.2g} |"
+        lines += [f"| {p['a']} | {p['b']} | {p['median_difference']:.{digits}f} | {p['p']:.2g} | {p['p_holm']:.2g} |"
                   for p in pairs]
         lines.append("")
     runs = sum(len(s["n_queries"]) for s in summary.values())
     short = sum(len(s["short_runs"]) for s in summary.values())
     lines += [f"Runs: {runs}; short runs (fewer queries than the budget or stopped early): {short}. Per-run query "
               "counts and stop reasons: summary.json (`n_queries`, `stopped`, `short_runs`).", ""]
-    return "\n".join(lines)
+    return lines
 
 
 def study_report(spec, keys: Sequence[str], rows: Sequence[Mapping], cd, figures: Sequence[Figure],

@@ -22,7 +22,7 @@ import math
 import os
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import moocore
@@ -62,17 +62,34 @@ def _check_searchable(objectives: Objectives) -> None:
                               "size), never of test data")
 
 
+#: architectures -> their ``(n, m)`` objective values in the metrics' own units
+ValuesFn = Callable[[np.ndarray], np.ndarray]
+
+
+def table_values(bench: Benchmark, names: Sequence[str], fidelity: int | None = None) -> ValuesFn:
+    """A function giving the table's values of ``names`` for a batch of architectures: the seed mean, each metric at
+    ``fidelity`` where it has values there, else at its highest. Scoring a run's architectures with these (rather
+    than the one seed draw it saw) measures what it found against the table's front on the same footing."""
+    names = list(names)
+    for name in names:
+        if metric_info(name).kind is MetricKind.TEST:
+            raise ConfigError(f"{name!r} holds test data: exact fronts are of search metrics (validation, cost, "
+                              "size), never of test data")
+
+    def values(archs: np.ndarray) -> np.ndarray:
+        if not len(archs):
+            return np.empty((0, len(names)))
+        return np.column_stack([bench.query_batch(archs, n, _metric_fidelity(bench, n, fidelity), "mean")
+                                for n in names])
+
+    return values
+
+
 def objective_values(bench: Benchmark, objectives: Objectives, archs: np.ndarray,
                      fidelity: int | None = None) -> np.ndarray:
-    """``(n, m)`` objective values of ``archs`` in their own units: the seed mean, as the table front uses.
-
-    Scoring a run's architectures with these (rather than the one seed draw it saw) measures what it found against
-    the table's front on the same footing."""
+    """``(n, m)`` table values (seed mean, own units) of ``archs`` for ``objectives`` (see :func:`table_values`)."""
     _check_searchable(objectives)
-    if not len(archs):
-        return np.empty((0, objectives.n))
-    return np.column_stack([bench.query_batch(archs, n, _metric_fidelity(bench, n, fidelity), "mean")
-                            for n in objectives.names])
+    return table_values(bench, objectives.names, fidelity)(archs)
 
 
 def _listed_indices(bench: Benchmark, metric: str, fidelity: int | None) -> np.ndarray:
@@ -87,8 +104,10 @@ def _listed_indices(bench: Benchmark, metric: str, fidelity: int | None) -> np.n
                           "nb201, nbgraph or a CSV table") from None
 
 
-def _table_rows(bench: Benchmark, objectives: Objectives, fidelity: int | None) -> tuple[np.ndarray, np.ndarray]:
-    """Official indices and seed-mean objective values of every listed, feasible architecture with all values."""
+def feasible_rows(bench: Benchmark, objectives: Objectives,
+                  fidelity: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Official indices and seed-mean objective values of every listed, feasible architecture with all values: what
+    the exact front is taken over (a ConfigError when none remain or the table cannot be listed)."""
     _check_searchable(objectives)
     where = f"{bench.name}/{bench.dataset}"
     idx = _listed_indices(bench, objectives.names[0], fidelity)
@@ -197,7 +216,7 @@ def _from_file(path: Path, key: str, objectives: Objectives) -> ParetoReference 
 def compute_table_reference(bench: Benchmark, objectives: Objectives, reference: Sequence[float] | None = None,
                             fidelity: int | None = None) -> ParetoReference:
     """:func:`table_reference` without the cache."""
-    idx, values = _table_rows(bench, objectives, fidelity)
+    idx, values = feasible_rows(bench, objectives, fidelity)
     raw = None if reference is None else _check_reference(bench, objectives, idx, values, reference)
     ref = pareto_reference(values, objectives.higher, None if raw is None else raw.tolist(), objectives.names)
     front = idx[ref.front]

@@ -93,7 +93,8 @@ def table_json(rows: Sequence[Mapping]) -> str:
     return json.dumps(list(rows), indent=2)
 
 
-def _tex(text: str) -> str:
+def tex_escape(text: str) -> str:
+    """``text`` with LaTeX's special characters escaped (for cells and captions)."""
     return "".join("\\" + ch if ch in "&%$#_{}" else ch for ch in str(text))
 
 
@@ -121,7 +122,8 @@ def table_latex(rows: Sequence[Mapping], *, stat: str = "mean", higher_is_better
     best_mean = ((max if higher_is_better else min)(means)[1]) if means else None
     bold_group = None if tied is None or best_mean is None else {best_mean, *tied}
     unit_text = unit if value_unit(unit) else ""
-    head = (r"mean $\pm$ std" if stat == "mean" else "median [IQR]") + (f" ({_tex(unit_text)})" if unit_text else "")
+    head = (r"mean $\pm$ std" if stat == "mean" else "median [IQR]") + \
+        (f" ({tex_escape(unit_text)})" if unit_text else "")
     lines = [r"% requires \usepackage{booktabs}", r"\begin{table}[t]", r"\centering", r"\begin{tabular}{lrrr}",
              r"\toprule", rf"algorithm & runs & {head} & mean rank \\", r"\midrule"]
     for row, c in zip(rows, centre):
@@ -141,19 +143,19 @@ def table_latex(rows: Sequence[Mapping], *, stat: str = "mean", higher_is_better
             marks += "*"
         if row.get("short_runs"):
             marks += r"\dagger"
-        name = _tex(algorithm_display_name(str(row["algorithm"]))) + (f"$^{{{marks}}}$" if marks else "")
+        name = tex_escape(algorithm_display_name(str(row["algorithm"]))) + (f"$^{{{marks}}}$" if marks else "")
         rank = row["mean_rank"]
         lines.append(rf"{name} & {row['runs']} & {cell} & {rank:.2f} \\")
     if bold_group is not None:
-        rule = _tex(best_group_rule(alpha)).replace(">=", r"$\geq$")
-        notes = [f"Bold: {_tex(algorithm_display_name(str(best_mean)))} (best mean) and {rule}."]
+        rule = tex_escape(best_group_rule(alpha)).replace(">=", r"$\geq$")
+        notes = [f"Bold: {tex_escape(algorithm_display_name(str(best_mean)))} (best mean) and {rule}."]
     else:
         notes = [f"Best {stat} in bold."]
     if any(r.get("p_vs_rs") is not None for r in rows):
         notes.append(rf"$^{{*}}$: better than random search (one-sided Mann-Whitney, Holm, $p < {alpha}$).")
     if any(r.get("short_runs") for r in rows):
         notes.append(r"$^{\dagger}$: includes runs that stopped before the budget.")
-    lines += [r"\bottomrule", r"\end{tabular}", rf"\caption{{{_tex(caption)} {' '.join(notes)}}}",
+    lines += [r"\bottomrule", r"\end{tabular}", rf"\caption{{{tex_escape(caption)} {' '.join(notes)}}}",
               rf"\label{{{label}}}", r"\end{table}"]
     return "\n".join(lines) + "\n"
 
@@ -188,12 +190,12 @@ def rank_table_latex(rows: Sequence[Mapping], keys: Sequence[str], caption: str 
     """The average-rank table as booktabs LaTeX: rank per benchmark, average rank, the best average in bold."""
     best = min((r["average_rank"] for r in rows), default=None)
     lines = [r"\begin{table}[t]", r"\centering", r"\begin{tabular}{l" + "r" * (len(keys) + 1) + "}", r"\toprule",
-             "algorithm & " + " & ".join(_tex(k) for k in keys) + r" & average rank \\", r"\midrule"]
+             "algorithm & " + " & ".join(tex_escape(k) for k in keys) + r" & average rank \\", r"\midrule"]
     for r in rows:
         avg = f"{r['average_rank']:.2f}"
         avg = rf"\textbf{{{avg}}}" if r["average_rank"] == best else avg
-        lines.append(_tex(r["algorithm"]) + " & " + " & ".join(f"{r[k]:g}" for k in keys) + f" & {avg} " + r"\\")
+        lines.append(tex_escape(r["algorithm"]) + " & " + " & ".join(f"{r[k]:g}" for k in keys) + f" & {avg} " + r"\\")
     text = caption or "Rank of each algorithm's mean final value per benchmark (1 = best) and the average."
-    lines += [r"\bottomrule", r"\end{tabular}", rf"\caption{{{_tex(text)}}}", rf"\label{{{label}}}",
+    lines += [r"\bottomrule", r"\end{tabular}", rf"\caption{{{tex_escape(text)}}}", rf"\label{{{label}}}",
               r"\end{table}"]
     return "\n".join(lines) + "\n"

@@ -28,7 +28,6 @@ from nasbench_lab.errors import ConfigError, NasbenchLabError
 from nasbench_lab.loaders.table_csv import is_table_csv
 from nasbench_lab.metrics import parse_directions
 from nasbench_lab.results.objectives import Objectives, parse_list
-from nasbench_lab.results.trajectory import Trajectory
 
 
 class DefaultSetting(TypedDict):
@@ -151,7 +150,6 @@ def run_compare(args: argparse.Namespace) -> int:
         print(table.read_text() if table.is_file() else (study.out / "average_rank.md").read_text())
         for line in read_findings(study):
             print(line)
-        _print_pareto_tables(args, study)
         print(f"results: {study.out}", file=sys.stdout)
     return 0
 
@@ -170,42 +168,6 @@ def _metric_lines(study) -> list[str]:
             lines.append(f"{key}: values are the report metric {report}{unit} of the architecture each run found "
                          f"best by the search metric {search}")
     return lines
-
-
-def _print_pareto_tables(args: argparse.Namespace, study) -> None:
-    """For a multi-objective study, each listed benchmark's final hypervolume regret against its exact front (a
-    minimal table: ``analysis.pareto_summary.final_hv_regret_table``)."""
-    from nasbench_lab.analysis.pareto_summary import final_hv_regret_table
-    from nasbench_lab.analysis.table_front import reference_point_in_units, table_reference
-
-    spec = study.spec
-    if len(spec.objectives) < 2:
-        return
-    runs = study.trajectories()
-    for entry in spec.benchmarks:
-        bench, key = entry.load(), entry.key()
-        objectives = spec.resolve_objectives(bench)
-        if objectives is None or key not in runs:
-            continue
-        try:
-            reference = table_reference(bench, objectives, spec.reference_point, spec.fidelity)
-        except ConfigError as exc:
-            note(args, f"{key}: no hypervolume regret ({exc})")
-            continue
-        point = ", ".join(f"{n}={v:g}" for n, v in zip(objectives.names, reference_point_in_units(reference)))
-        print(f"\n{key}: final hypervolume regret against the exact front of {len(reference.front)} "
-              f"architecture(s) (hypervolume {reference.hypervolume:.4g}, normalized; reference point {point})")
-        print(final_hv_regret_table(runs[key], reference, _scorer(bench, objectives, spec.fidelity)))
-
-
-def _scorer(bench, objectives: Objectives, fidelity: int | None) -> Callable[[Trajectory], np.ndarray]:
-    """A run's objective values as the table front has them (seed means of its architectures)."""
-    from nasbench_lab.analysis.table_front import objective_values
-
-    def score(trajectory: Trajectory) -> np.ndarray:
-        return objective_values(bench, objectives, trajectory.archs, fidelity)
-
-    return score
 
 
 def _note_reported_metric(args: argparse.Namespace, study) -> None:

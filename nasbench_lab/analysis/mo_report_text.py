@@ -41,7 +41,9 @@ def objectives_sentence(objectives: Objectives, front: Mapping) -> str:
     named = ", ".join(f"{n} ({'max' if h else 'min'})" for n, h in zip(objectives.names, objectives.higher))
     limits = " and ".join(map(str, objectives.constraints)) or "none"
     if objectives.multi:
-        reference = ", ".join(f"{r:g}" for r in front["reference_normalized"])
+        normalized = ", ".join(f"{r:g}" for r in front["reference_normalized"])
+        units = ", ".join(f"{n}={v:g}" for n, v in zip(objectives.names, front["reference_point"]))
+        reference = f"{units}; {normalized} normalized"
         exact = (f"exact front: {front['n_points']} distinct points over the {front['n_architectures']} feasible "
                  f"architectures of the table (validation at the mean over training seeds), hypervolume "
                  f"{front['hypervolume']:.4f} in the objectives normalized by the table's range (0: its best value, "

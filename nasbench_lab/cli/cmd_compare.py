@@ -145,8 +145,9 @@ def run_compare(args: argparse.Namespace) -> int:
         print_json(summary)
     else:
         table = study.out / "table.md"
-        for line in _metric_lines(study):
-            print(line)
+        if not (len(spec.objectives) > 1 or spec.constraints):  # a multi-objective table says what it holds
+            for line in _metric_lines(study):
+                print(line)
         print(table.read_text() if table.is_file() else (study.out / "average_rank.md").read_text())
         for line in read_findings(study):
             print(line)

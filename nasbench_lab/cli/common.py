@@ -53,8 +53,9 @@ def cached_tables(benchmark: str, dataset: str, allow_partial: bool = False) -> 
             header = read_table_header(path)
         except (NasbenchLabError, OSError):
             continue
-        if package is not None and header.sources and all(Path(s.path).parent == package for s in header.sources):
-            continue  # the package source's own cache: used (and said so) when no other table is there
+        if package is not None and any(Path(s.path).parent == package for s in header.sources):
+            continue  # the package source's own cache (with device latencies, their files too): used, and said so,
+            # when no other table is there
         notes = header.notes.get(dataset)
         if header.benchmark == benchmark and notes is not None and (allow_partial or MISSING_NOTE not in notes):
             found.append(path)

@@ -8,6 +8,7 @@ installed, the last test checks the real numbers against the shared nb201_hw_lat
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from pathlib import Path
@@ -20,7 +21,10 @@ from fixtures.latency_files import DEVICES, N, help_files, help_manifest, latenc
 from fixtures.make_fixtures import write_naslib, write_nats_simple
 
 import nasbench_lab
+from nasbench_lab.api import table_file
+from nasbench_lab.benchmarks.spec import BENCHMARKS
 from nasbench_lab.cli.common import cached_tables
+from nasbench_lab.cli.main import main
 from nasbench_lab.errors import DataNote
 from nasbench_lab.loaders import hpobench_nb201
 from nasbench_lab.loaders.hpobench_nb201 import REPORT_METRIC, SEARCH_METRIC
@@ -147,6 +151,25 @@ def test_an_official_file_gets_the_verified_help_latencies_beside_it(tmp_path, k
     assert np.isfinite(bench.query_index([0, 6111], "valid_acc")).all()  # the official file's cells, as before
     if kind == "naslib-pickle":  # a folder of NASLib pickles that holds HELP-latency/ itself gets them too
         assert _latencies(_load("nb201", "cifar100", path=folder, cache_dir=cache)[0]) == METRICS
+
+
+def test_cli_without_path_converts_its_cached_official_table_again_once_latencies_are_verified(tmp_path,
+                                                                                              monkeypatch, capsys):
+    """`nasbench-lab download nb201 --convert` leaves a table in the cache, which commands without --path read; HELP's
+    files downloaded afterwards join it (the table is converted again from its source)."""
+    monkeypatch.setattr(hpobench_nb201, "package_data_dir", lambda: None)
+    monkeypatch.setenv("NASBENCH_LAB_CACHE", str(tmp_path / "cache"))
+    data = tmp_path / "data"
+    official = write_naslib(data / "nb201", "cifar100")
+    converted = table_file(BENCHMARKS.get("nb201"), official)  # what `download --convert` does
+    argv = ["query", "-b", "nb201", "-d", "cifar100", "--index", "6111", "--metric", "latency_pixel3", "--json"]
+    assert main(argv) == 2 and "latency_pixel3" in capsys.readouterr().err
+    write_help_folder(data / "nb201" / "HELP-latency")
+    _verify(data)
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["results"][0]["latency_pixel3"] == pytest.approx(latency("pixel3")[6111])
+    assert f"reading the converted table {converted}" in err  # the same cache entry, converted again
 
 
 def test_a_flat_csv_beside_verified_help_files_stays_alone(tmp_path):

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from nasbench_lab.api import DEFAULT_BENCHMARK, load
+from nasbench_lab.api import DEFAULT_BENCHMARK, load, refreshed_cache_table
 from nasbench_lab.benchmarks.base import Benchmark
 from nasbench_lab.benchmarks.spec import BENCHMARKS
 from nasbench_lab.errors import ConfigError, DataFileError, NasbenchLabError
@@ -98,7 +98,8 @@ def _cached_table_for(args: argparse.Namespace) -> str | None:
         raise ConfigError(f"{len(found)} converted tables of {spec.name}/{dataset} are in the cache: choose one "
                           f"with --path ({', '.join(map(str, found))})")
     note(args, f"no --path given: reading the converted table {found[0]} of {spec.name}/{dataset} from the cache")
-    return str(found[0])
+    # converted again first if its source's files changed (e.g. HELP's device latencies downloaded beside it since)
+    return str(refreshed_cache_table(spec, found[0], allow_partial=getattr(args, "allow_partial", False)))
 
 
 def benchmark_from_args(args: argparse.Namespace) -> Benchmark:

@@ -244,6 +244,17 @@ def table_file(spec: BenchmarkSpec, path: str | os.PathLike | None, *, cache_dir
     return convert(spec, source, target, allow_partial=allow_partial)
 
 
+def refreshed_cache_table(spec: BenchmarkSpec, table: Path, *, allow_partial: bool = False) -> Path:
+    """A table of the cache as ``load`` would now make it from its source: converted again when the files its loader
+    reads differ (device latencies downloaded since, an edited source); ``table`` itself when it is not the cache
+    entry of a source that is still there (a folder's table, a table whose source moved)."""
+    sources = read_table_header(table).sources
+    source = Path(sources[0].path) if sources else None
+    if source is None or not source.exists() or cached_table_path(spec.name, source, table.parent) != table:
+        return table
+    return table_file(spec, source, cache_dir=table.parent, allow_partial=allow_partial)
+
+
 def package_source(spec: BenchmarkSpec) -> Path | None:
     """The installed package's data for ``spec`` (saying so, a DataNote naming the source), or None."""
     path = spec.package_path() if spec.package_path else None
@@ -298,4 +309,4 @@ def list_benchmarks() -> list[str]:
 
 
 __all__ = ["DIRECT_LOADERS", "FORMAT", "convert", "convert_table_csv", "list_benchmarks", "load", "package_source",
-           "table_csv_file", "table_file"]
+           "refreshed_cache_table", "table_csv_file", "table_file"]

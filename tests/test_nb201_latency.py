@@ -8,7 +8,6 @@ test the numbers.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import shutil
 import warnings
@@ -16,7 +15,7 @@ import warnings
 import numpy as np
 import pytest
 from conftest import shared_file
-from fixtures.latency_files import DEVICES, N, help_files, latency, latency_csv_text, write_help_folder
+from fixtures.latency_files import DEVICES, N, help_files, help_manifest, latency, latency_csv_text, write_help_folder
 
 import nasbench_lab
 from nasbench_lab.api import find_loader
@@ -189,19 +188,8 @@ def help_server():
     stop(srv)
 
 
-def _help_manifest(base: str, path):
-    entries = [{"name": name, "description": "synthetic test fixture", "urls": [f"{base}/files/{name}"],
-                "size_bytes": len(data), "approx_size": None, "sha256": hashlib.sha256(data).hexdigest(),
-                "checksum_source": "computed by the test", "manual": None, "unpack": None, "loader": "nb201-folder",
-                "convert": None, "folder": "HELP-latency"} for name, data in help_files().items()]
-    raw = {"format": 1, "benchmarks": {"nb201": {"title": "test", "page": "https://example.invalid", "licence": "",
-                                                 "default_file": None, "packaged": None, "files": entries}}}
-    path.write_text(json.dumps(raw))
-    return path
-
-
 def test_download_places_help_files_where_the_nb201_folder_finds_them(help_server, tmp_path, main_csv, capsys):
-    manifest = _help_manifest(help_server.base, tmp_path / "manifest.json")
+    manifest = help_manifest(tmp_path / "manifest.json", help_server.base)
     data = tmp_path / "data"
     rc = main(["--quiet", "download", "nb201", "--manifest", str(manifest), "--data-dir", str(data),
                "--file", "HELP-latency"])

@@ -8,7 +8,7 @@ import math
 from collections.abc import Mapping
 from pathlib import Path
 
-from nasbench_lab.api import DEFAULT_BENCHMARK, load
+from nasbench_lab.api import DEFAULT_BENCHMARK, load, refreshed_cache_table
 from nasbench_lab.benchmarks.base import Benchmark
 from nasbench_lab.benchmarks.spec import BENCHMARKS
 from nasbench_lab.errors import ConfigError, DataFileError, NasbenchLabError
@@ -57,8 +57,9 @@ def cached_tables(benchmark: str, dataset: str, allow_partial: bool = False) -> 
             header = read_table_header(path)
         except (NasbenchLabError, OSError):
             continue
-        if package is not None and header.sources and all(Path(s.path).parent == package for s in header.sources):
-            continue  # the package source's own cache: used (and said so) when no other table is there
+        if package is not None and any(Path(s.path).parent == package for s in header.sources):
+            continue  # the package source's own cache (with device latencies, their files too): used, and said so,
+            # when no other table is there
         notes = header.notes.get(dataset)
         if header.benchmark == benchmark and notes is not None and (allow_partial or MISSING_NOTE not in notes):
             found.append(path)
@@ -101,7 +102,8 @@ def _cached_table_for(args: argparse.Namespace) -> str | None:
         raise ConfigError(f"{len(found)} converted tables of {spec.name}/{dataset} are in the cache: choose one "
                           f"with --path ({', '.join(map(str, found))})")
     note(args, f"no --path given: reading the converted table {found[0]} of {spec.name}/{dataset} from the cache")
-    return str(found[0])
+    # converted again first if its source's files changed (e.g. HELP's device latencies downloaded beside it since)
+    return str(refreshed_cache_table(spec, found[0], allow_partial=getattr(args, "allow_partial", False)))
 
 
 def benchmark_from_args(args: argparse.Namespace) -> Benchmark:

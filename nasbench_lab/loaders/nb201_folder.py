@@ -51,12 +51,13 @@ class FolderPart:
     unless: str = ""
 
 
-def _device_metrics(read: Callable[[Path], dict[str, np.ndarray]]) -> Callable[[Path], dict[str, np.ndarray]]:
+def device_metrics(read: Callable[[Path], dict[str, np.ndarray]]) -> Callable[[Path], dict[str, np.ndarray]]:
     """``read`` (device -> latencies) with each device renamed to its metric (``latency_<device>``)."""
     return lambda path: {metric_name(device): values for device, values in read(path).items()}
 
 
-def _latency_note(file: str) -> str:
+def latency_note(file: str) -> str:
+    """The ``describe()`` note of the device latencies read from ``file`` (what they measure, where from)."""
     return (f"latency_<device>: measured inference latency ({UNIT}) of {MEASURED_ON}, one metric per device, read "
             f"from {file} (HayeonLee/HELP, MIT); measured on the CIFAR-100 network only, so every dataset and "
             "fidelity shows the same values; the 341 cells with no path from input to output have near-zero latency "
@@ -66,10 +67,10 @@ def _latency_note(file: str) -> str:
 #: the device latencies of HELP: the flat CSV, or else the original files (the CSV is preferred where both are)
 LATENCY_PARTS: tuple[FolderPart, ...] = (
     FolderPart(LATENCY_FILE, required=False,
-               shared=SharedMetrics(_device_metrics(read_latency_csv), UNIT, "latency", _latency_note(LATENCY_FILE))),
+               shared=SharedMetrics(device_metrics(read_latency_csv), UNIT, "latency", latency_note(LATENCY_FILE))),
     FolderPart(HELP_FOLDER, required=False, unless=LATENCY_FILE,
-               shared=SharedMetrics(_device_metrics(read_help_folder), UNIT, "latency",
-                                    _latency_note(f"{HELP_FOLDER}/<device>.pt"))),
+               shared=SharedMetrics(device_metrics(read_help_folder), UNIT, "latency",
+                                    latency_note(f"{HELP_FOLDER}/<device>.pt"))),
 )
 
 

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import json
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 from nasbench_lab.errors import ChecksumMismatchError, DataNote
 from nasbench_lab.fileio import atomic_write
 from nasbench_lab.official.content import check_content
 from nasbench_lab.official.manifest import OfficialFile
-from nasbench_lab.tables.checksums import sha256_file
+from nasbench_lab.tables.checksums import CHECK_SHA256, Stamp, current_stamp, sha256_file, stamp_path
 
-#: how a file was checked, strongest first
-CHECK_SHA256 = "sha256"
+#: how a file was checked, strongest first (CHECK_SHA256, from tables.checksums, is the strongest)
 CHECK_SIZE = "size only"
 CHECK_LENGTH = "transfer length only"
 CHECK_NONE = "not checked"
@@ -22,20 +20,6 @@ CHECK_NONE = "not checked"
 
 class UnverifiedFileWarning(UserWarning):
     """A file was accepted without a published checksum (size or transfer length checked only)."""
-
-
-@dataclass(frozen=True)
-class Stamp:
-    """Recorded after a file passed its checks; valid while the file keeps its size and mtime."""
-
-    check: str
-    sha256: str
-    size: int
-    mtime_ns: int
-    #: the sha256 of the first verified copy of this file (trust on first use: later copies are compared to it)
-    first_sha256: str = ""
-    #: what the content check found (see nasbench_lab.official.content)
-    content: str = ""
 
 
 def file_path(root: Path, entry: OfficialFile) -> Path:
@@ -52,20 +36,10 @@ def unpacked_path(root: Path, entry: OfficialFile) -> Path:
     return file_path(root, entry).with_name(entry.unpacked_name)
 
 
-def _stamp_path(path: Path) -> Path:
-    return path.with_name(f".{path.name}.verified.json")
-
-
 def read_stamp(path: Path, entry: OfficialFile) -> Stamp | None:
     """The stamp of ``path`` if it still describes the file there and agrees with the manifest, else None."""
-    try:
-        raw = json.loads(_stamp_path(path).read_text())
-        stamp = Stamp(raw["check"], raw["sha256"], int(raw["size"]), int(raw["mtime_ns"]),
-                      str(raw.get("first_sha256") or raw["sha256"]), str(raw.get("content", "")))
-        stat = path.stat()
-    except (OSError, ValueError, KeyError, TypeError, RecursionError):
-        return None
-    if (stat.st_size, stat.st_mtime_ns) != (stamp.size, stamp.mtime_ns):
+    stamp = current_stamp(path)
+    if stamp is None:
         return None
     if entry.sha256 is not None and stamp.sha256 != entry.sha256:
         return None
@@ -75,7 +49,7 @@ def read_stamp(path: Path, entry: OfficialFile) -> Stamp | None:
 def first_sha256(path: Path) -> str | None:
     """The sha256 the first verified copy of ``path`` had (kept in its stamp even after the file changed)."""
     try:
-        raw = json.loads(_stamp_path(path).read_text())
+        raw = json.loads(stamp_path(path).read_text())
         return str(raw.get("first_sha256") or raw["sha256"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
@@ -91,7 +65,7 @@ def write_stamp(path: Path, check: str, sha256: str, content: str = "") -> Stamp
                       DataNote, stacklevel=3)
     stat = path.stat()
     stamp = Stamp(check, sha256, stat.st_size, stat.st_mtime_ns, first or sha256, content)
-    atomic_write(_stamp_path(path), json.dumps(stamp.__dict__, indent=1))
+    atomic_write(stamp_path(path), json.dumps(stamp.__dict__, indent=1))
     return stamp
 
 

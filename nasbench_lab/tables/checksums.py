@@ -1,9 +1,12 @@
-"""File checksums recorded in converted tables."""
+"""File checksums recorded in converted tables, and the stamps ``nasbench-lab download`` leaves beside verified
+files (read here, below the loaders, so that a loader can take only verified companion files)."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from nasbench_lab.errors import ChecksumMismatchError, DataFileError
@@ -107,3 +110,39 @@ def verify_expected(path: str | os.PathLike, expected_sha256: str) -> None:
     actual = sha256_file(path)
     if actual != expected_sha256.lower():
         raise ChecksumMismatchError(f"checksum mismatch for {path}: expected {expected_sha256}, got {actual}")
+
+
+#: a stamp's ``check`` when the file matched the manifest's published SHA-256 (the strongest check)
+CHECK_SHA256 = "sha256"
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """Recorded after a downloaded file passed its checks; valid while the file keeps its size and mtime."""
+
+    check: str
+    sha256: str
+    size: int
+    mtime_ns: int
+    #: the sha256 of the first verified copy of this file (trust on first use: later copies are compared to it)
+    first_sha256: str = ""
+    #: what the content check found (see nasbench_lab.official.content)
+    content: str = ""
+
+
+def stamp_path(path: Path) -> Path:
+    """Where the stamp of ``path`` is kept: ``.NAME.verified.json`` beside it."""
+    return path.with_name(f".{path.name}.verified.json")
+
+
+def current_stamp(path: Path) -> Stamp | None:
+    """The stamp of ``path`` if there is one and the file still has the size and mtime it records, else None
+    (no hashing: cheap enough to ask on every load)."""
+    try:
+        raw = json.loads(stamp_path(path).read_text())
+        stamp = Stamp(raw["check"], raw["sha256"], int(raw["size"]), int(raw["mtime_ns"]),
+                      str(raw.get("first_sha256") or raw["sha256"]), str(raw.get("content", "")))
+        stat = path.stat()
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None
+    return stamp if (stat.st_size, stat.st_mtime_ns) == (stamp.size, stamp.mtime_ns) else None

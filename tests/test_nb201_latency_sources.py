@@ -25,10 +25,11 @@ from nasbench_lab.api import table_file
 from nasbench_lab.benchmarks.spec import BENCHMARKS
 from nasbench_lab.cli.common import cached_tables
 from nasbench_lab.cli.main import main
-from nasbench_lab.errors import DataNote
+from nasbench_lab.errors import ConfigError, DataNote
 from nasbench_lab.loaders import hpobench_nb201
 from nasbench_lab.loaders.hpobench_nb201 import REPORT_METRIC, SEARCH_METRIC
 from nasbench_lab.official import download
+from nasbench_lab.results.objective_choice import resolve_objectives
 
 METRICS = [f"latency_{d}" for d in DEVICES]
 EVERY = np.arange(N)
@@ -213,6 +214,14 @@ def test_the_multi_objective_doc_example_runs_from_a_fresh_clone(pypi, tmp_path,
     cells = scope["bench"].space.index(traj.archs)
     np.testing.assert_allclose(traj.objectives[:, 1], latency("gold_6226")[cells], rtol=1e-6)
     assert (traj.violation == 0).all()  # the synthetic pixel3 latencies are at most 11.75 ms
+
+
+def test_the_report_metric_of_the_pypi_source_is_never_an_objective(pypi):
+    bench, _ = _load("nb201", "cifar100")
+    with pytest.raises(ConfigError, match=f"'{REPORT_METRIC}' is the report metric of nb201/cifar100.*never "
+                                          f"searched on; use the search metric '{SEARCH_METRIC}'"):
+        resolve_objectives(bench, [SEARCH_METRIC, REPORT_METRIC])
+    assert resolve_objectives(bench, [SEARCH_METRIC]).names == (SEARCH_METRIC,)
 
 
 # ------------------------------------------------------------------ the real files

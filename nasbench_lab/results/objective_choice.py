@@ -43,6 +43,9 @@ def resolve_objectives(benchmark: Benchmark, objectives: str | Sequence[str] | N
         if name in names:
             raise ConfigError(f"objective {name!r} is named twice; name each objective once")
         _check_metric(benchmark, name, "objective")
+        if name == benchmark.report_metric and name != benchmark.search_metric:
+            raise ConfigError(f"{name!r} is the report metric of {where}: what a run reports about the architectures "
+                              f"it found is never searched on; use the search metric {benchmark.search_metric!r}")
         given = (directions or {}).get(name)
         if chosen is not None and given is not None and DIRECTIONS[given] != chosen:
             raise ConfigError(f"objective {name!r}: contradictory directions ({'max' if chosen else 'min'} in the "

@@ -15,8 +15,7 @@ from nasbench_lab.results.objective_choice import resolve_objectives
 from nasbench_lab.results.objectives import Constraint, Objectives, split_direction
 from nasbench_lab.results.trajectory import Trajectory
 from nasbench_lab.search import run
-from nasbench_lab.search.base import Optimizer, register_optimizer
-from nasbench_lab.search.base import OPTIMIZERS
+from nasbench_lab.search.base import OPTIMIZERS, Optimizer, register_optimizer
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,9 @@ first objective alone, as a user would run each. Two costs per query:
 - ``own``: the optimizer's own ``ask`` + ``tell`` time (timed around each call) over queries: what the optimizer
   adds, apart from the runner's lookups of every objective, which a multi-objective run pays whatever the algorithm.
 
+It also prints the final hypervolume regret (normalized objectives, against the table's exact front;
+``analysis.pareto``) of each multi-objective configuration's runs of the first repetition.
+
 Every repetition runs every algorithm on the same seeds, interleaved seed by seed (changes in machine load hit
 all alike), one process, one BLAS thread; the table gives the median over repetitions. The ratio is each
 algorithm's cost over its counterpart's in the same repetition (median). Target: ratio <= 2 for each native
@@ -61,6 +64,7 @@ ENTRIES = (
     Entry("mo-re (hv)", "mo-re", {"selection": "hv"}),
     Entry("ls", "ls", multi=False),
     Entry("mo-ls", "mo-ls"),
+    Entry("mo-ls (whole neighbourhoods)", "mo-ls", {"neighbours_per_visit": None}),
     Entry("bananas", "bananas", multi=False),
     Entry("parego (bananas)", "parego", {"model": "bananas"}),
     Entry("gbdt", "gbdt", multi=False),
@@ -90,8 +94,8 @@ class _Clock:
         return timed
 
 
-def one_run(bench, entry: Entry, objectives: list[str], seed: int, budget: int) -> tuple[float, float, int]:
-    """``(run seconds, ask+tell seconds, queries)`` of one run, the optimizer built as ``run`` builds it."""
+def one_run(bench, entry: Entry, objectives: list[str], seed: int, budget: int):
+    """``(run seconds, ask+tell seconds, trajectory)`` of one run, the optimizer built as ``run`` builds it."""
     from nasbench_lab.results.objective_choice import resolve_objectives
     from nasbench_lab.search import make_optimizer, run, search_problem
 
@@ -102,28 +106,39 @@ def one_run(bench, entry: Entry, objectives: list[str], seed: int, budget: int) 
                          np.random.default_rng(opt_seq), **entry.params)
     clock = _Clock(opt)
     traj = run(bench, opt, seed, budget=budget, objectives=objs)
-    return float(traj.meta["wall_s"]), clock.seconds, len(traj)
+    return float(traj.meta["wall_s"]), clock.seconds, traj
 
 
 def measure(bench, entries: list[Entry], objectives: list[str], seeds: int, budget: int,
-            repeats: int) -> dict[str, dict[str, list[float]]]:
-    """Microseconds per query (``run`` and ``own``) of each entry, one value per repetition."""
+            repeats: int) -> tuple[dict[str, dict[str, list[float]]], dict[str, list[float]]]:
+    """Microseconds per query (``run`` and ``own``) of each entry, one value per repetition; and the final
+    hypervolume regret of each multi-objective entry's runs of the first repetition, one per seed."""
+    from nasbench_lab.analysis.pareto import pareto_reference
+    from nasbench_lab.results.objective_choice import resolve_objectives
+
+    every = bench.space.all()
+    table = np.column_stack([bench.query_batch(every, o) for o in objectives])
+    resolved = resolve_objectives(bench, objectives)
+    ref = pareto_reference(table[np.isfinite(table).all(axis=1)], resolved.higher)
     out: dict[str, dict[str, list[float]]] = {e.label: {"run": [], "own": []} for e in entries}
+    regret: dict[str, list[float]] = {e.label: [] for e in entries if e.multi}
     for e in entries:  # warm-up: imports, listing caches, first-call costs
-        one_run(bench, e, objectives, 0, min(budget, 30))
-    for _ in range(repeats):
+        one_run(bench, e, objectives, 0, budget)
+    for rep in range(repeats):
         wall = {e.label: [0.0, 0.0, 0] for e in entries}
         for seed in range(seeds):
             for e in entries:
-                run_s, own_s, n = one_run(bench, e, objectives, seed, budget)
+                run_s, own_s, traj = one_run(bench, e, objectives, seed, budget)
                 acc = wall[e.label]
                 acc[0] += run_s
                 acc[1] += own_s
-                acc[2] += n
+                acc[2] += len(traj)
+                if rep == 0 and e.multi:
+                    regret[e.label].append(ref.hv_regret(traj.objectives[traj.feasible]))
         for label, (run_s, own_s, n) in wall.items():
             out[label]["run"].append(1e6 * run_s / n)
             out[label]["own"].append(1e6 * own_s / n)
-    return out
+    return out, regret
 
 
 def ratios(times: dict[str, dict[str, list[float]]], a: str, b: str, kind: str) -> float:
@@ -146,6 +161,15 @@ def table(times: dict[str, dict[str, list[float]]], with_optuna: bool) -> str:
                      f"{ratios(times, OPTUNA.label, 'nsga2', 'run'):.1f}x native nsga2's "
                      f"({med('nsga2', 'run'):.1f} µs); own: {med(OPTUNA.label, 'own'):.0f} µs, "
                      f"{ratios(times, OPTUNA.label, 'nsga2', 'own'):.1f}x.")
+    return "\n".join(lines)
+
+
+def quality_table(regret: dict[str, list[float]]) -> str:
+    """Final hypervolume regret (normalized objectives, the table's exact front) of each multi-objective entry."""
+    lines = ["| algorithm | final HV regret, mean ± s.e. | median |", "|---|---:|---:|"]
+    for label, values in regret.items():
+        v = np.asarray(values)
+        lines.append(f"| {label} | {v.mean():.4f} ± {v.std(ddof=1) / np.sqrt(len(v)):.4f} | {np.median(v):.4f} |")
     return "\n".join(lines)
 
 
@@ -183,12 +207,15 @@ def main(argv: list[str] | None = None) -> int:
     with_optuna = not args.skip_optuna and module_available("optuna")
     entries = list(ENTRIES) + ([OPTUNA] if with_optuna else [])
     t0 = time.perf_counter()
-    times = measure(bench, entries, objectives, args.seeds, args.budget, args.repeats)
+    times, regret = measure(bench, entries, objectives, args.seeds, args.budget, args.repeats)
     print(f"NB201 {args.dataset}, objectives {', '.join(objectives)}; {args.seeds} seeds x {args.budget} queries, "
           f"median of {args.repeats} repetitions; {machine()}; {time.perf_counter() - t0:.0f} s\n")
     print(table(times, with_optuna))
+    print(f"\nFinal hypervolume regret of the same runs (first repetition, {args.seeds} seeds):\n")
+    print(quality_table(regret))
     if args.json:
-        Path(args.json).write_text(json.dumps({"machine": machine(), "times_us_per_query": times}, indent=1))
+        Path(args.json).write_text(json.dumps({"machine": machine(), "times_us_per_query": times,
+                                               "hv_regret": regret}, indent=1))
     return 0
 
 

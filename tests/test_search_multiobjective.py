@@ -95,6 +95,30 @@ def test_native_optimizers_are_registered_as_multi_objective():
     assert not OPTIMIZERS.get("re").multi_objective
 
 
+#: (algorithm, parameters, error, what the one-line message says)
+BAD_PARAMS = [
+    ("nsga2", {"crossover_prob": 1.5}, ConfigError, r"nsga2: crossover_prob must be a number in \[0.0, 1.0\], got 1.5"),
+    ("nsga2", {"population_size": 1}, ConfigError, "nsga2: population_size must be an integer >= 2, got 1"),
+    ("nsga2", {"mutation_prob": "high"}, ConfigError, "nsga2: mutation_prob must be a number in"),
+    ("mo-re", {"selection": "vote"}, UnknownNameError, "unknown selection of mo-re 'vote'; accepted: crowding, hv"),
+    ("mo-re", {"sample_size": 30}, ConfigError, r"mo-re: sample_size must be between 1 and population_size \(20\)"),
+    ("mo-ls", {"neighbours_per_visit": 0}, ConfigError, "mo-ls: neighbours_per_visit must be an integer >= 1"),
+    ("parego", {"model": "tpe"}, UnknownNameError, "unknown model of parego 'tpe'; accepted: bananas, gbdt"),
+    ("parego", {"model_params": {"kk": 3}}, UnknownNameError,
+     r"parameter of algorithm bananas \(parego's model_params\) 'kk'; accepted: .*num_candidates"),
+    ("parego", {"model_params": 3}, ConfigError, "parego: model_params must be a table of bananas parameters"),
+    ("parego", {"rho": -1}, ConfigError, r"parego: rho must be a number in \[0.0, 1.0\]"),
+    ("re", {}, ConfigError, "re optimizes one objective, and this run has 2 .*use a multi-objective algorithm .*nsga2"),
+]
+
+
+@pytest.mark.parametrize("name, params, error, message", BAD_PARAMS, ids=[f"{c[0]}-{c[1]}" for c in BAD_PARAMS])
+def test_bad_parameters_are_one_line_errors(bench, name, params, error, message):
+    with pytest.raises(error, match=message) as info:
+        run(bench, name, 0, budget=5, objectives=OBJECTIVES, params=params)
+    assert "\n" not in str(info.value)
+
+
 # ------------------------------------------------------------------ mechanics on the synthetic folder
 @pytest.mark.parametrize("workers", [1, 3])
 @pytest.mark.parametrize("name", NATIVE)
@@ -193,8 +217,19 @@ def test_mo_re_tournament_prefers_the_front_then_the_less_crowded(bench):
         assert winners <= {0, 3}, (selection, winners)
 
 
+def test_mo_re_ages_out_the_oldest_and_picks_from_the_members_left(bench):
+    problem = SearchProblem(bench.space, objectives=("a", "b"))
+    opt = make_optimizer("mo-re", problem, np.random.default_rng(0), population_size=3, sample_size=3)
+    archs = bench.space.from_index(np.arange(7))
+    for k in range(7):  # 7 results into a population of 3: cells 4, 5, 6 are left, and 5 dominates 4 and 6
+        opt.tell(archs[k:k + 1], np.array([[10.0 - k, 10.0 - k] if k < 4 else [1.0, 1.0 + (k == 5)]]))
+        if k >= 2:
+            assert len(opt._members) == 3
+    assert {int(bench.space.index(opt._tournament().arch)) for _ in range(10)} == {5}
+
+
 # ------------------------------------------------------------------ parego
-def test_parego_scalarizes_with_new_weights_each_round_and_checks_its_model(bench):
+def test_parego_scalarizes_with_new_weights_each_round(bench):
     problem = SearchProblem(bench.space, objectives=("a", "b"))
     opt = make_optimizer("parego", problem, np.random.default_rng(0), model="gbdt",
                          model_params={"num_init": 4, "k": 2, "pool_size": 50, "num_mutants": 10})
@@ -210,10 +245,6 @@ def test_parego_scalarizes_with_new_weights_each_round_and_checks_its_model(benc
     inner.weights = np.array([0.25, 0.75])
     rows = np.array([[1.0, -3.0], [3.0, -1.0], [2.0, -2.0]])  # normalized minimization: (1, 1), (0, 0), (.5, .5)
     np.testing.assert_allclose(inner.scalarize(rows), [0.75 + 0.05, 0.0, 0.375 + 0.025])
-    with pytest.raises(UnknownNameError, match="model of parego.*bananas.*gbdt"):
-        make_optimizer("parego", problem, np.random.default_rng(0), model="tpe")
-    with pytest.raises(UnknownNameError, match="parameter of algorithm bananas .*'kk'; accepted: .*num_candidates"):
-        make_optimizer("parego", problem, np.random.default_rng(0), model_params={"kk": 3})
 
 
 # ------------------------------------------------------------------ the spaces' crossover

@@ -69,7 +69,7 @@ class ParetoLocalSearch(Optimizer):
         """Queues unvisited neighbours of a random open archive member, or random starts when no member is open
         and no result is pending; False when there is nothing to queue now."""
         while self._open:
-            pick = int(self.rng.integers(len(self._open)))
+            pick = int(self.rng.random() * len(self._open))  # a uniform member (cheaper than rng.integers)
             member = self._open[pick]
             if member.todo is None:
                 cands = self.space.neighbours(member.arch)
@@ -136,7 +136,11 @@ class ParetoLocalSearch(Optimizer):
             return
         if violation > 0 or _weakly_dominated(point, self._archive):
             return  # infeasible and no less violating, or weakly dominated
-        beaten = [m for m in self._archive if _covers(point, m.point)]
+        if len(point) == 2:  # the usual case, without a call per archive member
+            p0, p1 = point
+            beaten = [m for m in self._archive if p0 >= m.point[0] and p1 >= m.point[1]]
+        else:
+            beaten = [m for m in self._archive if _covers(point, m.point)]
         if beaten:
             self._archive = [m for m in self._archive if m not in beaten]
             self._open = [m for m in self._open if m not in beaten]
@@ -159,5 +163,5 @@ def _weakly_dominated(p: tuple[float, ...], archive: list[_Member]) -> bool:
     """True when a member of ``archive`` is at least as good as ``p`` in every objective."""
     if len(p) == 2:  # the usual case, without a generator per archive member
         p0, p1 = p
-        return any(q[0] >= p0 and q[1] >= p1 for q in (m.point for m in archive))
+        return any(m.point[0] >= p0 and m.point[1] >= p1 for m in archive)
     return any(_covers(m.point, p) for m in archive)

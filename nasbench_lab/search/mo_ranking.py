@@ -8,6 +8,8 @@ tools are ``results/pareto.py``'s (below search and analysis), called with every
 
 from __future__ import annotations
 
+import math
+
 import moocore
 import numpy as np
 
@@ -69,7 +71,14 @@ def crowding(values: np.ndarray, ranks: np.ndarray, violation: np.ndarray) -> np
     """
     out = np.zeros(len(values))
     feasible = np.flatnonzero(violation == 0)
-    if len(feasible):
+    if len(feasible) and values.shape[1] == 2:  # plain Python: a dozen array calls cost more on small sets
+        points = list(map(tuple, values[feasible].tolist()))
+        fronts: dict[int, set[tuple[float, ...]]] = {}
+        for rank, point in zip(ranks[feasible].tolist(), points):
+            fronts.setdefault(rank, set()).add(point)
+        dist = {(rank, p): d for rank, front in fronts.items() for p, d in _crowding_2d(front).items()}
+        out[feasible] = [dist[rank, p] for rank, p in zip(ranks[feasible].tolist(), points)]
+    elif len(feasible):
         out[feasible] = _crowding(-values[feasible], ranks[feasible])
     return out
 
@@ -109,17 +118,23 @@ def front_crowding(front: np.ndarray) -> np.ndarray:
     """Crowding distance of each row of one front (higher-is-better rows no row of which dominates another)."""
     if front.shape[1] != 2:
         return _crowding(-front, np.zeros(len(front), dtype=np.int64))
-    # Two objectives: the front's distinct points sorted by the first objective are sorted by the second in
-    # reverse, so both objectives see the same neighbours; a short loop beats a dozen array calls here.
-    points = sorted(set(map(tuple, front.tolist())))
+    points = list(map(tuple, front.tolist()))
+    dist = _crowding_2d(set(points))
+    return np.array([dist[p] for p in points])
+
+
+def _crowding_2d(front: set[tuple[float, ...]]) -> dict[tuple[float, ...], float]:
+    """Crowding distance of each distinct point of a two-objective front: sorted by the first objective, the
+    points are sorted by the second in reverse, so both objectives see the same neighbours."""
+    points = sorted(front)
     if len(points) <= 2:
-        return np.full(len(front), np.inf)
+        return dict.fromkeys(points, math.inf)
     (lo0, hi1), (hi0, lo1) = points[0], points[-1]
     span0, span1 = hi0 - lo0, hi1 - lo1
-    dist = {points[0]: np.inf, points[-1]: np.inf}
+    dist = {points[0]: math.inf, points[-1]: math.inf}
     for (a0, a1), p, (c0, c1) in zip(points, points[1:-1], points[2:]):
         dist[p] = (c0 - a0) / span0 + (a1 - c1) / span1
-    return np.array([dist[p] for p in map(tuple, front.tolist())])
+    return dist
 
 
 def front_hv_contributions(front: np.ndarray, feasible: np.ndarray) -> np.ndarray:

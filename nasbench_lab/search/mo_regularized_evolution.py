@@ -3,8 +3,7 @@ constrained non-dominated rank, then crowding distance or hypervolume contributi
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable
+import math
 
 import numpy as np
 
@@ -19,11 +18,8 @@ from nasbench_lab.search.mo_ranking import (
 from nasbench_lab.search.regularized_evolution import RegularizedEvolution, _Member
 
 #: tie-breakers within a front (higher wins): NSGA-II's crowding distance, or SMS-EMOA's exclusive hypervolume
-#: contribution; each maps (the front's rows, every feasible member's rows) to one score per front row
-SELECTIONS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
-    "crowding": lambda front, _feasible: front_crowding(front),
-    "hv": front_hv_contributions,
-}
+#: contribution (normalized by the range of the feasible members)
+SELECTIONS = ("crowding", "hv")
 
 
 @register_optimizer("mo-re", "mo_regularized_evolution")
@@ -43,47 +39,58 @@ class MORegularizedEvolution(RegularizedEvolution):
     def __init__(self, problem: SearchProblem, rng: np.random.Generator, population_size: int = 20,
                  sample_size: int = 5, selection: str = "crowding"):
         super().__init__(problem, rng, population_size, sample_size, aging=True)
-        self.selection = one_of("mo-re", "selection", selection, tuple(SELECTIONS))
-        self._score = SELECTIONS[self.selection]
-        self._rows: deque[tuple[float, ...]] = deque()  # each member's objectives (higher is better), as _members
-        self._violations: deque[float] = deque()  # each member's constraint violation
-        self._ranks: list[int] | None = None  # of the members in population order; None: out of date
-        self._fronts: dict[int, dict[int, float]] = {}  # rank -> member position -> tie-breaking score
+        self.selection = one_of("mo-re", "selection", selection, SELECTIONS)
+        # every member's objectives (higher is better) and violation, in a ring: the member told k-th sits in slot
+        # k % population_size, so a result costs one row write and the ranking no list-to-array conversion
+        self._points = np.zeros((self.population_size, problem.n_objectives))
+        self._violation = np.zeros(self.population_size)
+        self._told = 0
+        self._ranks: list[int] | None = None  # of the members by slot; None: out of date
+        self._fronts: dict[int, dict[int, float]] = {}  # rank -> slot -> tie-breaking score
 
     def _tournament(self) -> _Member:
         members = self._members
+        size = len(members)
         if self._ranks is None:
-            self._ranks = constrained_ranks(np.array(self._rows), np.array(self._violations)).tolist()
+            self._ranks = constrained_ranks(self._points[:size], self._violation[:size]).tolist()
             self._fronts = {}
         ranks = self._ranks
-        picks = choose_distinct(self.rng, len(members), min(self.sample_size, len(members)))
+        oldest = self._told % size if size == self.population_size else 0  # the slot of members[0]
+        picks = [(oldest + i) % size for i in choose_distinct(self.rng, size, min(self.sample_size, size))]
         best = min(ranks[i] for i in picks)
         tied = [i for i in picks if ranks[i] == best]
         if len(tied) > 1:
             scores = self._fronts[best] if best in self._fronts else self._front_scores(best)
             tied = [max(tied, key=scores.__getitem__)]
-        return members[tied[0]]
+        return members[(tied[0] - oldest) % size]
 
     def _front_scores(self, rank: int) -> dict[int, float]:
-        """Tie-breaking score of each member of front ``rank`` (0 for all in a group of equal violation)."""
+        """Tie-breaking score of each member (by slot) of front ``rank`` (0 for a group of equal violation)."""
         assert self._ranks is not None
-        rows = [i for i, r in enumerate(self._ranks) if r == rank]
-        if self._violations[rows[0]] > 0:
-            scores = np.zeros(len(rows))
+        slots = [i for i, r in enumerate(self._ranks) if r == rank]
+        if self._violation[slots[0]] > 0:
+            scores = np.zeros(len(slots))
+        elif self.selection == "crowding":
+            scores = front_crowding(self._points[slots])
         else:
-            feasible = np.array([row for row, v in zip(self._rows, self._violations) if v == 0])
-            scores = self._score(np.array([self._rows[i] for i in rows]), feasible)
-        self._fronts[rank] = dict(zip(rows, scores.tolist()))
+            size = len(self._members)
+            feasible = self._points[:size][self._violation[:size] == 0]
+            scores = front_hv_contributions(self._points[slots], feasible)
+        self._fronts[rank] = dict(zip(slots, scores.tolist()))
         return self._fronts[rank]
 
     def tell(self, archs: np.ndarray, values: np.ndarray, fidelities: np.ndarray | None = None) -> None:
         rows = told_matrix(values, len(archs))
-        for arch, row, violation in zip(archs, rows.tolist(), told_violation(self.problem, archs, rows).tolist()):
+        if len(rows) == 1 and all(map(math.isfinite, rows[0].tolist())):  # the common case: one feasible result
+            violations = [0.0]
+        else:
+            violations = told_violation(self.problem, archs, rows).tolist()
+        for arch, row, violation in zip(archs, rows, violations):
+            slot = self._told % self.population_size
+            self._points[slot] = row
+            self._violation[slot] = violation
+            self._told += 1
             self._members.append(_Member(arch, 0.0))
-            self._rows.append(tuple(row))
-            self._violations.append(violation)
             if len(self._members) > self.population_size:
                 self._members.popleft()
-                self._rows.popleft()
-                self._violations.popleft()
         self._ranks = None

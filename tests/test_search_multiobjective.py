@@ -228,6 +228,25 @@ def test_mo_re_ages_out_the_oldest_and_picks_from_the_members_left(bench):
     assert {int(bench.space.index(opt._tournament().arch)) for _ in range(10)} == {5}
 
 
+@pytest.mark.parametrize("space_name", ["nb101", "darts", "nbgraph", "nb201"])
+@pytest.mark.parametrize("name", NATIVE)
+def test_proposals_are_members_on_every_space(space_name, name):
+    # driven through ask/tell with SYNTHETIC objectives (linear in the one-hot encoding), batches of 1 and 3
+    sp = space(space_name)
+    weights = np.random.default_rng(1).normal(size=(2, sp.encode(sp.sample(np.random.default_rng(0), 1)).shape[1]))
+    opt = make_optimizer(name, SearchProblem(sp, objectives=("a", "b")), np.random.default_rng(0),
+                         **QUICK.get(name, {}))
+    asked = []
+    for n in [1, 3] * 12:
+        archs = opt.ask(n)
+        assert 0 < len(archs) <= n
+        sp.validate(archs)
+        opt.tell(archs, (sp.encode(archs) @ weights.T) * [1, -1])
+        asked.append(archs)
+    keys = sp.keys(np.concatenate(asked))
+    assert len(np.unique(keys)) > len(keys) // 2
+
+
 # ------------------------------------------------------------------ parego
 def test_parego_scalarizes_with_new_weights_each_round(bench):
     problem = SearchProblem(bench.space, objectives=("a", "b"))

@@ -184,6 +184,16 @@ def tpe_blocks(settings: Settings) -> dict[str, str]:
     return {"nb201-tpe-optuna": head + tpe_vs_optuna.block(str(study.out))}
 
 
+def mo_optimizer_blocks(settings: Settings) -> dict[str, str]:
+    """Final hypervolume regret of the native multi-objective optimizers (and optuna:nsga2 with the extra)."""
+    import bench_multiobjective
+
+    folder = settings.data / "nb201"
+    if not (folder / "nb201_hw_latency.csv").exists():
+        raise NasbenchLabError(f"the 'mo-optimizers' generator needs {folder / 'nb201_hw_latency.csv'}")
+    return {"mo-optimizers-hv": bench_multiobjective.quality_block(folder)}
+
+
 def default_run_blocks(settings: Settings) -> dict[str, str]:
     """The main job (``nasbench-lab compare`` with no arguments): its findings, and its critical-difference
     diagram and anytime plot copied into docs/search/ (the committed figures, PNG)."""
@@ -308,6 +318,7 @@ GENERATORS = (
     Generator("search", ("nb201-cifar10-readme", "nb201-cifar10-search", "nb201-paper-table", "nb201-paper-readme"),
               True, search_blocks),
     Generator("tpe", ("nb201-tpe-optuna",), False, tpe_blocks),
+    Generator("mo-optimizers", ("mo-optimizers-hv",), False, mo_optimizer_blocks),
     Generator("default-run", ("default-run",), True, default_run_blocks),
     Generator("bad-input", ("bad-input-totals",), True, bad_input_blocks),
     Generator("mo-fronts", ("mo-exact-front", "mo-help-constraints"), True, mo_front_blocks),

@@ -21,7 +21,8 @@ from nasbench_lab.studies.study import AlgorithmEntry, BenchmarkEntry, Study, St
 QUICK = {"bananas": {"num_init": 8, "k": 8, "num_candidates": 40, "predictor_params": {"epochs": 20}},
          "gbdt": {"num_init": 8, "k": 8, "pool_size": 300, "num_mutants": 50, "predictor_params": {"n_estimators": 20}},
          "npred": {"num_train": 10, "pool_size": 300, "predictor_params": {"epochs": 20}},
-         "zc": {"proxy": "params", "pool_size": 200}}
+         "zc": {"proxy": "params", "pool_size": 200},
+         "parego": {"model_params": {"num_init": 8, "k": 8, "num_candidates": 40, "predictor_params": {"epochs": 20}}}}
 
 
 class SyntheticDarts(Benchmark):

@@ -24,7 +24,8 @@ SINGLE_FIDELITY = tuple(n for n in REGISTERED if not OPTIMIZERS.get(n).multi_fid
 #: small settings so model-based runs take a fraction of a second
 QUICK = {"bananas": {"num_init": 5, "k": 5, "predictor_params": {"epochs": 20}},
          "gbdt": {"num_init": 10, "k": 10, "predictor_params": {"n_estimators": 20}},
-         "npred": {"num_train": 15, "predictor_params": {"epochs": 20}}}
+         "npred": {"num_train": 15, "predictor_params": {"epochs": 20}},
+         "parego": {"model_params": {"num_init": 5, "k": 5, "predictor_params": {"epochs": 20}}}}
 
 
 @pytest.fixture(scope="module")

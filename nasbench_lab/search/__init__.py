@@ -2,8 +2,9 @@
 
 ``run(benchmark, "re", seed=0, budget=150)`` runs one optimizer; ``OPTIMIZERS`` lists them:
 ``rs, re, ls, de, bananas, gbdt, npred, zc, hb`` (and ``sh``), ``tpe, reinforce, bohb``, NAS-Bench-201's own
-settings ``re-nb201, bohb-nb201``, the one-shot searches ``oneshot-rs, oneshot-re`` (supernet
-ratings; the ``live`` extra), and ``optuna:SAMPLER`` with the optional ``optuna`` extra.
+settings ``re-nb201, bohb-nb201``, the multi-objective ``nsga2, mo-re, mo-ls, parego`` (and ``rs``), the one-shot
+searches ``oneshot-rs, oneshot-re`` (supernet ratings; the ``live`` extra), and ``optuna:SAMPLER`` with the
+optional ``optuna`` extra.
 """
 
 from nasbench_lab.results.trajectory import Trajectory
@@ -14,9 +15,13 @@ from nasbench_lab.search import differential_evolution as _de  # noqa: F401
 from nasbench_lab.search import gbdt_search as _gbdt  # noqa: F401
 from nasbench_lab.search import hyperband as _hb  # noqa: F401
 from nasbench_lab.search import local_search as _ls  # noqa: F401
+from nasbench_lab.search import mo_local_search as _mo_ls  # noqa: F401
+from nasbench_lab.search import mo_regularized_evolution as _mo_re  # noqa: F401
 from nasbench_lab.search import neural_predictor as _npred  # noqa: F401
+from nasbench_lab.search import nsga2 as _nsga2  # noqa: F401
 from nasbench_lab.search import oneshot as _oneshot  # noqa: F401  (torch only when run)
 from nasbench_lab.search import optuna_search as _optuna  # noqa: F401  (the optuna:SAMPLER prefix; imports no optuna)
+from nasbench_lab.search import parego as _parego  # noqa: F401
 from nasbench_lab.search import random_search as _rs  # noqa: F401
 from nasbench_lab.search import regularized_evolution as _re  # noqa: F401
 from nasbench_lab.search import regularized_evolution_nb201 as _re_nb201  # noqa: F401

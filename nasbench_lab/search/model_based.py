@@ -7,6 +7,7 @@ predictor (or a user's own) can drive BANANAS, GBDT or neural-predictor search.
 
 from __future__ import annotations
 
+import math
 from abc import abstractmethod
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -44,7 +45,9 @@ class ModelBasedSearch(Optimizer):
 
         owner = type(self).name
         self.num_init = positive_int(owner, "num_init", num_init, 2)
-        PREDICTORS.get(predictor)  # unknown names fail now, with the accepted ones listed
+        #: results with a value needed before a model round (a predictor's minimum, and parents to mutate): in a
+        #: constrained run infeasible results have none, so the random start goes on until there are enough
+        self.min_fit = max(2, PREDICTORS.get(predictor).min_train)  # unknown names fail here, listing the accepted
         if predictor_params is not None and not isinstance(predictor_params, Mapping):
             raise ConfigError(f"{owner}: predictor_params must be a table of predictor parameters, "
                               f"got {predictor_params!r}")
@@ -55,6 +58,7 @@ class ModelBasedSearch(Optimizer):
         self._visited: set[int] = set()
         self._archs: list[np.ndarray] = []
         self._values: list[float] = []
+        self._n_finite = 0  # told values that are finite
         self._queue = self.empty()  # proposals not handed out yet, in order (rows from ``_next``)
         self._next = 0
         self._handed_out = 0  # architectures ask has returned so far
@@ -76,9 +80,10 @@ class ModelBasedSearch(Optimizer):
         got = 0
         while got < n:
             if self._next >= len(self._queue):
-                if len(self._values) < self.num_init:  # the random start in one draw, not one at a time
+                if len(self._values) < self.num_init or self._n_finite < self.min_fit:  # the random start, in one draw
                     batch = self.fresh_random(max(n - got, self.num_init - self._handed_out - got))
                 else:
+                    self.start_round()
                     batch = self._as_rows(self._next_batch())
                     if not len(batch):
                         batch = self.fresh_random(n - got)
@@ -100,7 +105,12 @@ class ModelBasedSearch(Optimizer):
 
     def tell(self, archs: np.ndarray, values: np.ndarray, fidelities: np.ndarray | None = None) -> None:
         self._archs.extend(archs)
+        start = len(self._values)
         self._values.extend(float(v) for v in values)
+        self._n_finite += sum(map(math.isfinite, self._values[start:]))
+
+    def start_round(self) -> None:
+        """Called before each model round (``_next_batch``): nothing here; ParEGO draws its new weights."""
 
     @abstractmethod
     def _next_batch(self) -> np.ndarray:

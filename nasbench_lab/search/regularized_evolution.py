@@ -35,11 +35,11 @@ class RegularizedEvolution(Optimizer):
     def __init__(self, problem: SearchProblem, rng: np.random.Generator, population_size: int = 10,
                  sample_size: int = 3, aging: bool = True):
         super().__init__(problem, rng)
-        self.population_size = positive_int("re", "population_size", population_size, 2)
-        self.sample_size = positive_int("re", "sample_size", sample_size)
+        self.population_size = positive_int(self.name, "population_size", population_size, 2)
+        self.sample_size = positive_int(self.name, "sample_size", sample_size)
         if self.sample_size > self.population_size:
-            raise ConfigError(f"re: sample_size must be between 1 and population_size ({self.population_size}), "
-                              f"got {self.sample_size}")
+            raise ConfigError(f"{self.name}: sample_size must be between 1 and population_size "
+                              f"({self.population_size}), got {self.sample_size}")
         self.aging = bool(aging)
         self._members: deque[_Member] = deque()
         self._initial_left = self.population_size

@@ -254,7 +254,8 @@ def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budg
     if objs is not None and objs.multi and not opt.multi_objective:
         raise ConfigError(f"{name} optimizes one objective, and this run has {objs.n} ({', '.join(objs.names)}); "
                           f"use a multi-objective algorithm ({', '.join(multi_objective_names())})")
-    mo = None if objs is None else ObjectiveEvaluator(ev, objs, valid_seed, noise, bool(opt.multi_objective))
+    mo = None if objs is None else ObjectiveEvaluator(ev, objs, valid_seed, noise,
+                                                      bool(opt.multi_objective) and objs.multi)
     driven = checked(opt)
     if driven.multi_fidelity and len(search_fidelities(benchmark, ev.metric)) < 2:
         raise ConfigError(f"algorithm {name} needs several fidelities, but {benchmark.name}/{benchmark.dataset} has "

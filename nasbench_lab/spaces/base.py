@@ -14,6 +14,9 @@ import numpy as np
 
 from nasbench_lab.errors import ConfigError, InvalidArchitectureError, UnknownNameError
 
+#: uniform-crossover draws per pair of parents before the child is a copy of a parent (see ``crossover``)
+CROSSOVER_TRIES = 10
+
 
 def positional_codes(batch: np.ndarray, base: int) -> np.ndarray:
     """Each row's digits read as one base-``base`` number (first column most significant).
@@ -102,6 +105,39 @@ class SearchSpace(ABC):
     @abstractmethod
     def neighbours(self, arch: np.ndarray) -> np.ndarray:
         """All architectures one change away from ``arch``, as a batch."""
+
+    def crossover(self, first: np.ndarray, second: np.ndarray, rng: np.random.Generator,
+                  tries: int = CROSSOVER_TRIES) -> np.ndarray:
+        """One child per pair of parents (two batches of equal length), always a member of the space.
+
+        Uniform crossover of the parents' categorical choice rows (:meth:`categorical_choices`): each position
+        comes from either parent with probability 1/2. A child that names no member (an NB101 graph that prunes
+        to nothing valid or has too many edges, a combination a listed space lacks) is drawn again, and after
+        ``tries`` draws it is a copy of one parent, drawn at random; so is every child in a space without a
+        categorical parameterisation. A space with a better-suited operator overrides this.
+        """
+        check_rng(self.name, rng)
+        a, b = self.validate(first), self.validate(second)
+        if a.shape != b.shape:
+            raise InvalidArchitectureError(f"{self.name}: crossover needs two batches of parents of equal length, "
+                                           f"got {len(a)} and {len(b)}")
+        if not len(a):
+            return a.astype(self.arch_dtype, copy=True)
+        pick_first = rng.random(len(a)) < 0.5
+        out = np.where(pick_first.reshape(-1, *[1] * len(self.arch_shape)), a, b).astype(self.arch_dtype)
+        try:
+            rows_a, rows_b = self.to_categorical(a), self.to_categorical(b)
+        except ConfigError:  # no categorical parameterisation: every child is a parent's copy
+            return out
+        pending = np.arange(len(a))
+        for _ in range(tries):
+            if not len(pending):
+                break
+            mask = rng.random(rows_a[pending].shape) < 0.5
+            children, present = self.from_categorical(np.where(mask, rows_a[pending], rows_b[pending]))
+            out[pending[present]] = children[present]
+            pending = pending[~present]
+        return out
 
     # -------------------------------------------------------------- encodings
     def encodings(self) -> list[str]:

@@ -27,6 +27,10 @@ NUM_EDGES = len(EDGES)
 #: batches up to this many int8 rows are indexed through the bytes -> index dict (cheaper than array checks)
 SMALL_BATCH = 8
 _PLACE = NUM_OPS ** np.arange(NUM_EDGES - 1, -1, -1, dtype=np.int64)  # edge 0 most significant
+#: the neighbours' changes in order: row k changes edge k // 4 by shift 1 + k % 4
+_NEIGHBOUR_EDGES = np.repeat(np.arange(NUM_EDGES), NUM_OPS - 1)
+_NEIGHBOUR_SHIFTS = np.tile(np.arange(1, NUM_OPS, dtype=np.int8), NUM_EDGES)
+_NEIGHBOUR_ROWS = np.arange(NUM_EDGES * (NUM_OPS - 1))
 _NODE_RE = re.compile(r"^\|(.+)\|$")
 #: NAS-Bench-201 shuffled its generated cells with Python's ``random.seed(88)``; we replay it.
 _OFFICIAL_SHUFFLE_SEED = 88
@@ -164,14 +168,11 @@ class NB201Space(EnumerableSpace):
         return out[0] if single else out
 
     def neighbours(self, arch: np.ndarray) -> np.ndarray:
+        """The 24 architectures one op away, edge by edge, each edge's op shifted by 1..4 (mod 5)."""
         batch, _ = self.as_batch(arch)
         base = batch[0].astype(np.int8)
         out = np.repeat(base[None, :], NUM_EDGES * (NUM_OPS - 1), axis=0)
-        k = 0
-        for e in range(NUM_EDGES):
-            for shift in range(1, NUM_OPS):
-                out[k, e] = (base[e] + shift) % NUM_OPS
-                k += 1
+        out[_NEIGHBOUR_ROWS, _NEIGHBOUR_EDGES] = (base[_NEIGHBOUR_EDGES] + _NEIGHBOUR_SHIFTS) % NUM_OPS
         return out
 
     # ------------------------------------------------ categorical parameterisation

@@ -74,13 +74,13 @@ def test_compare_with_objectives_records_them_prints_hv_regret_and_resumes(folde
     regrets = [front.hv_regret(objective_values(bench, objectives, t.archs)[t.feasible]) for t in runs]
     row = re.search(r"^\| rs \| (\S+) \[\S+\] \| \S+ \| \S+ \| (\d+)/3 \|", printed.out, re.M)
     assert row, printed.out
-    assert float(row.group(1)) == pytest.approx(float(np.median(regrets)), abs=1e-4)
+    assert float(row.group(1).strip("*")) == pytest.approx(float(np.median(regrets)), abs=1e-4)
     assert int(row.group(2)) == sum(t.n_feasible > 0 for t in runs)
     assert "values are the report metric" not in printed.out  # the table is of hypervolume regret, not test_acc
     assert f"exact front: {len(front.front_points)} distinct points" in (out / "report.md").read_text()
     # the same command resumes: nothing runs again
     assert main(_compare(folder, out, "--objectives", OBJECTIVES, "--constraint", CONSTRAINT)) == 0
-    assert "0 run(s) executed, 3 already on disk" in capsys.readouterr().err
+    assert f"0 run(s) executed, {len(study.runs())} already on disk" in capsys.readouterr().err
 
 
 def test_direction_suffix_and_direction_flag_choose_the_same_objectives(folder, tmp_path, capsys):

@@ -39,6 +39,7 @@ _TORCH_NAMES = {
     "load_supernet": "nasbench_lab.live.supernet.train",
     "TrainedSupernet": "nasbench_lab.live.supernet.train",
     "rate_supernet": "nasbench_lab.live.supernet.rate",
+    "SupernetRater": "nasbench_lab.live.supernet.rate",
     "Ratings": "nasbench_lab.live.supernet.rate",
 }
 

@@ -147,6 +147,11 @@ def test_resume_after_interruption_gives_the_uninterrupted_ratings(tmp_path):
     loaded = live.load_supernet(tmp_path / "whole")
     assert loaded.records == whole.records
     np.testing.assert_array_equal(live.rate_supernet(tmp_path / "whole", archs).valid_loss, expected)
+    # every epoch's weights stay readable (ranking agreement over training); the last one is the final state
+    last = live.checkpoint_weights(tmp_path / "whole", "oneshot", 2)
+    assert all(torch.equal(last[k], whole.states["oneshot"][k]) for k in last)
+    first = live.checkpoint_weights(tmp_path / "whole", "oneshot", 1)
+    assert not torch.equal(first["classifier.weight"], last["classifier.weight"])
 
 
 def test_supernet_folder_of_other_settings_is_refused(tmp_path):

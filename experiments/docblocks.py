@@ -63,6 +63,25 @@ def _normal(body: str) -> str:
     return body.strip("\n") + "\n"
 
 
+def write_script_blocks(blocks: Mapping[str, str], path: Path) -> list[str]:
+    """Replaces the text between ``<!-- script:NAME -->`` and ``<!-- /script:NAME -->`` in ``path``.
+
+    For results a slow script writes itself (too slow for regenerate_docs.py, so neither regenerated
+    nor checked by the doc test; the doc says which script to rerun). Returns the names written; a
+    name without markers in ``path`` is an error.
+    """
+    text = path.read_text()
+    for name, body in blocks.items():
+        pattern = re.compile(rf"(<!-- script:{re.escape(name)} -->\n)(.*?)(<!-- /script:{re.escape(name)} -->)",
+                             re.DOTALL)
+        if not pattern.search(text):
+            raise ValueError(f"{path} has no <!-- script:{name} --> ... <!-- /script:{name} --> markers")
+        new_body = _normal(body)
+        text = pattern.sub(lambda m, b=new_body: m.group(1) + b + m.group(3), text)
+    path.write_text(text)
+    return list(blocks)
+
+
 def write_blocks(blocks: Mapping[str, str], repo: Path = REPO) -> list[str]:
     """Replaces each named block's text in every file that holds it; returns ``file:name`` of those changed.
 

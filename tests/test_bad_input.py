@@ -752,7 +752,27 @@ SUPERNET_CASES = [
      "supernet holds a supernet that cannot be used here: supernet: no supernet for space 'darts'"),
     ("one-shot search with a folder that is no supernet", lambda t: _oneshot("nb201", str(t)), DataFileError,
      "is not a supernet folder \\(no config.json\\)"),
+    ("checkpoint of an epoch not trained", lambda t: _checkpoint(_supernet_folder(t), "oneshot", 3), DataFileError,
+     "has no checkpoint of phase 'oneshot' after epoch 3; it has epoch_001.pt"),
+    ("rater given a folder, not a trained supernet", lambda t: _rater(str(t)), ConfigError,
+     "SupernetRater needs a TrainedSupernet, got str"),
 ]
+
+
+def _checkpoint(folder: Path, phase: str, epoch: int):
+    pytest.importorskip("torch")
+    from nasbench_lab import live
+
+    (folder / phase).mkdir()
+    (folder / phase / "epoch_001.pt").write_bytes(b"")
+    return live.checkpoint_weights(folder, phase, epoch)
+
+
+def _rater(folder: str):
+    pytest.importorskip("torch")
+    from nasbench_lab import live
+
+    return live.SupernetRater(folder)
 
 
 def _oneshot(space: str, folder: str | None):

@@ -89,6 +89,30 @@ def test_bn_recalibration_changes_ratings(spos):
     np.testing.assert_array_equal(again.valid_loss, recalibrated.valid_loss)
 
 
+def test_rating_shortcuts_give_the_plain_ratings_bit_for_bit(spos):
+    """Effective-path dedupe, the stem computed once and the first cell's term memo skip only work that
+    cannot change a rating: ratings equal those of a whole forward per architecture, bit for bit."""
+    from nasbench_lab.live.supernet.network import effective_path
+
+    archs = np.concatenate([ARCHS, SPACE.sample(np.random.default_rng(5), 40)])
+    # cells that differ only in an edge that reaches nothing (edge 2 reads node 1, whose only input is none)
+    dead = np.array([[0, 3, 1, 3, 0, 2], [0, 3, 4, 3, 0, 2]])
+    assert effective_path(dead[0]) == effective_path(dead[1]) != tuple(dead[0])
+    archs = np.concatenate([archs, dead])
+    split = live.train_supernet(**TOY, few_shot_k=1, split_epochs=1)
+    for trained, bn in ((spos, 4), (spos, 0), (split, 4)):
+        fast = live.rate_supernet(trained, archs, bn_batches=bn)
+        plain = live.rate_supernet(trained, archs, bn_batches=bn, shortcuts=False)
+        np.testing.assert_array_equal(fast.valid_loss, plain.valid_loss)
+        np.testing.assert_array_equal(fast.valid_acc, plain.valid_acc)
+    assert fast.valid_loss[-1] == fast.valid_loss[-2]
+    # a rater built once rates batch after batch (what one-shot evolution does) with the same numbers
+    rater = live.SupernetRater(spos)
+    one_by_one = np.concatenate([rater.rate(a).valid_loss for a in archs[:10]])
+    np.testing.assert_array_equal(one_by_one, live.rate_supernet(spos, archs[:10]).valid_loss)
+    assert 0 < len(rater.memo.values) <= rater.memo.size
+
+
 def test_same_seed_same_ratings_bit_for_bit(spos):
     twin = live.train_supernet(**TOY, seed=0)
     np.testing.assert_array_equal(live.rate_supernet(twin, ARCHS).valid_loss,
@@ -123,6 +147,11 @@ def test_resume_after_interruption_gives_the_uninterrupted_ratings(tmp_path):
     loaded = live.load_supernet(tmp_path / "whole")
     assert loaded.records == whole.records
     np.testing.assert_array_equal(live.rate_supernet(tmp_path / "whole", archs).valid_loss, expected)
+    # every epoch's weights stay readable (ranking agreement over training); the last one is the final state
+    last = live.checkpoint_weights(tmp_path / "whole", "oneshot", 2)
+    assert all(torch.equal(last[k], whole.states["oneshot"][k]) for k in last)
+    first = live.checkpoint_weights(tmp_path / "whole", "oneshot", 1)
+    assert not torch.equal(first["classifier.weight"], last["classifier.weight"])
 
 
 def test_supernet_folder_of_other_settings_is_refused(tmp_path):

@@ -37,8 +37,10 @@ _TORCH_NAMES = {
     "Supernet": "nasbench_lab.live.supernet.network",
     "train_supernet": "nasbench_lab.live.supernet.train",
     "load_supernet": "nasbench_lab.live.supernet.train",
+    "checkpoint_weights": "nasbench_lab.live.supernet.train",
     "TrainedSupernet": "nasbench_lab.live.supernet.train",
     "rate_supernet": "nasbench_lab.live.supernet.rate",
+    "SupernetRater": "nasbench_lab.live.supernet.rate",
     "Ratings": "nasbench_lab.live.supernet.rate",
 }
 

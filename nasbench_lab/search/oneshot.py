@@ -8,7 +8,8 @@ lasts (then random cells): the table gives the reported accuracy of what they pi
 The supernet is ``supernet=FOLDER``, made by ``live.train_supernet(..., folder=FOLDER)`` (checkpoints
 it lacks are trained on load); every seed of a study uses that one supernet, its seeds vary the pool
 or the evolution. Ratings: valid accuracy with inherited weights and ``bn_batches`` BatchNorm
-recalibration batches (``live.rate_supernet``, calibration seed 0), each distinct cell rated once.
+recalibration batches (``live.SupernetRater``, built once per run, calibration seed 0), each distinct cell
+rated once.
 
 Charged cost (``setup_cost``, simulated seconds before the first query, so anytime curves and time budgets
 include it): ``(E + R) * epoch_cost`` where ``E = SupernetConfig.path_epochs`` (every phase's epochs,
@@ -52,8 +53,8 @@ class _OneShot(Optimizer):
         self.bn_batches = positive_int(self.name, "bn_batches", bn_batches, 0)
         from nasbench_lab import live
 
-        self._live: Any = live
         self.trained = live.load_supernet(supernet)
+        self._rater = live.SupernetRater(self.trained, bn_batches=self.bn_batches, seed=0)
         self._ratings: dict[Any, float] = {}
         found = self.search()
         ranked = found[np.argsort(-self.rate(found), kind="stable")]
@@ -73,8 +74,7 @@ class _OneShot(Optimizer):
         keys = self.space.keys(archs).tolist()
         new = {k: i for i, k in enumerate(keys) if k not in self._ratings}
         if new:
-            got = self._live.rate_supernet(self.trained, archs[list(new.values())], bn_batches=self.bn_batches,
-                                           seed=0, space=self.space)
+            got = self._rater.rate(archs[list(new.values())], space=self.space)
             self._ratings.update(zip(new, got.valid_acc.tolist()))
         return np.array([self._ratings[k] for k in keys])
 

@@ -3,10 +3,15 @@
 Same skeleton as :class:`~nasbench_lab.live.networks.nb201.NB201Network` (stem, three stages of N
 cells at C/2C/4C, ResNet reduction blocks, BN-ReLU, pooling, linear); only the cell differs. One path
 (6 op codes, shared by every cell as in NB201) is active at a time: :meth:`Supernet.set_path`.
+
+Rating many architectures reuses what they share (``SupernetCell.memo``, ``Supernet.logits_from_stem``):
+the stem's output and, in the first cell, every op applied to a node whose value only depends on the
+ops of the edges that feed it; see ``rate.py``.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 
 from nasbench_lab.live._torch import require_torch
@@ -41,6 +46,49 @@ def live_inputs(path: Sequence[int]) -> list[list[tuple[int, int]]]:
              if to == node and on[e] and src in from_input and to in to_output] for node in (1, 2, 3)]
 
 
+def effective_path(path: Sequence[int]) -> tuple[int, ...]:
+    """``path`` with the op of every edge that does not reach the output (see :func:`live_inputs`) set to
+    ``none``: two paths with the same effective path compute the same output with the same weights."""
+    live = {e for incoming in live_inputs(path) for e, _ in incoming}
+    none = OPS.index("none")
+    return tuple(int(op) if e in live else none for e, op in enumerate(path))
+
+
+class TermMemo:
+    """The last ``size`` values of ``op(edge)(node)`` terms computed from one cell input (an LRU).
+
+    Valid while the cell gets the same input tensor (checked by identity: a new input clears it) and
+    the same weights (whoever loads weights calls :meth:`clear`). A term's key names the edge, its op
+    and the key of the node it reads, so equal keys mean equal values, bit for bit.
+    """
+
+    def __init__(self, size: int = 32):
+        self.size = int(size)
+        self.source: torch.Tensor | None = None
+        self.values: OrderedDict[tuple, torch.Tensor] = OrderedDict()
+
+    def clear(self) -> None:
+        self.source = None
+        self.values.clear()
+
+    def bind(self, x: torch.Tensor) -> None:
+        """Keeps the memo when ``x`` is the input its values were computed from, else empties it."""
+        if self.source is not x:
+            self.values.clear()
+            self.source = x
+
+    def get(self, key: tuple) -> torch.Tensor | None:
+        value = self.values.get(key)
+        if value is not None:
+            self.values.move_to_end(key)
+        return value
+
+    def put(self, key: tuple, value: torch.Tensor) -> None:
+        self.values[key] = value
+        if len(self.values) > self.size:
+            self.values.popitem(last=False)
+
+
 class SupernetCell(nn.Module):
     """An NB201 cell with all five ops on every edge; ``path`` (set by the network) picks one per edge."""
 
@@ -50,16 +98,29 @@ class SupernetCell(nn.Module):
         self.choices = nn.ModuleList(nb201_op(op, channels) for _ in EDGES for op in OPS)
         self.path: tuple[int, ...] = (0,) * len(EDGES)
         self.inputs = live_inputs(self.path)
+        #: set (no gradients) to reuse terms across paths that get the same input; see :class:`TermMemo`
+        self.memo: TermMemo | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         nodes: list[torch.Tensor | None] = [x]
-        path = self.path
+        path, memo = self.path, self.memo
+        if memo is not None:
+            memo.bind(x)
+        keys: list[tuple] = [("input",)]
         for incoming in self.inputs:
             total = None
+            terms = []
             for e, src in incoming:
-                value = self.choices[e * NUM_OPS + path[e]](nodes[src])
+                key = (e, path[e], keys[src])
+                value = memo.get(key) if memo is not None else None
+                if value is None:
+                    value = self.choices[e * NUM_OPS + path[e]](nodes[src])
+                    if memo is not None:
+                        memo.put(key, value)
                 total = value if total is None else total + value
+                terms.append(key)
             nodes.append(total)
+            keys.append(tuple(terms))
         return x.mul(0.0) if nodes[-1] is None else nodes[-1]
 
 
@@ -79,6 +140,10 @@ class Supernet(NB201Network):
         inputs = live_inputs(path)
         for cell in self.supercells:
             cell.path, cell.inputs = path, inputs
+
+    def logits_from_stem(self, h: torch.Tensor) -> torch.Tensor:
+        """The logits of the active path given the stem's output ``h`` (``forward`` is ``stem`` then this)."""
+        return self.classifier(self.global_pooling(self.lastact(self.cells(h))).flatten(1))
 
     def batchnorms(self) -> list[nn.BatchNorm2d]:
         """Every BatchNorm layer (what rating recalibrates)."""

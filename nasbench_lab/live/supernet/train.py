@@ -151,6 +151,17 @@ def load_supernet(folder: str | os.PathLike, *, device: str = "cpu", num_threads
     return train_supernet(read_config(folder), folder=folder, device=device, num_threads=num_threads)
 
 
+def checkpoint_weights(folder: str | os.PathLike, phase: str, epoch: int) -> dict[str, torch.Tensor]:
+    """The weights of ``phase`` after its ``epoch``-th epoch in a supernet folder (to rate with a partly
+    trained supernet, e.g. ranking agreement over training epochs)."""
+    path = Path(folder) / phase / f"epoch_{int(epoch):03d}.pt"
+    if not path.is_file():
+        have = sorted(p.name for p in (Path(folder) / phase).glob("epoch_*.pt"))
+        raise DataFileError(f"{folder} has no checkpoint of phase {phase!r} after epoch {epoch}; it has "
+                            f"{', '.join(have) or 'none'} (a folder keeps every epoch of every phase it trained)")
+    return _load(path)["model"]
+
+
 def _config(config: SupernetConfig | None, settings: dict[str, Any]) -> SupernetConfig:
     accepted = [f.name for f in fields(SupernetConfig)]
     unknown = sorted(set(settings) - set(accepted))

@@ -282,6 +282,22 @@ def test_anytime_plot_of_nine_algorithms_is_readable_in_grayscale_and_shows_or_s
         assert ax.get_legend().get_window_extent().x0 >= ax.get_window_extent().x1
 
 
+def test_long_display_names_stay_inside_the_figure():
+    # "Multi-objective regularized evolution" ran past the right edge of the saved figure (the legend sits in a
+    # fixed margin), so reports showed it cut; long names are wrapped onto two lines instead
+    x = np.arange(1, 41, dtype=np.float64)
+    curves = {name: Curve(x, np.tile(1.0 / (x + i), (3, 1)), "queries", "regret")
+              for i, name in enumerate(("mo-re", "rs", "re_nb201"))}
+    for fig in (draw_curves(curves, rng=np.random.default_rng(0), lower_is_better=True),
+                draw_rank_vs_budget(Curve(x, np.tile([[1.0], [2.0], [3.0]], (1, len(x))), "queries", "mean rank"),
+                                    list(curves))):
+        fig.canvas.draw()
+        legend = fig.axes[0].get_legend()
+        assert legend.get_window_extent().x1 <= fig.bbox.x1
+        assert any("Multi-objective regularized" in t.get_text() and "evolution" in t.get_text()
+                   for t in legend.get_texts())
+
+
 def test_rank_plot_uses_display_names_and_distinct_styles():
     x = np.arange(1, 21, dtype=np.float64)
     ranks = np.tile(np.arange(1, 10, dtype=np.float64)[:, None], (1, len(x)))

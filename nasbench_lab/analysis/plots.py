@@ -141,9 +141,23 @@ def _markevery(n_points: int, index: int, count: int) -> tuple[int, int]:
     return (index * step // max(count, 1)) % step, step
 
 
+#: legend labels longer than this many characters are wrapped: the legend sits in a fixed right margin, and a
+#: longer line ("Multi-objective regularized evolution") would run past the figure's edge
+LEGEND_WRAP = 28
+
+
+def _legend_label(label: str) -> str:
+    """``label`` wrapped at ``LEGEND_WRAP`` characters, unless its caller already broke it into lines."""
+    import textwrap
+
+    return label if "\n" in label else textwrap.fill(label, LEGEND_WRAP)
+
+
 def legend_outside(ax, handles=None, **kw):
-    """Legend right of the axes, outside the data."""
-    return ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
+    """Legend right of the axes, outside the data; long labels wrapped so that it stays inside the figure."""
+    handles = list(handles) if handles is not None else ax.get_legend_handles_labels()[0]
+    labels = [_legend_label(str(h.get_label())) for h in handles]
+    return ax.legend(handles, labels, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
                      frameon=False, **kw)
 
 

@@ -16,8 +16,8 @@ COLUMN_NOTES: dict[str, str] = {
     "runs": "number of runs (seeds) in the statistics",
     "short_runs": "runs that made fewer queries than the budget or stopped before it (they are included, not "
                   "hidden: see summary.json's n_queries and stopped)",
-    "mean": "mean over runs of the final report value: the test value of the architecture with the best "
-            "validation value seen",
+    "mean": "mean over runs of the final report value: the report metric (named in the setting above; test "
+            "accuracy unless the source has none) of the architecture with the best search value seen",
     "std": "sample standard deviation over runs (ddof = 1)",
     "median": "median over runs",
     "iqr": "inter-quartile range over runs (75th minus 25th percentile)",

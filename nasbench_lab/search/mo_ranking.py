@@ -16,6 +16,7 @@ import math
 import moocore
 import numpy as np
 
+from nasbench_lab.results.pareto import crowding_of_minimized
 from nasbench_lab.search.base import SearchProblem
 
 
@@ -82,45 +83,14 @@ def crowding(values: np.ndarray, ranks: np.ndarray, violation: np.ndarray) -> np
         dist = {(rank, p): d for rank, front in fronts.items() for p, d in _crowding_2d(front).items()}
         out[feasible] = [dist[rank, p] for rank, p in zip(ranks[feasible].tolist(), points)]
     elif len(feasible):
-        out[feasible] = _crowding(-values[feasible], ranks[feasible])
+        out[feasible] = crowding_of_minimized(-values[feasible], ranks[feasible])
     return out
-
-
-def _crowding(z: np.ndarray, rank: np.ndarray) -> np.ndarray:
-    """Crowding distance of minimization rows ``z`` within the fronts ``rank``, per distinct point."""
-    n, m = z.shape
-    order = np.lexsort(z.T[::-1])  # rows in lexicographic order, the canonical order of np.unique(axis=0)
-    ordered = z[order]
-    first_copy = np.ones(n, dtype=bool)
-    first_copy[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
-    uniq = ordered[first_copy]
-    inverse = np.empty(n, dtype=np.int64)
-    inverse[order] = np.cumsum(first_copy) - 1
-    urank = np.empty(len(uniq), dtype=np.int64)
-    urank[inverse] = rank
-    k = len(uniq)
-    dist = np.zeros(k)
-    for j in range(m):
-        by = np.lexsort((uniq[:, j], urank))
-        v, r = uniq[by, j], urank[by]
-        change = r[1:] != r[:-1]
-        first, last = np.r_[True, change], np.r_[change, True]
-        front_id = np.cumsum(first) - 1
-        span = (v[last] - v[first])[front_id]
-        gap = np.zeros(k)
-        inner = np.flatnonzero(~(first | last))
-        gap[inner] = v[inner + 1] - v[inner - 1]
-        contrib = np.divide(gap, span, out=np.zeros(k), where=span > 0)
-        contrib[(first | last) & (span > 0)] = np.inf
-        dist[by] += contrib
-    dist[np.bincount(urank)[urank] <= 2] = np.inf
-    return dist[inverse]
 
 
 def front_crowding(front: np.ndarray) -> np.ndarray:
     """Crowding distance of each row of one front (higher-is-better rows no row of which dominates another)."""
     if front.shape[1] != 2:
-        return _crowding(-front, np.zeros(len(front), dtype=np.int64))
+        return crowding_of_minimized(-front, np.zeros(len(front), dtype=np.int64))
     points = list(map(tuple, front.tolist()))
     dist = _crowding_2d(set(points))
     return np.array([dist[p] for p in points])

@@ -104,3 +104,26 @@ def test_version_flag(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["--version"])
     assert exc.value.code == 0 and capsys.readouterr().out.strip() == f"nasbench-lab {nasbench_lab.__version__}"
+
+
+def test_compare_runs_a_partial_table_with_allow_partial_and_records_it(tmp_path, capsys, monkeypatch):
+    """A SYNTHETIC NB201 table of every 7th cell (made-up numbers): --allow-partial reaches the runs, not only the
+    checks (the runs used to load the table without it and stop)."""
+    import nasbench_lab
+
+    monkeypatch.setenv("NASBENCH_LAB_CACHE", str(tmp_path / "cache"))
+    space = nasbench_lab.space("nb201")
+    rows = [f"{i},{space.to_string(space.from_index(i))},{80 + i % 7};{81 + i % 7},{90 + i % 5}"
+            for i in range(0, 15625, 7)]
+    table = tmp_path / "subset.csv"
+    table.write_text("index,arch_str,cifar10valid_valid_acc_200ep_per_seed,cifar10_test_acc_200ep\n"
+                     + "\n".join(rows) + "\n")
+    out = tmp_path / "r"
+    argv = ["--quiet", "compare", "-b", "nb201", "-p", str(table), "-A", "rs,re", "--seeds", "2", "--budget", "10",
+            "--jobs", "1", "--format", "png", "--out", str(out)]
+    assert main(argv) == 2 and not out.exists()  # without the flag: refused before anything is written
+    assert "--allow-partial" in capsys.readouterr().err
+    assert main([*argv, "--allow-partial"]) == 0, capsys.readouterr().err
+    study = json.loads((out / "study.json").read_text())
+    assert study["benchmarks"][0]["allow_partial"] is True
+    assert len(list((out / "runs").rglob("*.npz"))) == 4

@@ -261,7 +261,7 @@ def _spec_from_flags(args: argparse.Namespace):
     path = os.path.abspath(args.path) if args.path else None
     name = args.benchmark or (args.path if args.path and is_table_csv(Path(args.path)) else DEFAULT_BENCHMARK)
     name = os.path.abspath(name) if os.path.exists(name) else name  # a file or folder: workers may run elsewhere
-    spec = StudySpec(benchmarks=(BenchmarkEntry(name, args.dataset, path),),
+    spec = StudySpec(benchmarks=(BenchmarkEntry(name, args.dataset, path, bool(args.allow_partial)),),
                      algorithms=tuple(AlgorithmEntry(n, n, params.get(n, {})) for n in names),
                      seeds=tuple(range(_positive(seeds, "--seeds"))), budget=budget,
                      budget_seconds=args.budget_seconds, workers=args.workers, valid_seed=args.valid_seed,

@@ -20,6 +20,7 @@ import math
 import multiprocessing
 import numbers
 import os
+import shutil
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures.process import BrokenProcessPool
@@ -28,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from nasbench_lab.benchmarks.metric_choice import resolve_metrics
-from nasbench_lab.errors import ConfigError, DataFileError, UnknownNameError
+from nasbench_lab.errors import ConfigError, DataFileError, NasbenchLabError, UnknownNameError
 from nasbench_lab.fileio import atomic_write
 from nasbench_lab.metrics import check_direction
 from nasbench_lab.plugins import load_plugins, normalize_plugin
@@ -58,9 +59,18 @@ class BenchmarkEntry:
     name: str | None = None
     dataset: str | None = None
     path: str | None = None
+    #: a table that lacks rows on purpose (a user's subset of a space) is loaded as it is (``--allow-partial``)
+    allow_partial: bool = False
 
     def load(self):
-        return _load_benchmark(self.name, self.dataset, self.path)
+        return _load_benchmark(self.name, self.dataset, self.path, self.allow_partial)
+
+    def to_dict(self) -> dict:
+        """The entry as study.json records it (``allow_partial`` only when set: older folders read the same)."""
+        out = asdict(self)
+        if not self.allow_partial:
+            out.pop("allow_partial")
+        return out
 
     def key(self) -> str:
         """Folder name of this benchmark's runs, e.g. ``nb201-cifar10``."""
@@ -246,7 +256,7 @@ class StudySpec:
 
     def to_dict(self) -> dict:
         return {"format": FORMAT, "name": self.name, "fingerprint": self.fingerprint(),
-                "benchmarks": [asdict(b) for b in self.benchmarks],
+                "benchmarks": [b.to_dict() for b in self.benchmarks],
                 "algorithms": [{"name": a.name, "label": a.label, "params": a.params} for a in self.algorithms],
                 "seeds": list(self.seeds), "budget": self.budget, "budget_seconds": self.budget_seconds,
                 "workers": self.workers, "valid_seed": self.valid_seed, "fidelity": self.fidelity,
@@ -481,10 +491,22 @@ class Study:
         the platform's); every worker imports the study's plug-ins before its first run.
         """
         jobs = check_jobs(jobs)
+        fresh = not self.out.exists()
         self.prepare()
         todo = self.pending()
         if not todo:
             return 0
+        try:
+            return self._execute(todo, jobs, scheduler, progress, on_result, start_method)
+        except NasbenchLabError as exc:
+            ran = any((self.out / r.relpath).is_file() for r in self.runs())
+            if fresh and not ran and not isinstance(exc, StudyAbortedError):
+                shutil.rmtree(self.out, ignore_errors=True)  # bad input (e.g. a parameter's value): nothing is left
+            raise
+
+    def _execute(self, todo: list[RunSpec], jobs: int | None, scheduler: str | None, progress: bool,
+                 on_result: Callable[[RunSpec], None] | None, start_method: str | None) -> int:
+        """Runs ``todo`` in the pool and writes each result as it arrives."""
         bar = progress_bar(len(self.runs()), initial=len(self.runs()) - len(todo), enabled=progress,
                            desc=self.spec.name)
         try:
@@ -580,11 +602,12 @@ def _start_context(start_method: str | None):
 
 # ------------------------------------------------------------------ parsing helpers
 @lru_cache(maxsize=8)
-def _load_benchmark(name: str | None, dataset: str | None, path: str | None):
+def _load_benchmark(name: str | None, dataset: str | None, path: str | None, allow_partial: bool = False):
     """Loads a benchmark once per process (each worker keeps its own)."""
     import nasbench_lab
 
-    return nasbench_lab.load(name or nasbench_lab.api.DEFAULT_BENCHMARK, dataset=dataset, path=path)
+    return nasbench_lab.load(name or nasbench_lab.api.DEFAULT_BENCHMARK, dataset=dataset, path=path,
+                             allow_partial=allow_partial)
 
 
 def _as_list(data: Mapping, plural: str, singular: str) -> list:
@@ -611,13 +634,16 @@ def _check_keys(what: str, data: object, accepted: set[str]) -> Mapping:
 def _benchmark_entry(item: object, base_dir: Path | None) -> BenchmarkEntry:
     if isinstance(item, str):
         return BenchmarkEntry(name=item)
-    entry = _check_keys("benchmark", item, {"name", "dataset", "path"})
+    entry = _check_keys("benchmark", item, {"name", "dataset", "path", "allow_partial"})
     path = entry.get("path")
     if path is not None:
         path = os.path.expandvars(os.path.expanduser(str(path)))
         if base_dir is not None and not os.path.isabs(path):
             path = str((base_dir / path).resolve())
-    return BenchmarkEntry(entry.get("name"), entry.get("dataset"), path)
+    partial = entry.get("allow_partial", False)
+    if not isinstance(partial, bool):
+        raise ConfigError(f"benchmark allow_partial must be true or false, got {partial!r}")
+    return BenchmarkEntry(entry.get("name"), entry.get("dataset"), path, partial)
 
 
 def _algorithm_entry(item: object, check: bool = True) -> AlgorithmEntry:

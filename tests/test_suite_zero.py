@@ -184,8 +184,14 @@ def test_augmented_benchmark_answers_the_benchmark_interface_and_forwards_nothin
         np.testing.assert_array_equal(a.valid, b.valid)
         np.testing.assert_array_equal(a.archs, b.archs)
     assert bench.base is base and bench.proxies == ["zc_params", "zc_synflow"]
-    # the data identity a study records: the base table's (its values here: a synthetic table has no source files)
-    assert len(base.data_sha256()) == 64 and bench.data_sha256() == base.data_sha256()
+    # the data identity: the base table's combined with the proxies' (a proxy-guided search depends on both)
+    assert len(base.data_sha256()) == 64 and len(bench.data_sha256()) == 64
+    assert bench.data_sha256() not in (base.data_sha256(), bench.proxy_bench.data_sha256())
+    edited = read_suite_zero(tiny_file)["cifar10"]
+    edited.scores["synflow"] = edited.scores["synflow"] + 1.0
+    assert ProxyAugmentedBenchmark(base, ProxyBenchmark(edited)).data_sha256() != bench.data_sha256()
+    again = ProxyAugmentedBenchmark(base, ProxyBenchmark(read_suite_zero(tiny_file)["cifar10"]))
+    assert again.data_sha256() == bench.data_sha256()
     for extra in ("table", "notes", "proxy_time"):  # no __getattr__ forwarding: the base's extras are on .base
         with pytest.raises(AttributeError):
             getattr(bench, extra)

@@ -5,6 +5,7 @@ The files are read by :mod:`nasbench_lab.loaders.suite_zero`; this module answer
 
 from __future__ import annotations
 
+import hashlib
 import os
 from functools import cached_property
 
@@ -44,6 +45,14 @@ class ProxyBenchmark(Benchmark):
     def metric_fidelities(self, metric: str) -> tuple[int, ...]:
         self._check_metric(metric)
         return self.fidelities
+
+    def data_sha256(self) -> str:
+        """A hash of the listed cells and every value read from the file (what its answers depend on)."""
+        digest = hashlib.sha256(np.ascontiguousarray(self._keys).tobytes())
+        for name in sorted(self._values):
+            digest.update(name.encode())
+            digest.update(np.ascontiguousarray(self._values[name]).tobytes())
+        return digest.hexdigest()
 
     def _check_metric(self, metric: str) -> np.ndarray:
         if metric not in self._values:
@@ -143,8 +152,12 @@ class ProxyAugmentedBenchmark(Benchmark):
         return self.base.query(archs, metric, fidelity, seed)
 
     def data_sha256(self) -> str:
-        """The wrapped benchmark's data identity (the proxies add columns, not results)."""
-        return self.base.data_sha256()
+        """The wrapped benchmark's data identity combined with the proxies' (a search guided by a proxy, or a
+        front with a proxy objective, depends on them); the base's alone where it cannot say ("")."""
+        base = self.base.data_sha256()
+        if not base:
+            return ""
+        return hashlib.sha256(f"{base}+{self.proxy_bench.data_sha256()}".encode()).hexdigest()
 
     def query_index(self, indices: object, metric: str, fidelity: int | None = None,
                     seed: SeedChoice = "mean") -> np.ndarray:

@@ -89,7 +89,8 @@ def test_benchmark_without_test_metric_reports_validation(tmp_path, monkeypatch)
     traj = run(no_test, "rs", seed=0, budget=10)
     assert np.isnan(traj.test).all() and traj.meta["report_metric"] is None
     # a cached loader like the real one (a study clears its cache before checking the data)
-    monkeypatch.setattr(study_module, "_load_benchmark", functools.cache(lambda name, dataset, path: no_test))
+    monkeypatch.setattr(study_module, "_load_benchmark",
+                        functools.cache(lambda name, dataset, path, allow_partial=False: no_test))
     spec = StudySpec(benchmarks=(BenchmarkEntry("synthetic"),), algorithms=(AlgorithmEntry("rs"), AlgorithmEntry("re")),
                      seeds=range(3), budget=15)
     study = Study(spec, tmp_path / "out")

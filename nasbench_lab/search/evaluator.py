@@ -63,6 +63,17 @@ class TableEvaluator:
         self._packed = fast.packed if fast is not None else None
         self._n_present = fast.n_present if fast is not None else None
 
+    @property
+    def indexed_space(self) -> EnumerableSpace | None:
+        """The listed space whose official index the per-architecture lookups use (None: no fast lookup)."""
+        return self._indexed
+
+    @property
+    def fixed_column(self) -> np.ndarray | None:
+        """The search value of every architecture by official index, where one value per architecture is all
+        there is (a cost, a size, a seed mean); None where values are drawn per query or looked up otherwise."""
+        return self._column if self._indexed is not None else None
+
     def search_one(self, arch: np.ndarray) -> float:
         """The search value of one architecture at the default fidelity (a fast path for tabular spaces)."""
         space = self._indexed
@@ -137,9 +148,8 @@ class ObjectiveEvaluator:
         # on a table whose other objectives and constraint metrics are fixed columns (costs, sizes, seed means),
         # one index lookup gives a query's whole outcome
         lookups = [e for e in self._others] + [e for _, e in self._limits]
-        columns = [e._column for e in lookups]
-        fixed = all(c is not None for c in columns) and all(e._indexed is not None for e in lookups)
-        self._space = search._indexed if fixed else None
+        columns = [e.fixed_column for e in lookups]
+        self._space = search.indexed_space if all(c is not None for c in columns) else None
         self._rows: np.ndarray | None = None
         self._total: np.ndarray | None = None
         if self._space is not None:

@@ -230,6 +230,20 @@ def test_eaf_difference_figure_shows_each_side_in_its_panel():
     assert fig.axes[0].get_title().startswith("where a attains more often")
 
 
+def test_identical_attainment_functions_have_no_difference_and_a_readable_figure():
+    runs = [np.array([[0.0392079986, 3.9259e-4]])]  # one point per side, the same (moocore used to fail to reshape)
+    rect = eaf_difference(runs, [r.copy() for r in runs], [False, False])
+    assert rect.shape == (0, 5)
+    fig = draw_eaf_difference(rect, "a", "b", ["params", "latency"], [False, False],
+                              front=runs[0], n_runs=1)
+    texts = [t.get_text() for ax in fig.axes[:2] for t in ax.texts if t.get_gid() == "eaf:none"]
+    assert texts == ["no difference: the two attainment\nfunctions are identical"] * 2
+    assert fig.axes[0].get_title().endswith("(1 run each)")
+    for ax in fig.axes[:2]:  # an axis around one value spans a share of it, not 1e-9 with an offset label
+        lo, hi = ax.get_xlim()
+        assert hi - lo > 1e-5 and ax.xaxis.get_offset_text().get_text() == ""
+
+
 # ----------------------------------------------------------------------------------------------- tables
 def test_latex_table_bolds_the_tied_group_and_marks_flagged_runs():
     kind = MOTableKind.of(2, "valid_acc", "test_acc")

@@ -39,15 +39,21 @@ def _limits(points: Sequence[np.ndarray], higher: Sequence[bool]) -> tuple[tuple
     for j in (1, 0):
         col = stacked[:, j][np.isfinite(stacked[:, j])]
         lo, hi = (float(col.min()), float(col.max())) if len(col) else (0.0, 1.0)
-        pad = 0.05 * max(hi - lo, 1e-9)
+        pad = 0.05 * _span(lo, hi)
         out.append((lo - pad, hi + pad))
     return out[0], out[1]
+
+
+def _span(lo: float, hi: float) -> float:
+    """The range an axis margin is a share of: ``hi - lo``, or, where every point has the same value, that value's
+    size (1 at zero), so a single point gets a readable axis instead of a range of 1e-9 with an offset label."""
+    return hi - lo if hi > lo else (abs(hi) or 1.0)
 
 
 def _widen(lim: tuple[float, float], value: float) -> tuple[float, float]:
     """Axis limits that show ``value`` with 5% of the span beyond it."""
     lo, hi = min(lim[0], value), max(lim[1], value)
-    pad = 0.05 * max(hi - lo, 1e-9)
+    pad = 0.05 * _span(lo, hi)
     return (lo - pad if value <= lim[0] else lo, hi + pad if value >= lim[1] else hi)
 
 
@@ -118,7 +124,9 @@ def draw_fronts(front: np.ndarray, surfaces: Mapping[str, np.ndarray], names: Se
     pts = np.asarray(front).reshape(-1, 2)
     ax.plot(pts[:, 1], pts[:, 0], linestyle="none", marker="o", markersize=3, color=FRONT_COLOR, zorder=6,
             gid="true_front_points")
-    handles = [Line2D([], [], color=FRONT_COLOR, marker="o", markersize=3, label=f"exact front ({len(pts)} points)")]
+    plural = "s" if len(pts) != 1 else ""
+    handles = [Line2D([], [], color=FRONT_COLOR, marker="o", markersize=3,
+                      label=f"exact front ({len(pts)} point{plural})")]
     for name, surface in surfaces.items():
         style = dict(styles[name])
         label = display_label(name, marks)
@@ -160,6 +168,7 @@ def draw_eaf_difference(rect: np.ndarray, a: str, b: str, names: Sequence[str], 
     from matplotlib.collections import PatchCollection
     from matplotlib.colors import BoundaryNorm, ListedColormap
     from matplotlib.patches import Rectangle
+    from matplotlib.ticker import MaxNLocator
 
     _check_two(names, higher)
     rect = np.asarray(rect, dtype=np.float64).reshape(-1, 5)
@@ -169,7 +178,7 @@ def draw_eaf_difference(rect: np.ndarray, a: str, b: str, names: Sequence[str], 
     greys = ListedColormap([str(0.85 - 0.75 * i / (len(EAF_LEVELS) - 1)) for i in range(len(EAF_LEVELS))])
     norm = BoundaryNorm([0.0, *EAF_LEVELS], greys.N)
     fig = new_figure((9.0, 4.2))
-    fig.subplots_adjust(left=0.08, right=0.88, bottom=0.13, top=0.86, wspace=0.08)
+    fig.subplots_adjust(left=0.11, right=0.88, bottom=0.13, top=0.86, wspace=0.08)
     axes = [fig.add_subplot(1, 2, 1), None]
     axes[1] = fig.add_subplot(1, 2, 2, sharey=axes[0])
     for ax, name, sign in ((axes[0], a, 1.0), (axes[1], b, -1.0)):
@@ -184,9 +193,15 @@ def draw_eaf_difference(rect: np.ndarray, a: str, b: str, names: Sequence[str], 
             ax.plot(xs, ys, color=FRONT_ON_GREY, linewidth=1.0, gid="true_front")
         ax.set_xlim(*xlim)
         ax.set_ylim(*ylim)
+        ax.ticklabel_format(useOffset=False)
+        ax.xaxis.set_major_locator(MaxNLocator(4))  # two narrow panels: a few plain ticks that never overlap
         ax.set_xlabel(metric_info(names[1]).axis_label())
         ax.grid(True, alpha=0.3)
-        runs = f" ({n_runs} runs each)" if n_runs else ""
+        if not len(part):
+            ax.text(0.5, 0.5, "attained nowhere more often" if len(rect) else "no difference: the two attainment\n"
+                    "functions are identical", transform=ax.transAxes, ha="center", va="center", fontsize=8,
+                    gid="eaf:none")
+        runs = f" ({n_runs} run{'s' if n_runs != 1 else ''} each)" if n_runs else ""
         ax.set_title(f"where {display_label(name)} attains more often{runs}", fontsize=8)
     axes[0].set_ylabel(metric_info(names[0]).axis_label())
     axes[1].tick_params(labelleft=False)

@@ -103,6 +103,9 @@ class Optimizer(ABC):
     spaces: tuple[str, ...] = ()
     #: ``(module, install command)`` of optional packages it imports while it runs, checked before a study starts
     requires: tuple[tuple[str, str], ...] = ()
+    #: False for an optimizer whose construction is expensive (a one-shot method rates its cells in ``__init__``): a
+    #: study then checks its parameters in its first run instead of building it once before any run
+    check_by_building: bool = True
     #: simulated seconds spent before the first query (a one-shot method's supernet training and ratings);
     #: the runner starts the clock there, so time budgets and anytime curves include it. Set in ``__init__``.
     setup_cost: float = 0.0

@@ -28,6 +28,8 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from nasbench_lab.benchmarks.metric_choice import resolve_metrics
 from nasbench_lab.errors import ConfigError, DataFileError, NasbenchLabError, UnknownNameError
 from nasbench_lab.fileio import atomic_write
@@ -497,12 +499,32 @@ class Study:
         if not todo:
             return 0
         try:
+            self._build_each_algorithm(todo)
             return self._execute(todo, jobs, scheduler, progress, on_result, start_method)
         except NasbenchLabError as exc:
             ran = any((self.out / r.relpath).is_file() for r in self.runs())
             if fresh and not ran and not isinstance(exc, StudyAbortedError):
                 shutil.rmtree(self.out, ignore_errors=True)  # bad input (e.g. a parameter's value): nothing is left
             raise
+
+    def _build_each_algorithm(self, todo: list[RunSpec]) -> None:
+        """Builds each pending algorithm once on each benchmark it runs on, so that a parameter's bad value or an
+        algorithm a benchmark cannot run (e.g. Hyperband on one fidelity) fails before any run, not after others."""
+        from nasbench_lab.search.base import make_optimizer
+        from nasbench_lab.search.runner import search_problem
+
+        built: set[tuple[BenchmarkEntry, str]] = set()
+        for r in todo:
+            if (r.benchmark, r.algorithm.label) in built or r.algorithm.name not in OPTIMIZERS \
+                    or not OPTIMIZERS.get(r.algorithm.name).check_by_building:
+                continue
+            built.add((r.benchmark, r.algorithm.label))
+            bench = r.benchmark.load()
+            objectives = self.spec.resolve_objectives(bench)
+            metric = objectives.names[0] if objectives is not None else \
+                resolve_metrics(bench, self.spec.search_metric, self.spec.report_metric)[0]
+            make_optimizer(r.algorithm.name, search_problem(bench, metric, objectives), np.random.default_rng(0),
+                           **dict(r.algorithm.params))
 
     def _execute(self, todo: list[RunSpec], jobs: int | None, scheduler: str | None, progress: bool,
                  on_result: Callable[[RunSpec], None] | None, start_method: str | None) -> int:

@@ -454,3 +454,25 @@ def test_real_table_runs_are_scored_with_seed_mean_values_and_drawn_over_time(tm
     write_report(study, formats=("png",))
     assert "](plots/hv_regret_vs_time.png)" in (study.out / "report.md").read_text()
     assert round(png_dpi(study.out / "plots" / "igd_plus_vs_time.png")) == 300
+
+
+def test_plot_of_a_multi_objective_study_whose_data_is_gone_says_why_it_needs_it(tmp_path, capsys, monkeypatch):
+    import shutil
+
+    monkeypatch.setenv("NASBENCH_LAB_CACHE", str(tmp_path / "cache"))
+    data = write_folder(tmp_path / "data")
+    out = tmp_path / "r"
+    assert main(["--quiet", "compare", "-b", "nb201", "-d", "cifar10", "-p", str(data), "--objectives",
+                 "valid_acc,latency_pixel3", "-A", "rs", "--seeds", "2", "--budget", "10", "--jobs", "1",
+                 "--format", "png", "--out", str(out)]) == 0
+    shutil.rmtree(tmp_path / "data")
+    shutil.rmtree(tmp_path / "cache")
+    from nasbench_lab.studies import study as study_module
+
+    study_module._load_benchmark.cache_clear()  # as in a new process: the data is read again, and is gone
+    capsys.readouterr()
+    assert main(["--quiet", "plot", str(out), "--format", "png"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "Traceback" not in err
+    assert "the multi-objective report of nb201-cifar10 scores its runs against the exact front of the table, so " \
+           "it needs the benchmark's data: data file not found" in err

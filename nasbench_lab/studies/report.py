@@ -65,7 +65,7 @@ from nasbench_lab.analysis.table_front import (
     table_values,
 )
 from nasbench_lab.analysis.tables import SHORT_MARK, table_csv, table_json, table_latex, table_markdown, value_unit
-from nasbench_lab.errors import ConfigError
+from nasbench_lab.errors import ConfigError, DataFileError
 from nasbench_lab.fileio import atomic_write
 from nasbench_lab.metrics import metric_info
 from nasbench_lab.results.objectives import Objectives
@@ -405,7 +405,12 @@ def mo_scoring(study: Study, key: str, runs: dict[str, list[Trajectory]],
     ``reference_fn(benchmark, objectives)``, else the cached table front with the study's reference point and
     fidelity) and its table values of found architectures."""
     objectives = _objective_set(key, runs)
-    bench = next(r.benchmark for r in study.runs() if r.relpath.split("/")[1] == key).load()
+    entry = next(r.benchmark for r in study.runs() if r.relpath.split("/")[1] == key)
+    try:
+        bench = entry.load()
+    except DataFileError as exc:
+        raise DataFileError(f"the multi-objective report of {key} scores its runs against the exact front of the "
+                            f"table, so it needs the benchmark's data: {exc}") from None
     fidelity = study.spec.fidelity
     if references is not None and key in references:
         ref = references[key]

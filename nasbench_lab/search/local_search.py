@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nasbench_lab.search.base import RANDOM_DRAW_TRIES, Optimizer, SearchProblem, positive_int, register_optimizer
-from nasbench_lab.spaces.base import EnumerableSpace
+from nasbench_lab.search.base import Optimizer, SearchProblem, positive_int, register_optimizer
+from nasbench_lab.search.visited import Visited
 
 
 @register_optimizer("ls", "local_search")
@@ -24,7 +24,7 @@ class LocalSearch(Optimizer):
         super().__init__(problem, rng)
         self.num_init = positive_int("ls", "num_init", num_init)
         self.first_improvement = bool(first_improvement)
-        self._visited: set[int] = set()
+        self._visited = Visited(self.space, self.rng)
         self._queue: list[np.ndarray] = []
         self._pending = 0
         self._current: tuple[np.ndarray, float] | None = None
@@ -45,35 +45,10 @@ class LocalSearch(Optimizer):
         if self._current is not None:
             cands = self.space.neighbours(self._current[0])
             cands = cands[self.rng.permutation(len(cands))]
-            self._queue = self._new(cands)
+            self._queue = self._visited.new(cands)
         if not self._queue:  # start, restart at a local optimum, or every neighbour visited
             self._current = None
-            self._queue = self._fresh_starts()
-
-    def _fresh_starts(self) -> list[np.ndarray]:
-        """Up to ``num_init`` unvisited random architectures (listing the rest once random draws keep hitting
-        visited ones in an enumerable space); none only when an enumerable space is exhausted."""
-        for _ in range(RANDOM_DRAW_TRIES):
-            starts = self._new(self.space.sample(self.rng, self.num_init))
-            if starts:
-                return starts
-        if isinstance(self.space, EnumerableSpace):
-            every = self.space.all()
-            left = every[~np.isin(self.space.keys(every), np.fromiter(self._visited, dtype=np.int64))]
-            return self._new(left[self.rng.permutation(len(left))[: self.num_init]])
-        starts = []
-        while not starts:  # a space that cannot be listed is never exhausted by a search budget
-            starts = self._new(self.space.sample(self.rng, self.num_init))
-        return starts
-
-    def _new(self, cands: np.ndarray) -> list[np.ndarray]:
-        """The candidates not proposed before (first occurrence only), marked as visited."""
-        out = []
-        for arch, key in zip(cands, self.space.keys(cands).tolist()):
-            if key not in self._visited:
-                self._visited.add(key)
-                out.append(arch)
-        return out
+            self._queue = self._visited.fresh_starts(self.num_init)
 
     def tell(self, archs: np.ndarray, values: np.ndarray, fidelities: np.ndarray | None = None) -> None:
         for arch, value in zip(archs, values):

@@ -8,9 +8,9 @@ import math
 
 import numpy as np
 
-from nasbench_lab.search.base import RANDOM_DRAW_TRIES, Optimizer, SearchProblem, positive_int, register_optimizer
+from nasbench_lab.search.base import Optimizer, SearchProblem, positive_int, register_optimizer
 from nasbench_lab.search.mo_ranking import told_matrix, told_violation
-from nasbench_lab.spaces.base import EnumerableSpace
+from nasbench_lab.search.visited import Visited
 
 
 class _Member:
@@ -48,7 +48,7 @@ class ParetoLocalSearch(Optimizer):
         self.num_init = positive_int("mo-ls", "num_init", num_init)
         self.per_visit = None if neighbours_per_visit is None else positive_int(
             "mo-ls", "neighbours_per_visit", neighbours_per_visit)
-        self._visited: set[int] = set()
+        self._visited = Visited(self.space, self.rng)
         self._queue: list[np.ndarray] = []
         self._pending = 0
         self._archive: list[_Member] = []
@@ -79,8 +79,7 @@ class ParetoLocalSearch(Optimizer):
             got = 0
             while member.todo and (self.per_visit is None or got < self.per_visit):
                 arch, key = member.todo.pop()
-                if key not in self._visited:
-                    self._visited.add(key)
+                if self._visited.claim(key):
                     self._queue.append(arch)
                     got += 1
             if not member.todo:
@@ -89,33 +88,8 @@ class ParetoLocalSearch(Optimizer):
                 return True
         if self._pending or self._queue:
             return False
-        self._queue.extend(self._fresh_starts())
+        self._queue.extend(self._visited.fresh_starts(self.num_init))
         return bool(self._queue)
-
-    def _fresh_starts(self) -> list[np.ndarray]:
-        """Up to ``num_init`` unvisited random architectures (listing the rest once random draws keep hitting
-        visited ones in an enumerable space); none only when an enumerable space is exhausted."""
-        for _ in range(RANDOM_DRAW_TRIES):
-            starts = self._new(self.space.sample(self.rng, self.num_init))
-            if starts:
-                return starts
-        if isinstance(self.space, EnumerableSpace):
-            every = self.space.all()
-            left = every[~np.isin(self.space.keys(every), np.fromiter(self._visited, dtype=np.int64))]
-            return self._new(left[self.rng.permutation(len(left))[: self.num_init]])
-        starts = []
-        while not starts:  # a space that cannot be listed is never exhausted by a search budget
-            starts = self._new(self.space.sample(self.rng, self.num_init))
-        return starts
-
-    def _new(self, cands: np.ndarray) -> list[np.ndarray]:
-        """The candidates not proposed before (first occurrence only), marked as visited."""
-        out = []
-        for arch, key in zip(cands, self.space.keys(cands).tolist()):
-            if key not in self._visited:
-                self._visited.add(key)
-                out.append(arch)
-        return out
 
     def tell(self, archs: np.ndarray, values: np.ndarray, fidelities: np.ndarray | None = None) -> None:
         rows = told_matrix(values, len(archs))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nasbench_lab.analysis.tables import SHORT_MARK, best_group_rule, tex_escape, value_unit
+from nasbench_lab.analysis.tables import SHORT_MARK, best_group_rule, latex_algorithm, tex_escape, value_unit
 from nasbench_lab.metrics import metric_info
 from nasbench_lab.results.names import algorithm_display_name
 
@@ -144,15 +144,7 @@ def mo_table_latex(rows: Sequence[Mapping], kind: MOTableKind, *, alpha: float =
         second = _num(r.get(kind.key), kind.digits if kind.second == "IGD+" else VALUE_DIGITS) or "--"
         if second == "--":
             dashes.add("second")
-        marks = ""
-        p = r.get("p_vs_rs")
-        if p is not None and math.isfinite(p) and p < alpha:
-            marks += "*"
-        if r.get("short_runs"):
-            marks += r"\dagger"
-        if r.get("infeasible_runs"):
-            marks += r"\ddagger"
-        name = tex_escape(algorithm_display_name(str(r["algorithm"]))) + (f"$^{{{marks}}}$" if marks else "")
+        name = latex_algorithm(r, alpha)
         p_best = _p(r.get("p_holm_vs_best")) or "--"
         lines.append(rf"{name} & {cell} & {second} & {r['mean_rank']:.2f} & {r['feasible_runs']}/{r['runs']} & "
                      rf"{p_best} \\")

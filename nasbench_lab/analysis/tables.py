@@ -8,6 +8,8 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 
+from nasbench_lab.results.names import algorithm_display_name
+
 #: mark after an algorithm name whose runs include a short one (fewer queries than the budget, or stopped early)
 SHORT_MARK = "†"
 #: what each table column means (the report explains every column it shows)
@@ -42,6 +44,20 @@ def value_unit(unit: str) -> str:
 def difference_unit(unit: str) -> str:
     """What follows a difference of two values: ``" pp"`` (percentage points) only for a percentage."""
     return " pp" if unit.startswith("%") else value_unit(unit)
+
+
+def latex_algorithm(row: Mapping, alpha: float) -> str:
+    """An algorithm's display name in a LaTeX table row with its marks: ``*`` better than random search (p < alpha),
+    dagger for short runs, double dagger for runs that found nothing feasible."""
+    marks = ""
+    p = row.get("p_vs_rs")
+    if p is not None and math.isfinite(p) and p < alpha:
+        marks += "*"
+    if row.get("short_runs"):
+        marks += r"\dagger"
+    if row.get("infeasible_runs"):
+        marks += r"\ddagger"
+    return tex_escape(algorithm_display_name(str(row["algorithm"]))) + (f"$^{{{marks}}}$" if marks else "")
 
 
 def best_group_rule(alpha: float) -> str:
@@ -109,8 +125,6 @@ def table_latex(rows: Sequence[Mapping], *, stat: str = "mean", higher_is_better
     ``$^{\\dagger}$`` one with short runs. Algorithms show their display names. Needs ``\\usepackage{booktabs}``
     (the first line says so).
     """
-    from nasbench_lab.results.names import algorithm_display_name
-
     if stat not in ("mean", "median"):
         from nasbench_lab.errors import ConfigError
 
@@ -137,13 +151,7 @@ def table_latex(rows: Sequence[Mapping], *, stat: str = "mean", higher_is_better
             if bold:
                 value = rf"\textbf{{{value}}}"
             cell = rf"{value} $\pm$ {spread:.{digits}f}" if stat == "mean" else rf"{value} [{spread:.{digits}f}]"
-        marks = ""
-        p = row.get("p_vs_rs")
-        if p is not None and math.isfinite(p) and p < alpha:
-            marks += "*"
-        if row.get("short_runs"):
-            marks += r"\dagger"
-        name = tex_escape(algorithm_display_name(str(row["algorithm"]))) + (f"$^{{{marks}}}$" if marks else "")
+        name = latex_algorithm(row, alpha)
         rank = row["mean_rank"]
         lines.append(rf"{name} & {row['runs']} & {cell} & {rank:.2f} \\")
     if bold_group is not None:

@@ -10,7 +10,7 @@ where the table has no value.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -116,10 +116,7 @@ class Optimizer(ABC):
         if self.spaces and problem.space.name not in self.spaces:
             raise ConfigError(f"{self.name} runs on the {' or '.join(self.spaces)} space only; this benchmark's space "
                               f"is {problem.space.name!r}")
-        if problem.n_objectives > 1 and not self.multi_objective:
-            raise ConfigError(f"{self.name} optimizes one objective, and this run has {problem.n_objectives} "
-                              f"({', '.join(problem.objectives)}); use a multi-objective algorithm "
-                              f"({', '.join(multi_objective_names()) or 'none registered'})")
+        check_objective_count(self.name, self.multi_objective, problem.objectives)
         self.problem = problem
         self.space = problem.space
         self.rng = rng
@@ -163,6 +160,14 @@ def register_optimizer(name: str, *aliases: str) -> Callable[[type], type]:
 def multi_objective_names() -> list[str]:
     """Registered algorithms that accept several objectives."""
     return [n for n in OPTIMIZERS.names() if OPTIMIZERS.get(n).multi_objective and OPTIMIZERS.get(n).name == n]
+
+
+def check_objective_count(algorithm: str, multi_objective: bool, objectives: Sequence[str]) -> None:
+    """ConfigError when a single-objective algorithm is given several objectives, naming the multi-objective ones."""
+    if len(objectives) > 1 and not multi_objective:
+        raise ConfigError(f"{algorithm} optimizes one objective, and this run has {len(objectives)} "
+                          f"({', '.join(objectives)}); use a multi-objective algorithm "
+                          f"({', '.join(multi_objective_names()) or 'none registered'})")
 
 
 def optimizer_params(name: str) -> dict[str, object]:

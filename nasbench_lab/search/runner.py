@@ -30,8 +30,8 @@ from nasbench_lab.search.base import (
     PROXY_KINDS,
     Optimizer,
     SearchProblem,
+    check_objective_count,
     make_optimizer,
-    multi_objective_names,
     optimizer_params,
 )
 from nasbench_lab.search.contract import CheckedOptimizer, checked
@@ -251,9 +251,8 @@ def run(benchmark: Benchmark, algorithm: str | Optimizer, seed: int = 0, *, budg
     if bud.seconds is not None and setup >= bud.seconds:
         raise ConfigError(f"{name}'s setup cost ({setup:.6g} simulated s) uses up the budget of {bud.seconds:.6g} s "
                           "before its first query; give a larger budget_seconds")
-    if objs is not None and objs.multi and not opt.multi_objective:
-        raise ConfigError(f"{name} optimizes one objective, and this run has {objs.n} ({', '.join(objs.names)}); "
-                          f"use a multi-objective algorithm ({', '.join(multi_objective_names())})")
+    if objs is not None:  # an optimizer passed built (its problem may not have named the objectives)
+        check_objective_count(name, opt.multi_objective, objs.names)
     mo = None if objs is None else ObjectiveEvaluator(ev, objs, valid_seed, noise,
                                                       bool(opt.multi_objective) and objs.multi)
     driven = checked(opt)

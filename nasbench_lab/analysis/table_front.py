@@ -56,7 +56,11 @@ def _metric_fidelity(bench: Benchmark, name: str, fidelity: int | None) -> int |
 
 
 def _check_searchable(objectives: Objectives) -> None:
-    for name in (*objectives.names, *(c.metric for c in objectives.constraints)):
+    _refuse_test_metrics((*objectives.names, *(c.metric for c in objectives.constraints)))
+
+
+def _refuse_test_metrics(names: Sequence[str]) -> None:
+    for name in names:
         if metric_info(name).kind is MetricKind.TEST:
             raise ConfigError(f"{name!r} holds test data: exact fronts are of search metrics (validation, cost, "
                               "size), never of test data")
@@ -71,10 +75,7 @@ def table_values(bench: Benchmark, names: Sequence[str], fidelity: int | None = 
     ``fidelity`` where it has values there, else at its highest. Scoring a run's architectures with these (rather
     than the one seed draw it saw) measures what it found against the table's front on the same footing."""
     names = list(names)
-    for name in names:
-        if metric_info(name).kind is MetricKind.TEST:
-            raise ConfigError(f"{name!r} holds test data: exact fronts are of search metrics (validation, cost, "
-                              "size), never of test data")
+    _refuse_test_metrics(names)
 
     def values(archs: np.ndarray) -> np.ndarray:
         if not len(archs):
